@@ -1,0 +1,74 @@
+/**
+ * Prisma's schema engine compiled to WebAssembly, driven through a driver adapter: migrations need no engine binary
+ * and no download. The package ships wasm-bindgen glue meant for a bundler; this instantiates it by hand.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SchemaEngine } from '@prisma/schema-engine-wasm';
+
+type Glue = typeof import('@prisma/schema-engine-wasm/schema_engine_bg') & {
+  __wbg_set_wasm(exports: WebAssembly.Exports): void;
+};
+
+let gluePromise: Promise<Glue> | undefined;
+
+async function loadGlue(): Promise<Glue> {
+  const glue = (await import('@prisma/schema-engine-wasm/schema_engine_bg')) as Glue;
+  const require = createRequire(import.meta.url);
+  const wasmPath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg').replace(/\.js$/, '.wasm');
+  const module = await WebAssembly.compile(await readFile(wasmPath));
+  const instance = await WebAssembly.instantiate(module, {
+    './schema_engine_bg.js': glue as unknown as WebAssembly.ModuleImports,
+  });
+  glue.__wbg_set_wasm(instance.exports);
+  (instance.exports.__wbindgen_start as () => void)();
+  // The engine reports a Rust panic's message through this global before it throws.
+  const registry = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_message(message: string): void } };
+  registry.PRISMA_WASM_PANIC_REGISTRY ??= {
+    set_message(message: string) {
+      lastPanic = message;
+    },
+  };
+  return glue;
+}
+
+let lastPanic: string | undefined;
+
+export interface EngineLog {
+  level?: string;
+  message?: string;
+  fields?: { message?: string };
+}
+
+/** Opens a schema engine on the given datamodel, connected through `factory`. Call `free()` when done. */
+export async function openSchemaEngine(
+  schema: { path: string; content: string },
+  factory: SqlMigrationAwareDriverAdapterFactory,
+): Promise<SchemaEngine> {
+  gluePromise ??= loadGlue();
+  const glue = await gluePromise;
+  const onLog = (line: string) => {
+    if (process.env.PRISMA_SCHEMA_ENGINE_DEBUG) process.stderr.write(`[schema-engine] ${line}\n`);
+  };
+  try {
+    return await glue.SchemaEngine.new(
+      { datamodels: [[schema.path, schema.content]] },
+      onLog,
+      bindMigrationAwareSqlAdapterFactory(factory),
+    );
+  } catch (error) {
+    throw engineError(error);
+  }
+}
+
+/** Turns what the engine throws (plain objects with `message`, or panics) into an Error a person can read. */
+export function engineError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  const message =
+    typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string'
+      ? error.message
+      : (lastPanic ?? String(error));
+  return new Error(message, { cause: error });
+}
