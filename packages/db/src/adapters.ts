@@ -16,25 +16,26 @@ const PG_TEXT_OID = 25;
  * A pg client that reports `"char"` columns as text. `@prisma/adapter-pg` cannot deserialize oid 18, and every schema
  * describe reads `pg_class.relkind` and friends, so without this the schema engine fails on its first query.
  */
-class CharAsTextClient extends pg.Client {
-  override query(...args: Parameters<pg.Client['query']>): ReturnType<pg.Client['query']> {
-    // pg-pool calls the callback form; direct callers use the promise form. Patch the fields in both.
-    const last = args.length - 1;
-    const callback: unknown = args[last];
-    if (typeof callback === 'function') {
-      (args as unknown[])[last] = (error: unknown, result: unknown) => {
-        if (!error) reportCharAsText(result);
-        Reflect.apply(callback, undefined, [error, result]);
-      };
-    }
-    const pending: unknown = Reflect.apply(pg.Client.prototype.query, this, args);
-    if (!(pending instanceof Promise)) return pending as ReturnType<pg.Client['query']>;
-    return pending.then((result: unknown) => {
-      reportCharAsText(result);
-      return result;
-    }) as ReturnType<pg.Client['query']>;
+class CharAsTextClient extends pg.Client {}
+
+// `query` has a dozen overloads; the patch forwards its arguments untouched and only edits the result's field list.
+CharAsTextClient.prototype.query = function queryReportingCharAsText(this: pg.Client, ...args: unknown[]) {
+  // pg-pool calls the callback form; direct callers use the promise form. Patch the fields in both.
+  const last = args.length - 1;
+  const callback = args[last];
+  if (typeof callback === 'function') {
+    args[last] = (error: unknown, result: unknown) => {
+      if (!error) reportCharAsText(result);
+      Reflect.apply(callback, undefined, [error, result]);
+    };
   }
-}
+  const pending: unknown = Reflect.apply(pg.Client.prototype.query, this, args);
+  if (!(pending instanceof Promise)) return pending;
+  return pending.then((result: unknown) => {
+    reportCharAsText(result);
+    return result;
+  });
+} as pg.Client['query'];
 
 function reportCharAsText(result: unknown): void {
   for (const part of Array.isArray(result) ? result : [result]) {

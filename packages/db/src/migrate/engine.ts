@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
-import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { ErrorRegistry, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm';
 
 type Glue = typeof import('@prisma/schema-engine-wasm/schema_engine_bg') & {
@@ -42,33 +42,46 @@ export interface EngineLog {
   fields?: { message?: string };
 }
 
-/** Opens a schema engine on the given datamodel, connected through `factory`. Call `free()` when done. */
+export interface OpenedEngine {
+  engine: SchemaEngine;
+  /** Turns what the engine threw into an Error a person can act on, with the database's own message. */
+  explain(error: unknown): Error;
+}
+
+/** Opens a schema engine on the given datamodel, connected through `factory`. Call `engine.free()` when done. */
 export async function openSchemaEngine(
   schema: { path: string; content: string },
   factory: SqlMigrationAwareDriverAdapterFactory,
-): Promise<SchemaEngine> {
+): Promise<OpenedEngine> {
   gluePromise ??= loadGlue();
   const glue = await gluePromise;
   const onLog = (line: string) => {
     if (process.env.PRISMA_SCHEMA_ENGINE_DEBUG) process.stderr.write(`[schema-engine] ${line}\n`);
   };
+  const bound = bindMigrationAwareSqlAdapterFactory(factory);
+  const explain = (error: unknown) => engineError(error, bound.errorRegistry);
   try {
-    return await glue.SchemaEngine.new(
-      { datamodels: [[schema.path, schema.content]] },
-      onLog,
-      bindMigrationAwareSqlAdapterFactory(factory),
-    );
+    const engine = await glue.SchemaEngine.new({ datamodels: [[schema.path, schema.content]] }, onLog, bound);
+    return { engine, explain };
   } catch (error) {
-    throw engineError(error);
+    throw explain(error);
   }
 }
 
-/** Turns what the engine throws (plain objects with `message`, or panics) into an Error a person can read. */
-export function engineError(error: unknown): Error {
-  if (error instanceof Error) return error;
-  const message =
+/**
+ * The engine reports a driver error as "External error id#N" plus a Rust backtrace; the driver's message is in the
+ * adapter's error registry under that id. Lead with it, and with the migration's name when there is one.
+ */
+function engineError(error: unknown, registry: ErrorRegistry): Error {
+  const raw =
     typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string'
       ? error.message
       : (lastPanic ?? String(error));
+  const id = /External error id#(\d+)/.exec(raw)?.[1];
+  const external = id === undefined ? undefined : registry.consumeError(Number(id))?.error;
+  const migration = /migration_name="([^"]+)"/.exec(raw)?.[1];
+  if (external === undefined) return error instanceof Error ? error : new Error(raw, { cause: error });
+  const detail = external instanceof Error ? external.message : JSON.stringify(external);
+  const message = migration ? `Migration ${migration} failed: ${detail}` : detail;
   return new Error(message, { cause: error });
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { MigrationList, SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm';
-import { engineError, openSchemaEngine } from './engine.ts';
+import { openSchemaEngine } from './engine.ts';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -74,11 +74,11 @@ async function withEngine<T>(
     connect: () => track(factory.connect()),
     connectToShadowDb: () => track(factory.connectToShadowDb()),
   };
-  const engine = await openSchemaEngine({ path: schemaPath, content }, tracking);
+  const { engine, explain } = await openSchemaEngine({ path: schemaPath, content }, tracking);
   try {
     return await run(engine, content);
   } catch (error) {
-    throw engineError(error);
+    throw explain(error);
   } finally {
     engine.free();
     await Promise.allSettled(opened.map((connection) => connection.dispose()));

@@ -1,5 +1,6 @@
 -- Audit entries are append-only in the database itself, whoever connects: UPDATE, DELETE and TRUNCATE on the audit
--- table raise an error naming the table. Row triggers do not fire on TRUNCATE, hence the statement-level one.
+-- table raise an error naming the table. Statement-level triggers fire even when no row matches, and row triggers
+-- would not fire on TRUNCATE at all.
 CREATE OR REPLACE FUNCTION audit_log_reject_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -9,10 +10,6 @@ BEGIN
 END;
 $$;
 
-CREATE TRIGGER "AuditLog_reject_update_delete"
-  BEFORE UPDATE OR DELETE ON "AuditLog"
-  FOR EACH ROW EXECUTE FUNCTION audit_log_reject_change();
-
-CREATE TRIGGER "AuditLog_reject_truncate"
-  BEFORE TRUNCATE ON "AuditLog"
+CREATE TRIGGER "AuditLog_append_only"
+  BEFORE UPDATE OR DELETE OR TRUNCATE ON "AuditLog"
   FOR EACH STATEMENT EXECUTE FUNCTION audit_log_reject_change();

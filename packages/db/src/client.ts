@@ -1,0 +1,128 @@
+/**
+ * The one place a Prisma client is made: PostgreSQL through `@prisma/adapter-pg` when a URL is given, otherwise
+ * embedded PGlite persisted in a folder. Both speak the same SQL, so triggers and jsonb behave identically.
+ */
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SqlCommenterPlugin } from '@prisma/sqlcommenter';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { parsePostgresUrl, pgliteMigrationFactory, postgresMigrationFactory } from './adapters.ts';
+import { env } from './env.ts';
+import { assertPostgresUrl, connectionError, redactUrl } from './errors.ts';
+import { PrismaClient } from './generated/prisma/client.ts';
+import { deployMigrations } from './migrate/index.ts';
+
+export type DatabaseEngine = 'postgres' | 'pglite';
+
+export interface DatabaseOptions {
+  /** A `postgres://` URL. Defaults to `DATABASE_URL`; when neither is set, embedded PGlite is used. */
+  url?: string;
+  /** Where PGlite keeps its files (default `DATA_DIR`, else `./.data`); `memory://` keeps nothing. */
+  dataDir?: string;
+  /** An already open PGlite instance to use instead of `dataDir` (tests load one from a template). */
+  pglite?: PGlite;
+  /** Apply pending migrations before returning (default: true for PGlite, false for PostgreSQL). */
+  migrate?: boolean;
+  /** SQL commenter plugins, e.g. the audit context. */
+  comments?: SqlCommenterPlugin[];
+  /** Connections in the PostgreSQL pool (default 10). */
+  poolSize?: number;
+}
+
+export interface Database<Client = PrismaClient> {
+  prisma: Client;
+  engine: DatabaseEngine;
+  /** "PostgreSQL at host:5432/db" or "PGlite in /path": where the data lives, without credentials. */
+  description: string;
+  /** For the migration tool and tests: the schema engine's view of this database. */
+  migrationFactory: SqlMigrationAwareDriverAdapterFactory;
+  /** Applies pending migrations; returns the names applied. */
+  migrate(): Promise<string[]>;
+  /** Answers `true` when a trivial query succeeds. */
+  ping(): Promise<boolean>;
+  /** Disconnects Prisma and closes the pool or the embedded database. */
+  close(): Promise<void>;
+}
+
+/** Connects once with a plain client, so that a bad URL fails with a readable message instead of a stack trace. */
+async function probePostgres(url: string): Promise<void> {
+  const probe = new pg.Client({ ...parsePostgresUrl(url), connectionTimeoutMillis: 5_000 });
+  try {
+    await probe.connect();
+    await probe.query('SELECT 1');
+  } catch (error) {
+    throw connectionError(url, error);
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
+}
+
+export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
+  const url = options.url ?? (options.pglite || options.dataDir ? undefined : env.databaseUrl);
+  const clientOptions = { comments: options.comments ?? [] };
+
+  if (url) {
+    assertPostgresUrl(url, options.url ? 'The database URL' : 'DATABASE_URL');
+    await probePostgres(url);
+    const pool = new pg.Pool({ ...parsePostgresUrl(url), max: options.poolSize ?? 10 });
+    const prisma = new PrismaClient({ ...clientOptions, adapter: new PrismaPg(pool) });
+    const migrationFactory = postgresMigrationFactory(url);
+    const { host, port, database } = parsePostgresUrl(url);
+    const db: Database = {
+      prisma,
+      engine: 'postgres',
+      description: `PostgreSQL at ${host}:${port}/${database}`,
+      migrationFactory,
+      migrate: () => deployMigrations(migrationFactory),
+      ping: () => ping(prisma),
+      async close() {
+        await prisma.$disconnect();
+        await pool.end();
+      },
+    };
+    if (options.migrate) await db.migrate();
+    return db;
+  }
+
+  const dataDir = options.dataDir ?? env.dataDir;
+  const ownsPglite = !options.pglite;
+  let pglite = options.pglite;
+  if (!pglite) {
+    if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
+    pglite = await PGlite.create({ dataDir });
+  }
+  const embedded = pglite;
+  const prisma = new PrismaClient({
+    ...clientOptions,
+    adapter: new PrismaPGlite(embedded),
+    // PGlite runs one transaction at a time: callers queue for it instead of failing after Prisma's 2 s default.
+    transactionOptions: { maxWait: 60_000, timeout: 60_000 },
+  });
+  const migrationFactory = pgliteMigrationFactory(embedded);
+  const db: Database = {
+    prisma,
+    engine: 'pglite',
+    description: options.pglite ? 'PGlite (in memory)' : `PGlite in ${redactUrl(dataDir)}`,
+    migrationFactory,
+    migrate: () => deployMigrations(migrationFactory),
+    ping: () => ping(prisma),
+    async close() {
+      await prisma.$disconnect();
+      if (ownsPglite) await embedded.close();
+    },
+  };
+  if (options.migrate ?? true) await db.migrate();
+  return db;
+}
+
+async function ping(prisma: PrismaClient): Promise<boolean> {
+  try {
+    await prisma.$queryRaw`SELECT 1`;
+    return true;
+  } catch {
+    return false;
+  }
+}

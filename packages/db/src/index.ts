@@ -1,0 +1,6 @@
+export { openDatabase } from './client.ts';
+export type { Database, DatabaseEngine, DatabaseOptions } from './client.ts';
+export { DatabaseConfigError, redactUrl } from './errors.ts';
+export { PrismaClient, Prisma } from './generated/prisma/client.ts';
+export type * from './generated/prisma/client.ts';
+export * from './generated/prisma/enums.ts';

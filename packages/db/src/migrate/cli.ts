@@ -1,0 +1,61 @@
+/**
+ * pnpm db:migrate --name <name>   write a new migration from schema.prisma (and the audit triggers)
+ * pnpm db:deploy                  apply pending migrations to DATABASE_URL, or to the embedded database in DATA_DIR
+ * pnpm db:status                  show applied, pending and failed migrations
+ */
+import { parseArgs } from 'node:util';
+import { PGlite } from '@electric-sql/pglite';
+import { pgliteMigrationFactory, postgresMigrationFactory } from '../adapters.ts';
+import { openDatabase } from '../client.ts';
+import { env } from '../env.ts';
+import { assertPostgresUrl, DatabaseConfigError } from '../errors.ts';
+import { createMigration, migrationStatus } from './index.ts';
+import { auditTriggerMigrationSql } from './audit-triggers.ts';
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { name: { type: 'string', short: 'n' } },
+  });
+  const command = positionals[0];
+
+  if (command === 'migrate') {
+    if (!values.name) throw new DatabaseConfigError('Name the migration: pnpm db:migrate --name add_contracts');
+    // Only a shadow database is needed to compute the difference: the server's when configured, else in memory.
+    const shadowHost = env.databaseUrl ? undefined : await PGlite.create();
+    const factory = env.databaseUrl
+      ? postgresMigrationFactory(assertPostgresUrl(env.databaseUrl).href)
+      : pgliteMigrationFactory(shadowHost as PGlite);
+    try {
+      const created = await createMigration(factory, { name: values.name, extraSql: auditTriggerMigrationSql });
+      console.log(created ? `Created ${created.path}` : 'schema.prisma and the audit triggers match the migrations: nothing to do.');
+    } finally {
+      await shadowHost?.close();
+    }
+    return;
+  }
+
+  if (command === 'deploy' || command === 'status') {
+    const db = await openDatabase({ migrate: false });
+    try {
+      if (command === 'deploy') {
+        const applied = await db.migrate();
+        console.log(
+          applied.length ? `Applied to ${db.description}:\n  ${applied.join('\n  ')}` : `${db.description} is up to date.`,
+        );
+      } else {
+        console.log(JSON.stringify(await migrationStatus(db.migrationFactory), null, 2));
+      }
+    } finally {
+      await db.close();
+    }
+    return;
+  }
+
+  throw new DatabaseConfigError('Usage: migrate --name <name> | deploy | status');
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof DatabaseConfigError ? error.message : error);
+  process.exitCode = 1;
+});
