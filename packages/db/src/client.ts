@@ -22,7 +22,7 @@ export interface DatabaseOptions {
   url?: string;
   /** Where PGlite keeps its files (default `DATA_DIR`, else `./.data`); `memory://` keeps nothing. */
   dataDir?: string;
-  /** An already open PGlite instance to use instead of `dataDir` (tests load one from a template). */
+  /** An open PGlite instance to use instead of `dataDir` (tests load one from a template); `close()` closes it. */
   pglite?: PGlite;
   /** Apply pending migrations before returning (default: true for PGlite, false for PostgreSQL). */
   migrate?: boolean;
@@ -88,7 +88,6 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   }
 
   const dataDir = options.dataDir ?? env.dataDir;
-  const ownsPglite = !options.pglite;
   let pglite = options.pglite;
   if (!pglite) {
     if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
@@ -111,7 +110,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     ping: () => ping(prisma),
     async close() {
       await prisma.$disconnect();
-      if (ownsPglite) await embedded.close();
+      if (!embedded.closed) await embedded.close();
     },
   };
   if (options.migrate ?? true) await db.migrate();

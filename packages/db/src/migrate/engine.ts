@@ -7,10 +7,23 @@ import { createRequire } from 'node:module';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { ErrorRegistry, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm';
+import type * as SchemaEngineGlue from '@prisma/schema-engine-wasm/schema_engine_bg';
 
-type Glue = typeof import('@prisma/schema-engine-wasm/schema_engine_bg') & {
-  __wbg_set_wasm(exports: WebAssembly.Exports): void;
+type WasmExports = Record<string, unknown>;
+
+type Glue = typeof SchemaEngineGlue & {
+  __wbg_set_wasm(exports: WasmExports): void;
 };
+
+/**
+ * The two WebAssembly calls used here. Node 20 has the API at runtime, but `@types/node@20` does not declare it and
+ * the DOM lib would bring browser globals that do not exist on a server.
+ */
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<object>;
+  instantiate(module: object, imports: Record<string, object>): Promise<{ exports: WasmExports }>;
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 let gluePromise: Promise<Glue> | undefined;
 
@@ -18,10 +31,8 @@ async function loadGlue(): Promise<Glue> {
   const glue = (await import('@prisma/schema-engine-wasm/schema_engine_bg')) as Glue;
   const require = createRequire(import.meta.url);
   const wasmPath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg').replace(/\.js$/, '.wasm');
-  const module = await WebAssembly.compile(await readFile(wasmPath));
-  const instance = await WebAssembly.instantiate(module, {
-    './schema_engine_bg.js': glue as unknown as WebAssembly.ModuleImports,
-  });
+  const module = await wasmApi.compile(await readFile(wasmPath));
+  const instance = await wasmApi.instantiate(module, { './schema_engine_bg.js': glue });
   glue.__wbg_set_wasm(instance.exports);
   (instance.exports.__wbindgen_start as () => void)();
   // The engine reports a Rust panic's message through this global before it throws.

@@ -47,7 +47,7 @@ export async function createTestDatabase(
   }
   if (engine === 'pglite') {
     const pglite = await loadPglite(options.empty ? null : templates.pgliteDump);
-    return { options: { pglite, migrate: false }, drop: () => pglite.close() };
+    return { options: { pglite, migrate: false }, drop: async () => (pglite.closed ? undefined : pglite.close()) };
   }
   if (!templates.postgres) throw new Error('PostgreSQL tests need TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres).');
   const { url: serverUrl, template } = templates.postgres;

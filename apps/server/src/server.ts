@@ -1,0 +1,64 @@
+import type { Server } from 'node:http';
+import { once } from 'node:events';
+import { openDatabase } from '@auditlog/db';
+import type { Database, DatabaseOptions } from '@auditlog/db';
+import { createApp } from './app.ts';
+import { logger } from './logger.ts';
+
+export interface RunningServer {
+  url: string;
+  db: Database;
+  server: Server;
+  /** Stops accepting connections, lets requests in flight finish (up to `graceMs`), then closes the database. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Opens the database (applying migrations), and listens. Port 0 picks a free port (tests). */
+export async function startServer(options: {
+  port: number;
+  host?: string;
+  database?: DatabaseOptions;
+}): Promise<RunningServer> {
+  const db = await openDatabase({ migrate: true, ...options.database });
+  const app = createApp({ db });
+  const server = app.listen(options.port, options.host ?? '0.0.0.0');
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const host = !options.host || options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host;
+
+  let stopping: Promise<void> | undefined;
+  const stop = (graceMs = 10_000) =>
+    (stopping ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(timer);
+      await db.close();
+    })());
+
+  return { url: `http://${host}:${port}`, db, server, stop };
+}
+
+/** Stops on SIGINT/SIGTERM; a second signal exits at once. */
+export function stopOnSignals(running: RunningServer): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(130);
+    signalled = true;
+    logger.info('shutting down', { signal });
+    running.stop().then(
+      () => {
+        logger.info('stopped: database closed');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error('shutdown failed', { error });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { createTestDatabase, testEngines } from '@auditlog/db/testing';
+import { startServer } from '../src/server.ts';
+
+describe.each(testEngines)('the server on %s', (engine) => {
+  it('answers /healthz with the database status, and stops cleanly with the database closed', async () => {
+    const handle = await createTestDatabase(engine);
+    const running = await startServer({ port: 0, host: '127.0.0.1', database: handle.options });
+    try {
+      const response = await fetch(`${running.url}/healthz`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ status: 'ok', database: { engine, up: true } });
+    } finally {
+      await running.stop();
+    }
+    expect(running.server.listening).toBe(false);
+    expect(await running.db.ping()).toBe(false);
+    await handle.drop();
+  });
+
+  it('lets a request in flight finish before closing the database', async () => {
+    const handle = await createTestDatabase(engine);
+    const running = await startServer({ port: 0, host: '127.0.0.1', database: handle.options });
+    const inFlight = fetch(`${running.url}/healthz`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const stopped = running.stop();
+    expect((await inFlight).status).toBe(200);
+    await stopped;
+    await handle.drop();
+  });
+});
