@@ -6,9 +6,9 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import type { SqlCommenterPlugin } from '@prisma/sqlcommenter';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { auditComments, auditExtension } from '@auditlog/audit';
 import { parsePostgresUrl, pgliteMigrationFactory, postgresMigrationFactory } from './adapters.ts';
 import { env } from './env.ts';
 import { assertPostgresUrl, connectionError, redactUrl } from './errors.ts';
@@ -26,14 +26,27 @@ export interface DatabaseOptions {
   pglite?: PGlite;
   /** Apply pending migrations before returning (default: true for PGlite, false for PostgreSQL). */
   migrate?: boolean;
-  /** SQL commenter plugins, e.g. the audit context. */
-  comments?: SqlCommenterPlugin[];
+  /**
+   * `false` gives a client without the audit context in its SQL, whose writes the triggers attribute to System
+   * (benchmarks use it as the baseline, with the triggers disabled).
+   */
+  audit?: boolean;
   /** Connections in the PostgreSQL pool (default 10). */
   poolSize?: number;
 }
 
-export interface Database<Client = PrismaClient> {
-  prisma: Client;
+/**
+ * The client every app uses: each query carries the audit context to the capture triggers (`auditComments`), and
+ * the audit model is read-only through Prisma, with `$record()` for custom entries (`auditExtension`).
+ */
+function audited(client: PrismaClient) {
+  return client.$extends(auditExtension({ auditModel: 'AuditLog' }));
+}
+
+export type AuditedPrismaClient = ReturnType<typeof audited>;
+
+export interface Database {
+  prisma: AuditedPrismaClient;
   engine: DatabaseEngine;
   /** "PostgreSQL at host:5432/db" or "PGlite in /path": where the data lives, without credentials. */
   description: string;
@@ -62,13 +75,13 @@ async function probePostgres(url: string): Promise<void> {
 
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
   const url = options.url ?? (options.pglite || options.dataDir ? undefined : env.databaseUrl);
-  const clientOptions = { comments: options.comments ?? [] };
+  const clientOptions = { comments: options.audit === false ? [] : [auditComments()] };
 
   if (url) {
     assertPostgresUrl(url, options.url ? 'The database URL' : 'DATABASE_URL');
     await probePostgres(url);
     const pool = new pg.Pool({ ...parsePostgresUrl(url), max: options.poolSize ?? 10 });
-    const prisma = new PrismaClient({ ...clientOptions, adapter: new PrismaPg(pool) });
+    const prisma = audited(new PrismaClient({ ...clientOptions, adapter: new PrismaPg(pool) }));
     const migrationFactory = postgresMigrationFactory(url);
     const { host, port, database } = parsePostgresUrl(url);
     const db: Database = {
@@ -94,12 +107,14 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     pglite = await PGlite.create({ dataDir });
   }
   const embedded = pglite;
-  const prisma = new PrismaClient({
-    ...clientOptions,
-    adapter: new PrismaPGlite(embedded),
-    // PGlite runs one transaction at a time: callers queue for it instead of failing after Prisma's 2 s default.
-    transactionOptions: { maxWait: 60_000, timeout: 60_000 },
-  });
+  const prisma = audited(
+    new PrismaClient({
+      ...clientOptions,
+      adapter: new PrismaPGlite(embedded),
+      // PGlite runs one transaction at a time: callers queue for it instead of failing after Prisma's 2 s default.
+      transactionOptions: { maxWait: 60_000, timeout: 60_000 },
+    }),
+  );
   const migrationFactory = pgliteMigrationFactory(embedded);
   const db: Database = {
     prisma,
@@ -117,7 +132,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   return db;
 }
 
-async function ping(prisma: PrismaClient): Promise<boolean> {
+async function ping(prisma: AuditedPrismaClient): Promise<boolean> {
   try {
     await prisma.$queryRaw`SELECT 1`;
     return true;

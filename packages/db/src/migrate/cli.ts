@@ -9,7 +9,7 @@ import { pgliteMigrationFactory, postgresMigrationFactory } from '../adapters.ts
 import { openDatabase } from '../client.ts';
 import { env } from '../env.ts';
 import { assertPostgresUrl, DatabaseConfigError } from '../errors.ts';
-import { createMigration, migrationStatus } from './index.ts';
+import { createMigration, defaultPaths, migrationStatus } from './index.ts';
 import { auditTriggerMigrationSql } from './audit-triggers.ts';
 
 async function main(): Promise<void> {
@@ -27,7 +27,10 @@ async function main(): Promise<void> {
       ? postgresMigrationFactory(assertPostgresUrl(env.databaseUrl).href)
       : pgliteMigrationFactory(shadowHost as PGlite);
     try {
-      const created = await createMigration(factory, { name: values.name, extraSql: auditTriggerMigrationSql });
+      const created = await createMigration(factory, {
+        name: values.name,
+        extraSql: auditTriggerMigrationSql(defaultPaths.schema),
+      });
       console.log(created ? `Created ${created.path}` : 'schema.prisma and the audit triggers match the migrations: nothing to do.');
     } finally {
       await shadowHost?.close();

@@ -1,0 +1,57 @@
+/**
+ * Carries the audit context to the capture triggers inside the SQL itself, with Prisma 7's `comments` plugins:
+ * every query made inside a context ends with `/*audit='<base64url JSON>'*\/`, which the trigger reads with
+ * `current_query()`. No extra round trip, no forced transaction, and it works for nested writes, interactive
+ * transactions and raw SQL alike.
+ *
+ * base64url has no quote, slash or star, so no value can close the comment or the string around it whatever the user
+ * agent holds; Prisma URL-encodes the value again (a no-op for base64url). The trigger decodes it with PostgreSQL's
+ * own `decode()`, which is faster than URL-decoding in plpgsql.
+ */
+import type { SqlCommenterPlugin } from '@prisma/sqlcommenter';
+import { currentAuditContext } from './context.ts';
+import type { AuditContext } from './context.ts';
+
+/** The comment key the triggers look for. */
+export const AUDIT_COMMENT_KEY = 'audit';
+
+/** Longest value kept per field: user agents can be kilobytes, and the comment shows in pg_stat_activity. */
+const LIMITS = { userAgent: 512, ipAddress: 64, requestId: 128, name: 200, userId: 191 } as const;
+
+function clean(value: string | null | undefined, limit: number): string | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  // A lone surrogate makes Prisma's encoder throw; cut first so the cut cannot split a pair into one.
+  return value.slice(0, limit).toWellFormed();
+}
+
+/** The JSON the trigger parses: short keys, absent fields omitted. */
+export function encodeAuditContext(context: AuditContext): string {
+  const payload = {
+    u: context.actor.type === 'user' ? clean(context.actor.userId, LIMITS.userId) : undefined,
+    s: context.actor.type === 'system' ? (clean(context.actor.name, LIMITS.name) ?? '') : undefined,
+    ip: clean(context.ipAddress, LIMITS.ipAddress),
+    ua: clean(context.userAgent, LIMITS.userAgent),
+    r: clean(context.requestId, LIMITS.requestId),
+    at: context.at?.toISOString(),
+  };
+  return Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+}
+
+const encoded = new WeakMap<AuditContext, string>();
+
+/**
+ * The plugin for `new PrismaClient({ comments: [auditComments()] })`. Queries outside any context get no comment,
+ * and the triggers attribute their changes to System.
+ */
+export function auditComments(): SqlCommenterPlugin {
+  return () => {
+    const context = currentAuditContext();
+    if (!context) return {};
+    let value = encoded.get(context);
+    if (value === undefined) {
+      value = encodeAuditContext(context);
+      encoded.set(context, value);
+    }
+    return { [AUDIT_COMMENT_KEY]: value };
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * Who is acting, and from where. The context lives in AsyncLocalStorage for the duration of a unit of work (a
+ * request, a job) and reaches the capture triggers inside the SQL of every query, as a comment (see `comments.ts`).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export interface UserAuditContext {
+  /** The acting user's id; the entry stores their name and email as they are when it is written. */
+  userId: string;
+  ipAddress?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+}
+
+export interface SystemAuditContext {
+  /** What acted, e.g. an integration ("Email sync") or an API key's name. */
+  systemName?: string | null;
+  ipAddress?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+}
+
+/** The stored form: a user or the system, plus where the work came from. */
+export interface AuditContext {
+  actor: { type: 'user'; userId: string } | { type: 'system'; name: string | null };
+  ipAddress: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  /** Only set by `@auditlog/audit/seeding`, never on a request path. */
+  at?: Date;
+}
+
+const storage = new AsyncLocalStorage<AuditContext>();
+
+/**
+ * Runs `fn` inside `context`. A thenable that `fn` returns is started inside the context too: Prisma's promises are
+ * lazy, and `withAuditContext(ctx, () => prisma.ticket.update(…))` would otherwise run the query after the context
+ * has ended, as System.
+ */
+function runInContext<T>(context: AuditContext, fn: () => T | PromiseLike<T>): Promise<T> {
+  return storage.run(context, () => {
+    try {
+      const result = fn();
+      return isThenable(result) ? new Promise<T>((resolve, reject) => result.then(resolve, reject)) : Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  });
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === 'function';
+}
+
+/** Runs `fn` with `context` as the actor of every audited write and `record()` inside it. */
+export function withAuditContext<T>(context: UserAuditContext | SystemAuditContext, fn: () => T | PromiseLike<T>): Promise<T> {
+  const actor: AuditContext['actor'] =
+    'userId' in context ? { type: 'user', userId: context.userId } : { type: 'system', name: context.systemName ?? null };
+  return runInContext(
+    {
+      actor,
+      ipAddress: context.ipAddress ?? null,
+      userAgent: context.userAgent ?? null,
+      requestId: context.requestId ?? null,
+    },
+    fn,
+  );
+}
+
+/** Runs `fn` as System (background jobs, integrations), optionally named: `runAsSystem({ name: 'RMM sync' }, …)`. */
+export function runAsSystem<T>(options: { name?: string; requestId?: string }, fn: () => T | PromiseLike<T>): Promise<T> {
+  return withAuditContext({ systemName: options.name ?? null, requestId: options.requestId ?? null }, fn);
+}
+
+/** The context of the current unit of work, if any. Writes outside any context are attributed to System. */
+export function currentAuditContext(): AuditContext | undefined {
+  return storage.getStore();
+}
+
+/** For `seeding.ts` only: runs `fn` with an explicit context (including a clock). */
+export function runWithStoredContext<T>(context: AuditContext, fn: () => T | PromiseLike<T>): Promise<T> {
+  return runInContext(context, fn);
+}

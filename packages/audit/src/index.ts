@@ -1,0 +1,11 @@
+export * from './catalog.ts';
+export { auditComments, AUDIT_COMMENT_KEY } from './comments.ts';
+export { currentAuditContext, runAsSystem, withAuditContext } from './context.ts';
+export type { AuditContext, SystemAuditContext, UserAuditContext } from './context.ts';
+export { auditExtension, AuditLogImmutableError } from './extension.ts';
+export type { AuditExtensionOptions } from './extension.ts';
+export { AuditRecordError, MAX_JSON_BYTES, record, recordEntrySchema, redactChanges } from './record.ts';
+export type { RawQueryClient, RecordEntryInput, RecordedEntry } from './record.ts';
+export { isSensitiveField, normalizeFieldName, redactSensitive } from './redact.ts';
+export { defineAuditConfig } from './triggers/config.ts';
+export type { AuditConfig, AuditModelConfig } from './triggers/config.ts';

@@ -1,0 +1,83 @@
+/**
+ * Custom entries for actions that are not row changes (login, export, sync, …). Written by the same SQL function the
+ * triggers' helpers live beside, so they get the same context, clock and id scheme; redacted here, in TypeScript,
+ * before anything leaves the process.
+ */
+import { z } from 'zod';
+import { NAME_PATTERN, REDACTED } from './catalog.ts';
+import type { AuditChanges } from './catalog.ts';
+import { isSensitiveField, redactSensitive } from './redact.ts';
+
+/** Largest `changes` or `metadata`, as JSON: an entry is a record of an event, not a place to store documents. */
+export const MAX_JSON_BYTES = 64 * 1024;
+
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+const withinLimit = (value: unknown) => value === null || value === undefined || jsonBytes(value) <= MAX_JSON_BYTES;
+const tooLarge = `must be at most ${MAX_JSON_BYTES / 1024} KB as JSON`;
+
+const name = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(NAME_PATTERN, `${what} must be lower-case letters, digits and underscores, starting with a letter (e.g. "failed_login")`);
+
+/** What a caller says about a custom entry; who, when and from where come from the context, never from here. */
+export const recordEntrySchema = z.object({
+  action: name('The action'),
+  entityType: name('The entity type'),
+  entityId: z.string().trim().min(1, 'The entity id is required').max(191),
+  changes: z
+    .record(z.string().min(1).max(128), z.object({ before: z.unknown(), after: z.unknown() }))
+    .nullish()
+    .refine(withinLimit, `changes ${tooLarge}`),
+  metadata: z.record(z.string(), z.unknown()).nullish().refine(withinLimit, `metadata ${tooLarge}`),
+});
+
+export type RecordEntryInput = z.input<typeof recordEntrySchema> & { organizationId: string };
+
+export interface RecordedEntry {
+  id: string;
+  createdAt: Date;
+}
+
+/** The one method `record()` needs: a tagged-template raw query, on a client or inside a transaction. */
+export interface RawQueryClient {
+  $queryRaw<T = unknown>(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<T>;
+}
+
+/** `{ password: { before, after } }` → both sides `[REDACTED]`; other fields redacted at any depth inside. */
+export function redactChanges(changes: AuditChanges, sensitive: readonly string[] = []): AuditChanges {
+  const result: AuditChanges = {};
+  for (const [field, { before, after }] of Object.entries(changes)) {
+    const secret = isSensitiveField(field, sensitive);
+    const side = (value: unknown) =>
+      value === null || value === undefined ? null : secret ? REDACTED : redactSensitive(value, sensitive);
+    result[field] = { before: side(before), after: side(after) };
+  }
+  return result;
+}
+
+export class AuditRecordError extends Error {
+  override name = 'AuditRecordError';
+}
+
+/**
+ * Writes a custom entry through `client` (a Prisma client or an interactive transaction: the entry then commits or
+ * rolls back with it). The actor, IP, user agent and time come from the audit context.
+ */
+export async function record(client: RawQueryClient, input: RecordEntryInput): Promise<RecordedEntry> {
+  const parsed = recordEntrySchema.safeParse(input);
+  if (!parsed.success) {
+    throw new AuditRecordError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; '));
+  }
+  if (!input.organizationId) throw new AuditRecordError('organizationId: an entry belongs to an organization');
+  const { action, entityType, entityId, changes, metadata } = parsed.data;
+  const changesJson = changes ? JSON.stringify(redactChanges(changes)) : null;
+  const metadataJson = metadata ? JSON.stringify(redactSensitive(metadata)) : null;
+  const rows = await client.$queryRaw<{ id: string; created_at: Date }[]>`
+    SELECT id::text, created_at FROM audit_record(${input.organizationId}, ${action}, ${entityType}, ${entityId},
+      ${changesJson}::jsonb, ${metadataJson}::jsonb)`;
+  const row = rows[0];
+  if (!row) throw new AuditRecordError('audit_record() returned no row: are the audit migrations applied?');
+  return { id: row.id, createdAt: row.created_at };
+}

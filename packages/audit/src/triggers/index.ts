@@ -1,0 +1,6 @@
+/** Generating the capture SQL; used by the migration tool and the tests, never at runtime. */
+export { AuditConfigError, defineAuditConfig, resolveAuditConfig, AUDIT_FIELDS } from './config.ts';
+export type { AuditConfig, AuditModelConfig, AuditedModel, AuditedColumn, ResolvedAuditConfig } from './config.ts';
+export { dmmfFromSchema, dmmfFromSchemaFile } from './dmmf.ts';
+export { AUDIT_SQL_MARKER, CAPTURE_PREFIX, captureFunctionName, expectedFunctionSource, generateAuditSql } from './sql.ts';
+export type { GeneratedAuditSql } from './sql.ts';

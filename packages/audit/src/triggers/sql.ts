@@ -1,0 +1,335 @@
+/**
+ * Generates the capture SQL from the resolved audit config: shared helper functions, then for each audited table one
+ * plpgsql function and three statement-level triggers with transition tables. The output is deterministic, carries
+ * a hash in its header, and is idempotent (it first drops every capture trigger, so a model removed from the config
+ * loses its triggers too).
+ *
+ * What makes it fast (measured, see docs/decisions/004-trigger-capture.md):
+ * - one trigger call per statement, not per row; the context is parsed and the actor looked up once per statement;
+ * - `changes` is built column by column from generated expressions, never through `to_jsonb(row)` and `jsonb_each`;
+ * - functions are planned once (`plan_cache_mode = force_generic_plan`), and `OFFSET 0` keeps the diff computed once;
+ * - deep JSON redaction runs only on Json columns, after a cheap text pre-check.
+ */
+import { createHash } from 'node:crypto';
+import { BINARY_DATA, REDACTED } from '../catalog.ts';
+import { DEFAULT_SENSITIVE_NAMES, SENSITIVE_AFFIX } from '../redact.ts';
+import { AUDIT_COMMENT_KEY } from '../comments.ts';
+import type { AuditedColumn, AuditedModel, ResolvedAuditConfig } from './config.ts';
+
+export const AUDIT_SQL_MARKER = '-- audit-capture-hash:';
+/** Trigger and function names start with this; the generated SQL drops every one of them before recreating. */
+export const CAPTURE_PREFIX = 'audit_capture_';
+
+const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
+export function captureFunctionName(model: AuditedModel): string {
+  return `${CAPTURE_PREFIX}${model.table}`;
+}
+
+/** The JSON value of a column on row alias `row`, or SQL NULL when the column is null. */
+function valueOf(column: AuditedColumn, row: string): string {
+  const ref = `${row}.${ident(column.column)}`;
+  switch (column.encoding) {
+    case 'json-native':
+      return `to_jsonb(${ref})`;
+    case 'text':
+      return `to_jsonb(${ref}::text)`;
+    case 'timestamp':
+      return `to_jsonb(to_char(${ref}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
+    case 'timestamptz':
+      return `to_jsonb(to_char(${ref} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
+    case 'json':
+      return `audit_redact_json(${ref}${column.isJsonType ? '::jsonb' : ''})`;
+    case 'binary':
+      return `CASE WHEN ${ref} IS NULL THEN NULL ELSE ${literal(JSON.stringify(BINARY_DATA))}::jsonb END`;
+    case 'redacted':
+      return `CASE WHEN ${ref} IS NULL THEN NULL ELSE ${literal(JSON.stringify(REDACTED))}::jsonb END`;
+  }
+}
+
+function comparable(column: AuditedColumn, row: string): string {
+  const ref = `${row}.${ident(column.column)}`;
+  return column.isJsonType ? `${ref}::jsonb` : ref;
+}
+
+/**
+ * `jsonb_build_object(field, change, …) - ARRAY[fields without a change]`: one object built, the unchanged keys
+ * removed at once. jsonb_build_object takes at most 100 arguments, so wide tables are built in chunks of 50 fields.
+ */
+function changesObject(columns: AuditedColumn[], change: (c: AuditedColumn) => string, unchanged: (c: AuditedColumn) => string): string {
+  if (columns.length === 0) return `'{}'::jsonb`;
+  const chunks: string[] = [];
+  for (let i = 0; i < columns.length; i += 50) {
+    const pairs = columns.slice(i, i + 50).map((c) => `\n        ${literal(c.field)}, ${change(c)}`);
+    chunks.push(`jsonb_build_object(${pairs.join(',')})`);
+  }
+  const drop = columns.map((c) => `\n        CASE WHEN ${unchanged(c)} THEN ${literal(c.field)} END`);
+  return `(${chunks.join(' || ')})\n      - ARRAY[${drop.join(',')}]::text[]`;
+}
+
+function createChanges(columns: AuditedColumn[]): string {
+  return changesObject(
+    columns,
+    (c) => `jsonb_build_object('before', NULL::jsonb, 'after', ${valueOf(c, 'n')})`,
+    (c) => `n.${ident(c.column)} IS NULL`,
+  );
+}
+
+function deleteChanges(columns: AuditedColumn[]): string {
+  return changesObject(
+    columns,
+    (c) => `jsonb_build_object('before', ${valueOf(c, 'o')}, 'after', NULL::jsonb)`,
+    (c) => `o.${ident(c.column)} IS NULL`,
+  );
+}
+
+function updateChanges(columns: AuditedColumn[]): string {
+  return changesObject(
+    columns,
+    (c) => `jsonb_build_object('before', ${valueOf(c, 'o')}, 'after', ${valueOf(c, 'n')})`,
+    (c) => `${comparable(c, 'o')} IS NOT DISTINCT FROM ${comparable(c, 'n')}`,
+  );
+}
+
+function insertColumns(config: ResolvedAuditConfig): string {
+  const c = config.audit.columns;
+  return [
+    c.id,
+    c.organizationId,
+    c.createdAt,
+    c.action,
+    c.entityType,
+    c.entityId,
+    c.actorType,
+    c.actorUserId,
+    c.actorName,
+    c.actorEmail,
+    c.ipAddress,
+    c.userAgent,
+    c.requestId,
+    c.changes,
+  ]
+    .map(ident)
+    .join(', ');
+}
+
+function contextValues(config: ResolvedAuditConfig): string {
+  return `ctx.actor_type::${ident(config.audit.actorTypeEnum)}, ctx.user_id, ctx.actor_name, ctx.actor_email, ctx.ip, ctx.ua, ctx.request_id`;
+}
+
+function captureFunction(config: ResolvedAuditConfig, model: AuditedModel): string {
+  const target = ident(config.audit.table);
+  const columns = insertColumns(config);
+  const id = ident(model.idColumn);
+  const org = ident(model.organizationColumn);
+  const entityType = literal(model.entityType);
+  const context = contextValues(config);
+  const row = (action: string, alias: string, changes: string) =>
+    `audit_uuidv7(ctx.at), ${alias}.${org}, ctx.at, '${action}', ${entityType}, ${alias}.${id}::text,\n      ${context},\n      ${changes}`;
+  return `CREATE FUNCTION ${ident(captureFunctionName(model))}() RETURNS trigger
+LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
+AS $audit$
+DECLARE
+  ctx record;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    PERFORM FROM audit_new LIMIT 1;
+    IF NOT FOUND THEN RETURN NULL; END IF;
+    ctx := audit_context();
+    INSERT INTO ${target} (${columns})
+    SELECT ${row('create', 'n', createChanges(model.columns))}
+    FROM audit_new n;
+  ELSIF TG_OP = 'UPDATE' THEN
+    PERFORM FROM audit_new LIMIT 1;
+    IF NOT FOUND THEN RETURN NULL; END IF;
+    ctx := audit_context();
+    INSERT INTO ${target} (${columns})
+    SELECT audit_uuidv7(ctx.at), d.org, ctx.at, 'update', ${entityType}, d.id,
+      ${context},
+      d.changes
+    FROM (
+      SELECT n.${org} AS org, n.${id}::text AS id,
+      ${updateChanges(model.columns)} AS changes
+      FROM audit_new n JOIN audit_old o ON o.${id} = n.${id}
+      OFFSET 0
+    ) d
+    WHERE d.changes <> '{}'::jsonb;
+  ELSE
+    PERFORM FROM audit_old LIMIT 1;
+    IF NOT FOUND THEN RETURN NULL; END IF;
+    ctx := audit_context();
+    INSERT INTO ${target} (${columns})
+    SELECT ${row('delete', 'o', deleteChanges(model.columns))}
+    FROM audit_old o;
+  END IF;
+  RETURN NULL;
+END;
+$audit$;`;
+}
+
+function captureTriggers(model: AuditedModel): string {
+  const table = ident(model.table);
+  const fn = ident(captureFunctionName(model));
+  return [
+    `CREATE TRIGGER ${CAPTURE_PREFIX}insert AFTER INSERT ON ${table}\n  REFERENCING NEW TABLE AS audit_new FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
+    `CREATE TRIGGER ${CAPTURE_PREFIX}update AFTER UPDATE ON ${table}\n  REFERENCING OLD TABLE AS audit_old NEW TABLE AS audit_new FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
+    `CREATE TRIGGER ${CAPTURE_PREFIX}delete AFTER DELETE ON ${table}\n  REFERENCING OLD TABLE AS audit_old FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
+  ].join('\n');
+}
+
+function sensitiveKeyCheck(key: string): string {
+  const names = DEFAULT_SENSITIVE_NAMES.map(literal).join(', ');
+  return `${key} = ANY (ARRAY[${names}]) OR ${key} LIKE '${SENSITIVE_AFFIX}%' OR ${key} LIKE '%${SENSITIVE_AFFIX}'`;
+}
+
+function helpers(config: ResolvedAuditConfig): string {
+  const actor = config.actor;
+  const c = config.audit.columns;
+  return `-- UUIDv7 (RFC 9562) for a given time: 48 bits of Unix milliseconds, version 7, random rest.
+-- PostgreSQL 15 has no uuidv7(), and Prisma generates uuid(7) defaults in the client, not for trigger-written rows.
+CREATE OR REPLACE FUNCTION audit_uuidv7(ts timestamptz) RETURNS uuid
+LANGUAGE sql VOLATILE PARALLEL SAFE AS $audit$
+  SELECT encode(
+    set_bit(set_bit(
+      overlay(uuid_send(gen_random_uuid())
+              PLACING substring(int8send(floor(extract(epoch FROM ts) * 1000)::bigint) FROM 3)
+              FROM 1 FOR 6),
+      52, 1), 53, 1),
+    'hex')::uuid
+$audit$;
+
+-- Secrets at any depth of a JSON value become "${REDACTED}". The key test is the normalized-name list of
+-- redact.ts (lower case, without _ and -). A text pre-check skips values that cannot hold a sensitive key.
+CREATE OR REPLACE FUNCTION audit_redact_json(value jsonb) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $audit$
+DECLARE
+  result jsonb;
+  k text;
+  v jsonb;
+  normalized text;
+BEGIN
+  IF jsonb_typeof(value) = 'object' THEN
+    IF value::text !~* '(pass|secret|token|key|encrypt)' THEN RETURN value; END IF;
+    result := '{}'::jsonb;
+    FOR k, v IN SELECT * FROM jsonb_each(value) LOOP
+      normalized := translate(lower(k), '_-', '');
+      IF jsonb_typeof(v) <> 'null' AND (${sensitiveKeyCheck('normalized')}) THEN
+        result := result || jsonb_build_object(k, ${literal(REDACTED)});
+      ELSE
+        result := result || jsonb_build_object(k, audit_redact_json(v));
+      END IF;
+    END LOOP;
+    RETURN result;
+  ELSIF jsonb_typeof(value) = 'array' THEN
+    IF value::text !~* '(pass|secret|token|key|encrypt)' THEN RETURN value; END IF;
+    SELECT coalesce(jsonb_agg(audit_redact_json(e) ORDER BY i), '[]'::jsonb) INTO result
+      FROM jsonb_array_elements(value) WITH ORDINALITY AS a(e, i);
+    RETURN result;
+  END IF;
+  RETURN value;
+END;
+$audit$;
+
+-- The actor of the current statement, from the /*${AUDIT_COMMENT_KEY}='<base64url JSON>'*/ comment that the Prisma
+-- client appends to every query made inside an audit context (comments.ts). Only a comment at the very end of the
+-- query counts. No comment: System. The user's name and email are read here, once per statement.
+CREATE OR REPLACE FUNCTION audit_context(
+  OUT actor_type text, OUT user_id text, OUT actor_name text, OUT actor_email text,
+  OUT ip text, OUT ua text, OUT request_id text, OUT at timestamptz)
+LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
+AS $audit$
+DECLARE
+  encoded text;
+  payload jsonb;
+BEGIN
+  at := date_trunc('milliseconds', statement_timestamp());
+  actor_type := 'SYSTEM';
+  encoded := substring(right(current_query(), 4096) FROM '/\\*[^/]*${AUDIT_COMMENT_KEY}=''([A-Za-z0-9_-]+)''[^/]*\\*/\\s*;?\\s*$');
+  IF encoded IS NULL THEN RETURN; END IF;
+  payload := convert_from(decode(rpad(translate(encoded, '-_', '+/'), (length(encoded) + 3) / 4 * 4, '='), 'base64'), 'UTF8')::jsonb;
+  ip := payload->>'ip';
+  ua := payload->>'ua';
+  request_id := payload->>'r';
+  IF payload ? 'at' THEN at := (payload->>'at')::timestamptz; END IF;
+  user_id := payload->>'u';
+  IF user_id IS NOT NULL THEN
+    actor_type := 'USER';
+    SELECT a.${ident(actor.nameColumn)}, a.${ident(actor.emailColumn)} INTO actor_name, actor_email
+      FROM ${ident(actor.table)} a WHERE a.${ident(actor.idColumn)} = user_id;
+  ELSE
+    actor_name := nullif(payload->>'s', '');
+  END IF;
+END;
+$audit$;
+
+-- A custom entry (login, export, …) written with the same context as the triggers' entries; record() calls it.
+CREATE OR REPLACE FUNCTION audit_record(
+  p_organization_id text, p_action text, p_entity_type text, p_entity_id text, p_changes jsonb, p_metadata jsonb,
+  OUT id uuid, OUT created_at timestamptz)
+LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
+AS $audit$
+DECLARE
+  ctx record;
+BEGIN
+  ctx := audit_context();
+  id := audit_uuidv7(ctx.at);
+  created_at := ctx.at;
+  INSERT INTO ${ident(config.audit.table)} (${insertColumns(config)}, ${ident(c.metadata)})
+  VALUES (id, p_organization_id, ctx.at, p_action, p_entity_type, p_entity_id,
+    ${contextValues(config)},
+    p_changes, p_metadata);
+END;
+$audit$;`;
+}
+
+const DROP_PREVIOUS = `-- Drop every capture trigger and function first: models may have left the config, columns may have changed.
+DO $audit$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN SELECT tgname, tgrelid::regclass AS rel FROM pg_trigger WHERE tgname LIKE '${CAPTURE_PREFIX.replaceAll('_', '\\_')}%' LOOP
+    EXECUTE format('DROP TRIGGER %I ON %s', t.tgname, t.rel);
+  END LOOP;
+  FOR t IN SELECT p.oid::regprocedure AS fn FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname = current_schema() AND p.proname LIKE '${CAPTURE_PREFIX.replaceAll('_', '\\_')}%' LOOP
+    EXECUTE format('DROP FUNCTION %s', t.fn);
+  END LOOP;
+END;
+$audit$;`;
+
+/** The body of the generated SQL, without its header. */
+function body(config: ResolvedAuditConfig): string {
+  const parts = [helpers(config), DROP_PREVIOUS];
+  for (const model of config.models) {
+    parts.push(`-- ${model.model} → entity type "${model.entityType}"`, captureFunction(config, model), captureTriggers(model));
+  }
+  return `${parts.join('\n\n')}\n`;
+}
+
+export interface GeneratedAuditSql {
+  sql: string;
+  hash: string;
+}
+
+/** The full capture SQL, with a header naming its source and its hash (which `pnpm db:migrate` compares). */
+export function generateAuditSql(config: ResolvedAuditConfig): GeneratedAuditSql {
+  const text = body(config);
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const header = [
+    '-- Audit capture, generated by @auditlog/audit from the audit config and schema.prisma.',
+    '-- Do not edit: change the config or the schema, then run `pnpm db:migrate --name <name>`.',
+    `${AUDIT_SQL_MARKER} ${hash}`,
+  ].join('\n');
+  return { sql: `${header}\n\n${text}`, hash };
+}
+
+/** The plpgsql body PostgreSQL stores for a model's capture function (`pg_proc.prosrc`), to detect stale triggers. */
+export function expectedFunctionSource(config: ResolvedAuditConfig, model: AuditedModel): string {
+  const fn = captureFunction(config, model);
+  const start = fn.indexOf('$audit$') + '$audit$'.length;
+  return fn.slice(start, fn.lastIndexOf('$audit$'));
+}

@@ -1,0 +1,37 @@
+/**
+ * What the audit log records: the one place that says which models are audited, under which entity type, how a
+ * record is named in the log, and which fields hold secrets. The capture triggers are generated from this (run
+ * `pnpm db:migrate --name <name>` after changing it), and the API resolves entity labels with it.
+ *
+ * Every model with an `organizationId` is audited unless set to `false`; fields named like secrets (password, token,
+ * apiKey, *encrypted*, …) are redacted without being listed here.
+ */
+import { defineAuditConfig } from '@auditlog/audit';
+
+export const auditConfig = defineAuditConfig({
+  auditModel: 'AuditLog',
+  actorModel: { model: 'User', nameField: 'name', emailField: 'email' },
+  models: {
+    Organization: { entityType: 'organization', label: 'name', organizationField: 'id' },
+    // Sign-in time changes on every login, which is recorded as a `login` entry of its own.
+    User: { entityType: 'user', label: 'name', ignore: ['lastLoginAt'] },
+    // Sign-ins and sign-outs are recorded as `login` / `logout` entries; sessions themselves are noise.
+    Session: false,
+    ApiKey: { entityType: 'api_key', label: 'name', sensitive: ['keyHash'], ignore: ['lastUsedAt'] },
+    Client: { entityType: 'client', label: 'name' },
+    Contact: { entityType: 'contact', label: 'name' },
+    Ticket: {
+      entityType: 'ticket',
+      label: ['number', 'subject'],
+      formatLabel: ({ number, subject }) => `#${String(number)} ${String(subject)}`,
+    },
+    Invoice: { entityType: 'invoice', label: 'number' },
+    InvoiceLine: { entityType: 'invoice_line', label: 'description' },
+    Quote: { entityType: 'quote', label: 'number' },
+    Asset: { entityType: 'asset', label: 'name' },
+    Integration: { entityType: 'integration', label: 'name' },
+    Contract: { entityType: 'contract', label: 'name' },
+    Project: { entityType: 'project', label: 'name' },
+    Vendor: { entityType: 'vendor', label: 'name' },
+  },
+});
