@@ -44,6 +44,8 @@ function audited(client: PrismaClient) {
 }
 
 export type AuditedPrismaClient = ReturnType<typeof audited>;
+/** What `prisma.$transaction(async (tx) => …)` hands to its callback. */
+export type AuditedTransactionClient = Parameters<Parameters<AuditedPrismaClient['$transaction']>[0]>[0];
 
 export interface Database {
   prisma: AuditedPrismaClient;

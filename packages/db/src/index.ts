@@ -1,5 +1,5 @@
 export { openDatabase } from './client.ts';
-export type { AuditedPrismaClient, Database, DatabaseEngine, DatabaseOptions } from './client.ts';
+export type { AuditedPrismaClient, AuditedTransactionClient, Database, DatabaseEngine, DatabaseOptions } from './client.ts';
 export { auditConfig } from './audited.ts';
 export { DatabaseConfigError, redactUrl } from './errors.ts';
 export { PrismaClient, Prisma } from './generated/prisma/client.ts';
