@@ -20,8 +20,9 @@ const LIMITS = { userAgent: 512, ipAddress: 64, requestId: 128, name: 200, userI
 
 function clean(value: string | null | undefined, limit: number): string | undefined {
   if (value === null || value === undefined || value === '') return undefined;
-  // A lone surrogate makes Prisma's encoder throw; cut first so the cut cannot split a pair into one.
-  return value.slice(0, limit).toWellFormed();
+  // A lone surrogate makes Prisma's encoder throw, and jsonb refuses NUL: both are replaced or dropped. (A cut that
+  // splits an emoji leaves half of it, which becomes U+FFFD.)
+  return value.slice(0, limit).toWellFormed().replaceAll('\u0000', '');
 }
 
 /** The JSON the trigger parses: short keys, absent fields omitted. */

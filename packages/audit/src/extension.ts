@@ -26,6 +26,8 @@ export class AuditLogImmutableError extends Error {
 export interface AuditExtensionOptions {
   /** The audit model's name in schema.prisma (default `AuditLog`). */
   auditModel?: string;
+  /** Field names that hold secrets besides the defaults, redacted in `$record()`'s changes and metadata. */
+  sensitive?: readonly string[];
 }
 
 const lowerFirst = (name: string) => name.charAt(0).toLowerCase() + name.slice(1);
@@ -51,7 +53,7 @@ export function auditExtension(options: AuditExtensionOptions = {}) {
     client: {
       /** Writes a custom entry (login, export, …) in this client's transaction, if it is one. */
       $record(input: RecordEntryInput): Promise<RecordedEntry> {
-        return record(Prisma.getExtensionContext(this) as unknown as RawQueryClient, input);
+        return record(Prisma.getExtensionContext(this) as unknown as RawQueryClient, input, { sensitive: options.sensitive });
       },
     },
   });

@@ -7,5 +7,5 @@ export type { AuditExtensionOptions } from './extension.ts';
 export { AuditRecordError, MAX_JSON_BYTES, record, recordEntrySchema, redactChanges } from './record.ts';
 export type { RawQueryClient, RecordEntryInput, RecordedEntry } from './record.ts';
 export { isSensitiveField, normalizeFieldName, redactSensitive } from './redact.ts';
-export { defineAuditConfig } from './triggers/config.ts';
+export { defineAuditConfig, sensitiveFieldNames } from './triggers/config.ts';
 export type { AuditConfig, AuditModelConfig } from './triggers/config.ts';

@@ -11,7 +11,15 @@ import { isSensitiveField, redactSensitive } from './redact.ts';
 /** Largest `changes` or `metadata`, as JSON: an entry is a record of an event, not a place to store documents. */
 export const MAX_JSON_BYTES = 64 * 1024;
 
-const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+/** Size as stored: bigints count as the strings they become; a value that cannot be JSON (a cycle) is too large. */
+function jsonBytes(value: unknown): number {
+  try {
+    const json = JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item));
+    return Buffer.byteLength(json ?? '', 'utf8');
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
 const withinLimit = (value: unknown) => value === null || value === undefined || jsonBytes(value) <= MAX_JSON_BYTES;
 const tooLarge = `must be at most ${MAX_JSON_BYTES / 1024} KB as JSON`;
 
@@ -51,7 +59,11 @@ export function redactChanges(changes: AuditChanges, sensitive: readonly string[
   for (const [field, { before, after }] of Object.entries(changes)) {
     const secret = isSensitiveField(field, sensitive);
     const side = (value: unknown) =>
-      value === null || value === undefined ? null : secret ? REDACTED : redactSensitive(value, sensitive);
+      value === null || value === undefined
+        ? null
+        : secret && !(value instanceof Uint8Array)
+          ? REDACTED
+          : redactSensitive(value, sensitive);
     result[field] = { before: side(before), after: side(after) };
   }
   return result;
@@ -65,15 +77,19 @@ export class AuditRecordError extends Error {
  * Writes a custom entry through `client` (a Prisma client or an interactive transaction: the entry then commits or
  * rolls back with it). The actor, IP, user agent and time come from the audit context.
  */
-export async function record(client: RawQueryClient, input: RecordEntryInput): Promise<RecordedEntry> {
+export async function record(
+  client: RawQueryClient,
+  input: RecordEntryInput,
+  options: { sensitive?: readonly string[] } = {},
+): Promise<RecordedEntry> {
   const parsed = recordEntrySchema.safeParse(input);
   if (!parsed.success) {
     throw new AuditRecordError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; '));
   }
-  if (!input.organizationId) throw new AuditRecordError('organizationId: an entry belongs to an organization');
+  if (!input.organizationId?.trim()) throw new AuditRecordError('organizationId: an entry belongs to an organization');
   const { action, entityType, entityId, changes, metadata } = parsed.data;
-  const changesJson = changes ? JSON.stringify(redactChanges(changes)) : null;
-  const metadataJson = metadata ? JSON.stringify(redactSensitive(metadata)) : null;
+  const changesJson = changes ? JSON.stringify(redactChanges(changes, options.sensitive)) : null;
+  const metadataJson = metadata ? JSON.stringify(redactSensitive(metadata, options.sensitive)) : null;
   const rows = await client.$queryRaw<{ id: string; created_at: Date }[]>`
     SELECT id::text, created_at FROM audit_record(${input.organizationId}, ${action}, ${entityType}, ${entityId},
       ${changesJson}::jsonb, ${metadataJson}::jsonb)`;

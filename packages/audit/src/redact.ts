@@ -2,12 +2,18 @@
  * Which field names hold secrets, and the TypeScript side of redaction (for `record()`); the trigger side is SQL
  * generated from the same list (`triggers/sql.ts`), so both redact exactly the same names.
  */
+import { Decimal } from '@prisma/client/runtime/client';
 import { BINARY_DATA, REDACTED } from './catalog.ts';
 
-/** Normalized (lower-case, no `_` or `-`) names that are always secret. */
+/**
+ * Normalized (lower-case, without `_` and `-`) names that hold secrets: a field whose name is one of these, or ends
+ * with one (`newPassword`, `sessionToken`, `webhookSecret`, `stripeApiKey`), is redacted. `tokenCount` or
+ * `secretary` are not: the secret word has to end the name.
+ */
 export const DEFAULT_SENSITIVE_NAMES = [
   'password',
   'passwordhash',
+  'passphrase',
   'mfasecret',
   'totpsecret',
   'apikey',
@@ -16,7 +22,10 @@ export const DEFAULT_SENSITIVE_NAMES = [
   'refreshtoken',
   'secret',
   'clientsecret',
+  'secretkey',
   'privatekey',
+  'encryptionkey',
+  'signingkey',
 ] as const;
 
 /** Any name that starts or ends with this (normalized) is secret too: `encryptedCredentials`, `ssn_encrypted`. */
@@ -30,7 +39,7 @@ export function normalizeFieldName(name: string): string {
 export function isSensitiveField(name: string, extra: readonly string[] = []): boolean {
   const normalized = normalizeFieldName(name);
   return (
-    (DEFAULT_SENSITIVE_NAMES as readonly string[]).includes(normalized) ||
+    DEFAULT_SENSITIVE_NAMES.some((secret) => normalized.endsWith(secret)) ||
     normalized.startsWith(SENSITIVE_AFFIX) ||
     normalized.endsWith(SENSITIVE_AFFIX) ||
     extra.some((field) => normalizeFieldName(field) === normalized)
@@ -41,10 +50,6 @@ function isBinary(value: unknown): boolean {
   return value instanceof Uint8Array || value instanceof ArrayBuffer || ArrayBuffer.isView(value);
 }
 
-/** Decimal.js and Prisma's Decimal: anything with `toFixed` and a `d` digits array is a decimal. */
-function isDecimalLike(value: object): value is { toString(): string } {
-  return 'toFixed' in value && 'd' in value && typeof value.toString === 'function';
-}
 
 /**
  * Makes a value safe to store and to send as JSON: secrets under sensitive keys (at any depth) become `[REDACTED]`,
@@ -58,13 +63,12 @@ export function redactSensitive(value: unknown, extra: readonly string[] = [], d
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (isBinary(value)) return BINARY_DATA;
   if (Array.isArray(value)) return value.map((item: unknown) => redactSensitive(item, extra, depth + 1));
-  if (isDecimalLike(value)) return value.toString();
+  if (Decimal.isDecimal(value)) return value.toString();
   const result: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    result[key] =
-      isSensitiveField(key, extra) && item !== null && item !== undefined
-        ? REDACTED
-        : redactSensitive(item, extra, depth + 1);
+    // Binary first, as the triggers do: "[BINARY DATA]" already says that nothing of the value is shown.
+    const secret = isSensitiveField(key, extra) && item !== null && item !== undefined && !isBinary(item);
+    result[key] = secret ? REDACTED : redactSensitive(item, extra, depth + 1);
   }
   return result;
 }

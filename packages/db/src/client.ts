@@ -8,7 +8,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { auditComments, auditExtension } from '@auditlog/audit';
+import { auditComments, auditExtension, sensitiveFieldNames } from '@auditlog/audit';
+import { auditConfig } from './audited.ts';
 import { parsePostgresUrl, pgliteMigrationFactory, postgresMigrationFactory } from './adapters.ts';
 import { env } from './env.ts';
 import { assertPostgresUrl, connectionError, redactUrl } from './errors.ts';
@@ -40,7 +41,7 @@ export interface DatabaseOptions {
  * the audit model is read-only through Prisma, with `$record()` for custom entries (`auditExtension`).
  */
 function audited(client: PrismaClient) {
-  return client.$extends(auditExtension({ auditModel: 'AuditLog' }));
+  return client.$extends(auditExtension({ auditModel: auditConfig.auditModel, sensitive: sensitiveFieldNames(auditConfig) }));
 }
 
 export type AuditedPrismaClient = ReturnType<typeof audited>;

@@ -35,6 +35,12 @@ export interface AuditConfig {
   sensitive?: readonly string[];
 }
 
+/** Every extra secret field name the config declares, global and per model (for `record()`'s redaction). */
+export function sensitiveFieldNames(config: AuditConfig): string[] {
+  const perModel = Object.values(config.models).flatMap((model) => (model ? (model.sensitive ?? []) : []));
+  return [...new Set([...(config.sensitive ?? []), ...perModel])];
+}
+
 /** Identity function that checks `config` against the type; keeps literal types for the API's label lookups. */
 export function defineAuditConfig<const C extends AuditConfig>(config: C): C {
   return config;
@@ -124,10 +130,11 @@ function tableOf(model: DMMF.Model): string {
 }
 
 function encodingOf(field: DMMF.Field, sensitive: boolean): ColumnEncoding {
-  // Bytes first: an encrypted blob is shown as binary data, which already says that nothing of it is shown.
+  // Bytes first (lists too): an encrypted blob shows as binary data, which already says that nothing of it is shown.
   if (field.type === 'Bytes') return 'binary';
   if (sensitive) return 'redacted';
-  if (field.kind === 'enum') return 'json-native';
+  // Lists (String[], DateTime[], Json[], …) are recorded as JSON arrays, as PostgreSQL renders them.
+  if (field.kind === 'enum' || field.isList) return 'json-native';
   const native = Array.isArray(field.nativeType) ? String(field.nativeType[0]) : undefined;
   switch (field.type) {
     case 'Bytes':

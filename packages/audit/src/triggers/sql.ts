@@ -6,8 +6,9 @@
  *
  * What makes it fast (measured, see docs/decisions/004-trigger-capture.md):
  * - one trigger call per statement, not per row; the context is parsed and the actor looked up once per statement;
- * - `changes` is built column by column from generated expressions, never through `to_jsonb(row)` and `jsonb_each`;
- * - functions are planned once (`plan_cache_mode = force_generic_plan`), and `OFFSET 0` keeps the diff computed once;
+ * - `changes` is built as JSON text from generated per-column expressions (never `to_jsonb(row)` and `jsonb_each`),
+ *   only for the columns that changed, and parsed once per row; rows without a change are filtered out first;
+ * - functions are planned once (`plan_cache_mode = force_generic_plan`);
  * - deep JSON redaction runs only on Json columns, after a cheap text pre-check.
  */
 import { createHash } from 'node:crypto';
@@ -27,24 +28,27 @@ export function captureFunctionName(model: AuditedModel): string {
   return `${CAPTURE_PREFIX}${model.table}`;
 }
 
-/** The JSON value of a column on row alias `row`, or SQL NULL when the column is null. */
-function valueOf(column: AuditedColumn, row: string): string {
+/**
+ * The JSON text of a column's value on row alias `row` (SQL NULL when the column is null). `changes` is built as
+ * text and parsed once per row: cheaper than nesting jsonb_build_object for every column.
+ */
+function jsonText(column: AuditedColumn, row: string): string {
   const ref = `${row}.${ident(column.column)}`;
   switch (column.encoding) {
     case 'json-native':
-      return `to_jsonb(${ref})`;
+      return `to_json(${ref})::text`;
     case 'text':
-      return `to_jsonb(${ref}::text)`;
+      return `to_json(${ref}::text)::text`;
     case 'timestamp':
-      return `to_jsonb(to_char(${ref}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
+      return `'"' || to_char(${ref}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"'`;
     case 'timestamptz':
-      return `to_jsonb(to_char(${ref} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
+      return `'"' || to_char(${ref} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"'`;
     case 'json':
-      return `audit_redact_json(${ref}${column.isJsonType ? '::jsonb' : ''})`;
+      return `audit_redact_json(${ref}${column.isJsonType ? '::jsonb' : ''})::text`;
     case 'binary':
-      return `CASE WHEN ${ref} IS NULL THEN NULL ELSE ${literal(JSON.stringify(BINARY_DATA))}::jsonb END`;
+      return `CASE WHEN ${ref} IS NOT NULL THEN ${literal(JSON.stringify(BINARY_DATA))} END`;
     case 'redacted':
-      return `CASE WHEN ${ref} IS NULL THEN NULL ELSE ${literal(JSON.stringify(REDACTED))}::jsonb END`;
+      return `CASE WHEN ${ref} IS NOT NULL THEN ${literal(JSON.stringify(REDACTED))} END`;
   }
 }
 
@@ -53,43 +57,45 @@ function comparable(column: AuditedColumn, row: string): string {
   return column.isJsonType ? `${ref}::jsonb` : ref;
 }
 
+const changed = (c: AuditedColumn) => `${comparable(c, 'o')} IS DISTINCT FROM ${comparable(c, 'n')}`;
+
 /**
- * `jsonb_build_object(field, change, …) - ARRAY[fields without a change]`: one object built, the unchanged keys
- * removed at once. jsonb_build_object takes at most 100 arguments, so wide tables are built in chunks of 50 fields.
+ * `('{' || concat_ws(',', <member or NULL>, …) || '}')::jsonb`: concat_ws skips the NULL members, so only the
+ * fields that changed are built at all. Keys are Prisma field names (identifiers: safe as JSON text).
  */
-function changesObject(columns: AuditedColumn[], change: (c: AuditedColumn) => string, unchanged: (c: AuditedColumn) => string): string {
+function changesObject(columns: AuditedColumn[], member: (c: AuditedColumn) => string): string {
   if (columns.length === 0) return `'{}'::jsonb`;
-  const chunks: string[] = [];
-  for (let i = 0; i < columns.length; i += 50) {
-    const pairs = columns.slice(i, i + 50).map((c) => `\n        ${literal(c.field)}, ${change(c)}`);
-    chunks.push(`jsonb_build_object(${pairs.join(',')})`);
-  }
-  const drop = columns.map((c) => `\n        CASE WHEN ${unchanged(c)} THEN ${literal(c.field)} END`);
-  return `(${chunks.join(' || ')})\n      - ARRAY[${drop.join(',')}]::text[]`;
+  const members = columns.map((c) => `\n        ${member(c)}`);
+  return `('{' || concat_ws(',',${members.join(',')}) || '}')::jsonb`;
 }
+
+const side = (value: string) => `coalesce(${value}, 'null')`;
+const key = (c: AuditedColumn) => literal(`${JSON.stringify(c.field)}:{"before":`);
 
 function createChanges(columns: AuditedColumn[]): string {
   return changesObject(
     columns,
-    (c) => `jsonb_build_object('before', NULL::jsonb, 'after', ${valueOf(c, 'n')})`,
-    (c) => `n.${ident(c.column)} IS NULL`,
+    (c) => `CASE WHEN n.${ident(c.column)} IS NOT NULL THEN ${literal(`${JSON.stringify(c.field)}:{"before":null,"after":`)} || ${jsonText(c, 'n')} || '}' END`,
   );
 }
 
 function deleteChanges(columns: AuditedColumn[]): string {
   return changesObject(
     columns,
-    (c) => `jsonb_build_object('before', ${valueOf(c, 'o')}, 'after', NULL::jsonb)`,
-    (c) => `o.${ident(c.column)} IS NULL`,
+    (c) => `CASE WHEN o.${ident(c.column)} IS NOT NULL THEN ${key(c)} || ${jsonText(c, 'o')} || ',"after":null}' END`,
   );
 }
 
 function updateChanges(columns: AuditedColumn[]): string {
   return changesObject(
     columns,
-    (c) => `jsonb_build_object('before', ${valueOf(c, 'o')}, 'after', ${valueOf(c, 'n')})`,
-    (c) => `${comparable(c, 'o')} IS NOT DISTINCT FROM ${comparable(c, 'n')}`,
+    (c) => `CASE WHEN ${changed(c)} THEN ${key(c)} || ${side(jsonText(c, 'o'))} || ',"after":' || ${side(jsonText(c, 'n'))} || '}' END`,
   );
+}
+
+/** True when any audited column of the row changed: rows without a change get no entry and no JSON built. */
+function anyChange(columns: AuditedColumn[]): string {
+  return columns.length === 0 ? 'false' : columns.map((c) => `(${changed(c)})`).join('\n       OR ');
 }
 
 function insertColumns(config: ResolvedAuditConfig): string {
@@ -125,43 +131,27 @@ function captureFunction(config: ResolvedAuditConfig, model: AuditedModel): stri
   const org = ident(model.organizationColumn);
   const entityType = literal(model.entityType);
   const context = contextValues(config);
-  const row = (action: string, alias: string, changes: string) =>
+  const values = (action: string, alias: string, changes: string) =>
     `audit_uuidv7(ctx.at), ${alias}.${org}, ctx.at, '${action}', ${entityType}, ${alias}.${id}::text,\n      ${context},\n      ${changes}`;
   return `CREATE FUNCTION ${ident(captureFunctionName(model))}() RETURNS trigger
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
 AS $audit$
 DECLARE
-  ctx record;
+  ctx record := audit_context();
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    PERFORM FROM audit_new LIMIT 1;
-    IF NOT FOUND THEN RETURN NULL; END IF;
-    ctx := audit_context();
     INSERT INTO ${target} (${columns})
-    SELECT ${row('create', 'n', createChanges(model.columns))}
+    SELECT ${values('create', 'n', createChanges(model.columns))}
     FROM audit_new n;
   ELSIF TG_OP = 'UPDATE' THEN
-    PERFORM FROM audit_new LIMIT 1;
-    IF NOT FOUND THEN RETURN NULL; END IF;
-    ctx := audit_context();
     INSERT INTO ${target} (${columns})
-    SELECT audit_uuidv7(ctx.at), d.org, ctx.at, 'update', ${entityType}, d.id,
-      ${context},
-      d.changes
-    FROM (
-      SELECT n.${org} AS org, n.${id}::text AS id,
-      ${updateChanges(model.columns)} AS changes
-      FROM audit_new n JOIN audit_old o ON o.${id} = n.${id}
-      OFFSET 0
-    ) d
-    WHERE d.changes <> '{}'::jsonb;
+    SELECT ${values('update', 'n', updateChanges(model.columns))}
+    FROM audit_new n JOIN audit_old o ON o.${id} = n.${id}
+    WHERE ${anyChange(model.columns)};
   ELSE
-    PERFORM FROM audit_old LIMIT 1;
-    IF NOT FOUND THEN RETURN NULL; END IF;
-    ctx := audit_context();
     INSERT INTO ${target} (${columns})
-    SELECT ${row('delete', 'o', deleteChanges(model.columns))}
+    SELECT ${values('delete', 'o', deleteChanges(model.columns))}
     FROM audit_old o;
   END IF;
   RETURN NULL;
@@ -180,8 +170,9 @@ function captureTriggers(model: AuditedModel): string {
 }
 
 function sensitiveKeyCheck(key: string): string {
-  const names = DEFAULT_SENSITIVE_NAMES.map(literal).join(', ');
-  return `${key} = ANY (ARRAY[${names}]) OR ${key} LIKE '${SENSITIVE_AFFIX}%' OR ${key} LIKE '%${SENSITIVE_AFFIX}'`;
+  // Same rule as isSensitiveField: the name ends with a secret word, or starts or ends with "encrypted".
+  const patterns = [...DEFAULT_SENSITIVE_NAMES.map((name) => `%${name}`), `${SENSITIVE_AFFIX}%`, `%${SENSITIVE_AFFIX}`];
+  return `${key} LIKE ANY (ARRAY[${patterns.map(literal).join(', ')}])`;
 }
 
 function helpers(config: ResolvedAuditConfig): string {
@@ -200,8 +191,8 @@ LANGUAGE sql VOLATILE PARALLEL SAFE AS $audit$
     'hex')::uuid
 $audit$;
 
--- Secrets at any depth of a JSON value become "${REDACTED}". The key test is the normalized-name list of
--- redact.ts (lower case, without _ and -). A text pre-check skips values that cannot hold a sensitive key.
+-- Secrets at any depth of a JSON value become "${REDACTED}". The key test is redact.ts's rule on the normalized
+-- name (lower case, without _ and -). A text pre-check skips values that cannot hold a sensitive key.
 CREATE OR REPLACE FUNCTION audit_redact_json(value jsonb) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $audit$
 DECLARE
@@ -211,7 +202,7 @@ DECLARE
   normalized text;
 BEGIN
   IF jsonb_typeof(value) = 'object' THEN
-    IF value::text !~* '(pass|secret|token|key|encrypt)' THEN RETURN value; END IF;
+    IF translate(value::text, '_-', '') !~* '(pass|secret|token|key|encrypt)' THEN RETURN value; END IF;
     result := '{}'::jsonb;
     FOR k, v IN SELECT * FROM jsonb_each(value) LOOP
       normalized := translate(lower(k), '_-', '');
@@ -223,7 +214,7 @@ BEGIN
     END LOOP;
     RETURN result;
   ELSIF jsonb_typeof(value) = 'array' THEN
-    IF value::text !~* '(pass|secret|token|key|encrypt)' THEN RETURN value; END IF;
+    IF translate(value::text, '_-', '') !~* '(pass|secret|token|key|encrypt)' THEN RETURN value; END IF;
     SELECT coalesce(jsonb_agg(audit_redact_json(e) ORDER BY i), '[]'::jsonb) INTO result
       FROM jsonb_array_elements(value) WITH ORDINALITY AS a(e, i);
     RETURN result;

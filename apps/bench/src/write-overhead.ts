@@ -1,0 +1,119 @@
+/**
+ * Write overhead of capture: the audited client (context comments + capture triggers) against plain Prisma on the
+ * same tables with the triggers disabled. Runs alternate between the two so that drift (cache, table growth,
+ * autovacuum) hits both alike; each cell is the median over runs of the per-run median (single writes) or the
+ * per-run time (1,000-row writes).
+ */
+import { withAuditContext } from '@auditlog/audit';
+import type { Database } from '@auditlog/db';
+import type { BenchDatabase } from './databases.ts';
+import { median, time } from './stats.ts';
+
+export interface WriteResult {
+  operation: string;
+  plain: number;
+  audited: number;
+}
+
+const SINGLES = 200;
+const BULK = 1_000;
+
+type Side = 'plain' | 'audited';
+
+interface Fixture {
+  organizationId: string;
+  userId: string;
+  nextNumber: number;
+}
+
+async function singleWrites(db: Database, fx: Fixture, wrap: <T>(fn: () => Promise<T>) => Promise<T>) {
+  const prisma = db.prisma;
+  const created: string[] = [];
+  const createTimes: number[] = [];
+  for (let i = 0; i < SINGLES; i++) {
+    const number = fx.nextNumber++;
+    createTimes.push(
+      await time(() =>
+        wrap(async () => {
+          const t = await prisma.ticket.create({ data: { organizationId: fx.organizationId, number, subject: `Ticket ${number}`, priority: 'NORMAL' } });
+          created.push(t.id);
+        }),
+      ),
+    );
+  }
+  const updateTimes: number[] = [];
+  for (const [i, id] of created.entries()) {
+    updateTimes.push(await time(() => wrap(() => prisma.ticket.update({ where: { id }, data: { status: 'OPEN', subject: `Updated ${i}` } }))));
+  }
+  const deleteTimes: number[] = [];
+  for (const id of created) deleteTimes.push(await time(() => wrap(() => prisma.ticket.delete({ where: { id } }))));
+  return { create: median(createTimes), update: median(updateTimes), delete: median(deleteTimes) };
+}
+
+async function bulkWrites(db: Database, fx: Fixture, wrap: <T>(fn: () => Promise<T>) => Promise<T>) {
+  const prisma = db.prisma;
+  const marker = `bulk-${fx.nextNumber}`;
+  const data = Array.from({ length: BULK }, (_, i) => ({
+    organizationId: fx.organizationId,
+    number: fx.nextNumber++,
+    subject: `${marker} ${i}`,
+    description: 'Created in bulk by the benchmark',
+  }));
+  const createMany = await time(() => wrap(() => prisma.ticket.createMany({ data })));
+  const where = { organizationId: fx.organizationId, subject: { startsWith: marker } };
+  const updateMany = await time(() => wrap(() => prisma.ticket.updateMany({ where, data: { status: 'RESOLVED', priority: 'HIGH' } })));
+  const deleteMany = await time(() => wrap(() => prisma.ticket.deleteMany({ where })));
+  return { createMany, updateMany, deleteMany };
+}
+
+export async function measureWriteOverhead(bench: BenchDatabase, runs: number, log: (line: string) => void): Promise<WriteResult[]> {
+  const plain = await bench.open({ audit: false });
+  const audited = await bench.open();
+  try {
+    const org = await plain.prisma.organization.create({ data: { name: 'Bench', slug: `bench-${Date.now()}` } });
+    const user = await plain.prisma.user.create({
+      data: { organizationId: org.id, name: 'Bench Admin', email: `bench-${Date.now()}@example.test`, passwordHash: 'x', role: 'ADMIN' },
+    });
+    const fx: Fixture = { organizationId: org.id, userId: user.id, nextNumber: 1 };
+    const context = { userId: user.id, ipAddress: '203.0.113.10', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36', requestId: 'bench' };
+    const wraps: Record<Side, <T>(fn: () => Promise<T>) => Promise<T>> = {
+      plain: (fn) => fn(),
+      audited: (fn) => withAuditContext(context, fn),
+    };
+    const samples: Record<Side, Record<string, number[]>> = { plain: {}, audited: {} };
+    const tables = ['Ticket'];
+
+    for (let run = -1; run < runs; run++) {
+      // Alternate which side goes first, so neither always runs on a warmer cache.
+      const order: Side[] = run % 2 === 0 ? ['plain', 'audited'] : ['audited', 'plain'];
+      for (const side of order) {
+        await bench.setCapture(side === 'audited', tables);
+        const db = side === 'audited' ? audited : plain;
+        const singles = await singleWrites(db, fx, wraps[side]);
+        const bulk = await bulkWrites(db, fx, wraps[side]);
+        if (run < 0) continue; // warm-up
+        for (const [operation, value] of Object.entries({ ...singles, ...bulk })) {
+          (samples[side][operation] ??= []).push(value);
+        }
+      }
+      if (run >= 0) log(`  ${bench.label}: write run ${run + 1}/${runs}`);
+    }
+    await bench.setCapture(true, tables);
+    const labels: Record<string, string> = {
+      create: 'single create',
+      update: 'single update',
+      delete: 'single delete',
+      createMany: `createMany ${BULK.toLocaleString('en-US')} rows`,
+      updateMany: `updateMany ${BULK.toLocaleString('en-US')} rows`,
+      deleteMany: `deleteMany ${BULK.toLocaleString('en-US')} rows`,
+    };
+    return Object.entries(labels).map(([key, operation]) => ({
+      operation,
+      plain: median(samples.plain[key] ?? []),
+      audited: median(samples.audited[key] ?? []),
+    }));
+  } finally {
+    await plain.close();
+    await audited.close();
+  }
+}
