@@ -10,6 +10,7 @@
  */
 import type { SqlCommenterPlugin } from '@prisma/sqlcommenter';
 import { currentAuditContext } from './context.ts';
+import { cleanText } from './redact.ts';
 import type { AuditContext } from './context.ts';
 
 /** The comment key the triggers look for. */
@@ -19,10 +20,10 @@ export const AUDIT_COMMENT_KEY = 'audit';
 const LIMITS = { userAgent: 512, ipAddress: 64, requestId: 128, name: 200, userId: 191 } as const;
 
 function clean(value: string | null | undefined, limit: number): string | undefined {
-  if (value === null || value === undefined || value === '') return undefined;
   // A lone surrogate makes Prisma's encoder throw, and jsonb refuses NUL: both are replaced or dropped. (A cut that
   // splits an emoji leaves half of it, which becomes U+FFFD.)
-  return value.slice(0, limit).toWellFormed().replaceAll('\u0000', '');
+  const text = value ? cleanText(value.slice(0, limit)) : '';
+  return text === '' ? undefined : text;
 }
 
 /** The JSON the trigger parses: short keys, absent fields omitted. */

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { NAME_PATTERN, REDACTED } from './catalog.ts';
 import type { AuditChanges } from './catalog.ts';
-import { isSensitiveField, redactSensitive } from './redact.ts';
+import { isBinary, isSensitiveField, redactSensitive } from './redact.ts';
 
 /** Largest `changes` or `metadata`, as JSON: an entry is a record of an event, not a place to store documents. */
 export const MAX_JSON_BYTES = 64 * 1024;
@@ -61,7 +61,7 @@ export function redactChanges(changes: AuditChanges, sensitive: readonly string[
     const side = (value: unknown) =>
       value === null || value === undefined
         ? null
-        : secret && !(value instanceof Uint8Array)
+        : secret && !isBinary(value)
           ? REDACTED
           : redactSensitive(value, sensitive);
     result[field] = { before: side(before), after: side(after) };
@@ -86,12 +86,13 @@ export async function record(
   if (!parsed.success) {
     throw new AuditRecordError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; '));
   }
-  if (!input.organizationId?.trim()) throw new AuditRecordError('organizationId: an entry belongs to an organization');
+  const organizationId = input.organizationId?.trim();
+  if (!organizationId) throw new AuditRecordError('organizationId: an entry belongs to an organization');
   const { action, entityType, entityId, changes, metadata } = parsed.data;
   const changesJson = changes ? JSON.stringify(redactChanges(changes, options.sensitive)) : null;
   const metadataJson = metadata ? JSON.stringify(redactSensitive(metadata, options.sensitive)) : null;
   const rows = await client.$queryRaw<{ id: string; created_at: Date }[]>`
-    SELECT id::text, created_at FROM audit_record(${input.organizationId}, ${action}, ${entityType}, ${entityId},
+    SELECT id::text, created_at FROM audit_record(${organizationId}, ${action}, ${entityType}, ${entityId},
       ${changesJson}::jsonb, ${metadataJson}::jsonb)`;
   const row = rows[0];
   if (!row) throw new AuditRecordError('audit_record() returned no row: are the audit migrations applied?');

@@ -46,10 +46,14 @@ export function isSensitiveField(name: string, extra: readonly string[] = []): b
   );
 }
 
-function isBinary(value: unknown): boolean {
-  return value instanceof Uint8Array || value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+/** jsonb refuses NUL characters and lone surrogates: drop the first, replace the second with U+FFFD. */
+export function cleanText(text: string): string {
+  return text.toWellFormed().replaceAll('\u0000', '');
 }
 
+export function isBinary(value: unknown): boolean {
+  return value instanceof Uint8Array || value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+}
 
 /**
  * Makes a value safe to store and to send as JSON: secrets under sensitive keys (at any depth) become `[REDACTED]`,
@@ -58,6 +62,7 @@ function isBinary(value: unknown): boolean {
 export function redactSensitive(value: unknown, extra: readonly string[] = [], depth = 0): unknown {
   if (value === null || value === undefined) return value ?? null;
   if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'string') return cleanText(value);
   if (typeof value !== 'object') return value;
   if (depth > 32) return '[TOO DEEP]';
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
@@ -68,7 +73,7 @@ export function redactSensitive(value: unknown, extra: readonly string[] = [], d
   for (const [key, item] of Object.entries(value)) {
     // Binary first, as the triggers do: "[BINARY DATA]" already says that nothing of the value is shown.
     const secret = isSensitiveField(key, extra) && item !== null && item !== undefined && !isBinary(item);
-    result[key] = secret ? REDACTED : redactSensitive(item, extra, depth + 1);
+    result[cleanText(key)] = secret ? REDACTED : redactSensitive(item, extra, depth + 1);
   }
   return result;
 }

@@ -53,6 +53,8 @@ export type ColumnEncoding =
   | 'timestamp' // timestamp without time zone (Prisma's default DateTime): ISO 8601 in UTC
   | 'timestamptz' // timestamp with time zone: ISO 8601 in UTC
   | 'json' // Json: the value, secrets redacted at any depth
+  | 'json-list' // Json[]: a JSON array of the values, secrets redacted at any depth
+  | 'text-list' // Decimal[], BigInt[], DateTime[]: a JSON array of their exact text forms
   | 'binary' // Bytes: "[BINARY DATA]"
   | 'redacted'; // a sensitive field: "[REDACTED]"
 
@@ -85,6 +87,8 @@ export interface AuditTable {
 
 export interface ResolvedAuditConfig {
   audit: AuditTable;
+  /** The config's global secret names, also redacted inside Json values. */
+  sensitive: readonly string[];
   actor: { table: string; idColumn: string; nameColumn: string; emailColumn: string };
   models: AuditedModel[];
 }
@@ -133,7 +137,9 @@ function encodingOf(field: DMMF.Field, sensitive: boolean): ColumnEncoding {
   // Bytes first (lists too): an encrypted blob shows as binary data, which already says that nothing of it is shown.
   if (field.type === 'Bytes') return 'binary';
   if (sensitive) return 'redacted';
-  // Lists (String[], DateTime[], Json[], …) are recorded as JSON arrays, as PostgreSQL renders them.
+  // Lists are recorded as JSON arrays; elements that JSON cannot hold exactly become their text form.
+  if (field.isList && field.type === 'Json') return 'json-list';
+  if (field.isList && ['Decimal', 'BigInt', 'DateTime'].includes(field.type)) return 'text-list';
   if (field.kind === 'enum' || field.isList) return 'json-native';
   const native = Array.isArray(field.nativeType) ? String(field.nativeType[0]) : undefined;
   switch (field.type) {
@@ -241,6 +247,7 @@ export function resolveAuditConfig(config: AuditConfig, dmmf: DMMF.Document): Re
   }
 
   return {
+    sensitive: config.sensitive ?? [],
     audit: { table: tableOf(auditModel), actorTypeEnum: actorTypeEnum?.dbName ?? actorTypeField.type, columns: auditColumns },
     actor: {
       table: tableOf(actorModel),

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { BINARY_DATA, REDACTED } from '../catalog.ts';
-import { DEFAULT_SENSITIVE_NAMES, SENSITIVE_AFFIX } from '../redact.ts';
+import { DEFAULT_SENSITIVE_NAMES, normalizeFieldName, SENSITIVE_AFFIX } from '../redact.ts';
 import { AUDIT_COMMENT_KEY } from '../comments.ts';
 import type { AuditedColumn, AuditedModel, ResolvedAuditConfig } from './config.ts';
 
@@ -45,6 +45,10 @@ function jsonText(column: AuditedColumn, row: string): string {
       return `'"' || to_char(${ref} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"'`;
     case 'json':
       return `audit_redact_json(${ref}${column.isJsonType ? '::jsonb' : ''})::text`;
+    case 'json-list':
+      return `audit_redact_json(to_jsonb(${ref}))::text`;
+    case 'text-list':
+      return `to_json(${ref}::text[])::text`;
     case 'binary':
       return `CASE WHEN ${ref} IS NOT NULL THEN ${literal(JSON.stringify(BINARY_DATA))} END`;
     case 'redacted':
@@ -169,14 +173,23 @@ function captureTriggers(model: AuditedModel): string {
   ].join('\n');
 }
 
-function sensitiveKeyCheck(key: string): string {
-  // Same rule as isSensitiveField: the name ends with a secret word, or starts or ends with "encrypted".
-  const patterns = [...DEFAULT_SENSITIVE_NAMES.map((name) => `%${name}`), `${SENSITIVE_AFFIX}%`, `%${SENSITIVE_AFFIX}`];
+function sensitiveKeyCheck(key: string, extra: readonly string[]): string {
+  // Same rule as isSensitiveField: the name ends with a secret word, starts or ends with "encrypted", or is one of
+  // the config's own secret names.
+  const patterns = [
+    ...DEFAULT_SENSITIVE_NAMES.map((name) => `%${name}`),
+    `${SENSITIVE_AFFIX}%`,
+    `%${SENSITIVE_AFFIX}`,
+    ...extra.map(normalizeFieldName).map((name) => name.replaceAll('%', '\\%').replaceAll('_', '\\_')),
+  ];
   return `${key} LIKE ANY (ARRAY[${patterns.map(literal).join(', ')}])`;
 }
 
 function helpers(config: ResolvedAuditConfig): string {
   const actor = config.actor;
+  // Every secret word contains one of these, so a JSON text without any of them holds no secret key.
+  const words = ['pass', 'secret', 'token', 'key', 'encrypt', ...config.sensitive.map(normalizeFieldName)];
+  const prefilter = literal(`(${words.map((word) => word.replace(/[^a-z0-9]/g, '')).filter(Boolean).join('|')})`);
   const c = config.audit.columns;
   return `-- UUIDv7 (RFC 9562) for a given time: 48 bits of Unix milliseconds, version 7, random rest.
 -- PostgreSQL 15 has no uuidv7(), and Prisma generates uuid(7) defaults in the client, not for trigger-written rows.
@@ -202,11 +215,11 @@ DECLARE
   normalized text;
 BEGIN
   IF jsonb_typeof(value) = 'object' THEN
-    IF translate(value::text, '_-', '') !~* '(pass|secret|token|key|encrypt)' THEN RETURN value; END IF;
+    IF translate(value::text, '_-', '') !~* ${prefilter} THEN RETURN value; END IF;
     result := '{}'::jsonb;
     FOR k, v IN SELECT * FROM jsonb_each(value) LOOP
       normalized := translate(lower(k), '_-', '');
-      IF jsonb_typeof(v) <> 'null' AND (${sensitiveKeyCheck('normalized')}) THEN
+      IF jsonb_typeof(v) <> 'null' AND (${sensitiveKeyCheck('normalized', config.sensitive)}) THEN
         result := result || jsonb_build_object(k, ${literal(REDACTED)});
       ELSE
         result := result || jsonb_build_object(k, audit_redact_json(v));
@@ -214,7 +227,7 @@ BEGIN
     END LOOP;
     RETURN result;
   ELSIF jsonb_typeof(value) = 'array' THEN
-    IF translate(value::text, '_-', '') !~* '(pass|secret|token|key|encrypt)' THEN RETURN value; END IF;
+    IF translate(value::text, '_-', '') !~* ${prefilter} THEN RETURN value; END IF;
     SELECT coalesce(jsonb_agg(audit_redact_json(e) ORDER BY i), '[]'::jsonb) INTO result
       FROM jsonb_array_elements(value) WITH ORDINALITY AS a(e, i);
     RETURN result;

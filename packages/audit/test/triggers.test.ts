@@ -1,0 +1,635 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { auditConfig } from '../../db/src/audited.ts';
+import { BINARY_DATA, KNOWN_ENTITY_TYPES, REDACTED } from '../src/catalog.ts';
+import { DEFAULT_SENSITIVE_NAMES } from '../src/redact.ts';
+import {
+  AUDIT_SQL_MARKER,
+  AuditConfigError,
+  captureFunctionName,
+  dmmfFromSchema,
+  dmmfFromSchemaFile,
+  expectedFunctionSource,
+  generateAuditSql,
+  resolveAuditConfig,
+} from '../src/triggers/index.ts';
+import type { AuditConfig, AuditedModel, ResolvedAuditConfig } from '../src/triggers/index.ts';
+
+const schemaPath = fileURLToPath(new URL('../../db/prisma/schema.prisma', import.meta.url));
+const schemaText = await readFile(schemaPath, 'utf8');
+const dmmf = await dmmfFromSchemaFile(schemaPath);
+const resolved = resolveAuditConfig(auditConfig, dmmf);
+
+function modelOf(config: ResolvedAuditConfig, name: string): AuditedModel {
+  const model = config.models.find((candidate) => candidate.model === name);
+  if (!model) throw new Error(`${name} is not audited`);
+  return model;
+}
+
+function encodingOf(config: ResolvedAuditConfig, model: string, field: string): string {
+  const column = modelOf(config, model).columns.find((candidate) => candidate.field === field);
+  if (!column) throw new Error(`${model}.${field} is not an audited column`);
+  return column.encoding;
+}
+
+function count(text: string, part: string): number {
+  return text.split(part).length - 1;
+}
+
+/** `toContain` without printing the whole generated SQL when it fails. */
+function expectToContain(text: string, part: string | RegExp): void {
+  const found = typeof part === 'string' ? text.includes(part) : part.test(text);
+  expect(found, `expected the SQL to contain ${String(part)}`).toBe(true);
+}
+
+/**
+ * The references to `column` on the row aliases n and o that read its value: every use except a null test and a
+ * comparison of the old and new values.
+ */
+function valueReads(source: string, column: string): string[] {
+  const ref = `[no]\\."${column}"`;
+  const comparisons = new RegExp(`${ref} IS (?:NOT )?(?:NULL|DISTINCT FROM ${ref})`, 'g');
+  return source.replace(comparisons, '').match(new RegExp(ref, 'g')) ?? [];
+}
+
+/** The message of the AuditConfigError that `fn` throws; fails if it throws nothing or something else. */
+function configError(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(AuditConfigError);
+    expect((error as AuditConfigError).name).toBe('AuditConfigError');
+    return (error as AuditConfigError).message;
+  }
+  throw new Error('expected an AuditConfigError, nothing was thrown');
+}
+
+/** `schema` with `line` added as the first field of `model`; fails if the model is not found. */
+function withField(schema: string, model: string, line: string): string {
+  const opening = `model ${model} {\n`;
+  expect(schema).toContain(opening);
+  return schema.replace(opening, `${opening}  ${line}\n`);
+}
+
+/** The smallest schema the engine accepts (audit model and actor model), plus `models`. */
+function miniSchema(models: string): string {
+  return `datasource db {
+  provider = "postgresql"
+}
+
+enum AuditActorType {
+  USER
+  SYSTEM
+}
+
+model AuditLog {
+  id             String         @id @db.Uuid
+  organizationId String
+  createdAt      DateTime       @default(now()) @db.Timestamptz(3)
+  action         String
+  entityType     String
+  entityId       String
+  actorType      AuditActorType
+  actorUserId    String?
+  actorName      String?
+  actorEmail     String?
+  ipAddress      String?
+  userAgent      String?
+  requestId      String?
+  changes        Json?
+  metadata       Json?
+}
+
+model User {
+  id             String @id
+  organizationId String
+  name           String
+  email          String
+}
+
+${models}
+`;
+}
+
+const miniConfig: AuditConfig = {
+  auditModel: 'AuditLog',
+  actorModel: { model: 'User', nameField: 'name', emailField: 'email' },
+  models: {},
+};
+
+const auditedModelNames = [
+  'Organization',
+  'User',
+  'ApiKey',
+  'Client',
+  'Contact',
+  'Ticket',
+  'Invoice',
+  'InvoiceLine',
+  'Quote',
+  'Asset',
+  'Integration',
+  'Contract',
+  'Project',
+  'Vendor',
+];
+
+describe('resolveAuditConfig with the real config and schema', () => {
+  it('audits every model with an organizationId except Session and AuditLog, plus Organization', () => {
+    const withOrganization = dmmf.datamodel.models
+      .filter((model) => model.fields.some((field) => field.name === 'organizationId' && field.kind === 'scalar'))
+      .map((model) => model.name);
+    expect(withOrganization).toContain('AuditLog');
+    const expected = ['Organization', ...withOrganization.filter((name) => name !== 'AuditLog' && name !== 'Session')];
+
+    expect(resolved.models.map((model) => model.model).sort()).toEqual([...expected].sort());
+    expect(resolved.models.map((model) => model.model)).toEqual(auditedModelNames);
+  });
+
+  it('audits the Organization by its own id', () => {
+    const organization = modelOf(resolved, 'Organization');
+    expect(organization.organizationField).toBe('id');
+    expect(organization.organizationColumn).toBe('id');
+    expect(organization.idColumn).toBe('id');
+    expect(organization.columns.map((column) => column.field)).toEqual(['name', 'slug']);
+  });
+
+  it('uses the entity types of the config, all of them known to the catalog', () => {
+    expect(Object.fromEntries(resolved.models.map((model) => [model.model, model.entityType]))).toEqual({
+      Organization: 'organization',
+      User: 'user',
+      ApiKey: 'api_key',
+      Client: 'client',
+      Contact: 'contact',
+      Ticket: 'ticket',
+      Invoice: 'invoice',
+      InvoiceLine: 'invoice_line',
+      Quote: 'quote',
+      Asset: 'asset',
+      Integration: 'integration',
+      Contract: 'contract',
+      Project: 'project',
+      Vendor: 'vendor',
+    });
+    for (const model of resolved.models) expect(KNOWN_ENTITY_TYPES).toContain(model.entityType);
+  });
+
+  it('never records the id, the organization, createdAt or @updatedAt fields', () => {
+    for (const model of resolved.models) {
+      const fields = model.columns.map((column) => column.field);
+      for (const excluded of ['id', 'organizationId', 'createdAt', 'updatedAt']) expect(fields, model.model).not.toContain(excluded);
+      const source = dmmf.datamodel.models.find((candidate) => candidate.name === model.model);
+      const updatedAt = source?.fields.filter((field) => field.isUpdatedAt).map((field) => field.name) ?? [];
+      for (const field of updatedAt) expect(fields, model.model).not.toContain(field);
+    }
+  });
+
+  it('never records relation fields', () => {
+    for (const model of resolved.models) {
+      const source = dmmf.datamodel.models.find((candidate) => candidate.name === model.model);
+      const relations = source?.fields.filter((field) => field.kind === 'object').map((field) => field.name) ?? [];
+      expect(relations.length, model.model).toBeGreaterThan(0);
+      for (const relation of relations) expect(model.columns.map((column) => column.field)).not.toContain(relation);
+    }
+  });
+
+  it('leaves out ignored fields: User.lastLoginAt and ApiKey.lastUsedAt', () => {
+    expect(modelOf(resolved, 'User').columns.map((column) => column.field)).toEqual([
+      'name',
+      'email',
+      'role',
+      'passwordHash',
+      'mfaSecret',
+      'deactivatedAt',
+    ]);
+    expect(modelOf(resolved, 'ApiKey').columns.map((column) => column.field)).toEqual([
+      'name',
+      'prefix',
+      'keyHash',
+      'scopes',
+      'expiresAt',
+      'revokedAt',
+    ]);
+  });
+
+  it('maps Vendor.accountNumber to the column account_number but keeps the field name', () => {
+    const accountNumber = modelOf(resolved, 'Vendor').columns.find((column) => column.column === 'account_number');
+    expect(accountNumber).toEqual({ field: 'accountNumber', column: 'account_number', encoding: 'json-native', isJsonType: false });
+    for (const model of resolved.models) {
+      for (const column of model.columns) if (column !== accountNumber) expect(column.column).toBe(column.field);
+    }
+  });
+
+  it.each([
+    ['Invoice', 'total', 'text', 'Decimal'],
+    ['InvoiceLine', 'quantity', 'text', 'Decimal'],
+    ['Asset', 'purchaseCost', 'text', 'Decimal?'],
+    ['Asset', 'diskBytes', 'text', 'BigInt'],
+    ['Ticket', 'dueAt', 'timestamp', 'DateTime'],
+    ['User', 'deactivatedAt', 'timestamp', 'DateTime?'],
+    ['Contract', 'startsOn', 'text', 'DateTime @db.Date'],
+    ['Project', 'dueOn', 'text', 'DateTime? @db.Date'],
+    ['Client', 'billingAddress', 'json', 'Json'],
+    ['Asset', 'specs', 'json', 'Json'],
+    ['Integration', 'settings', 'json', 'Json'],
+    ['Integration', 'encryptedCredentials', 'binary', 'Bytes, even though its name is sensitive'],
+    ['User', 'passwordHash', 'redacted', 'a default sensitive name'],
+    ['User', 'mfaSecret', 'redacted', 'a default sensitive name'],
+    ['ApiKey', 'keyHash', 'redacted', 'listed as sensitive in the config'],
+    ['Ticket', 'status', 'json-native', 'an enum'],
+    ['Ticket', 'number', 'json-native', 'Int'],
+    ['Contact', 'isPrimary', 'json-native', 'Boolean'],
+    ['ApiKey', 'scopes', 'json-native', 'String[]'],
+    ['Invoice', 'currency', 'json-native', 'String @db.Char(3)'],
+  ])('encodes %s.%s as %s (%s)', (model, field, encoding) => {
+    expect(encodingOf(resolved, model, field)).toBe(encoding);
+  });
+
+  it('marks no column as a json type: Json is jsonb by default', () => {
+    for (const model of resolved.models) for (const column of model.columns) expect(column.isJsonType).toBe(false);
+  });
+
+  it('takes labels from the config, with a formatter for tickets', () => {
+    const ticket = modelOf(resolved, 'Ticket');
+    expect(ticket.labelFields).toEqual(['number', 'subject']);
+    expect(ticket.formatLabel?.({ number: 42, subject: 'Printer on fire' })).toBe('#42 Printer on fire');
+    expect(modelOf(resolved, 'InvoiceLine').labelFields).toEqual(['description']);
+    expect(modelOf(resolved, 'Client').formatLabel).toBeUndefined();
+  });
+
+  it('resolves the audit table and the actor lookup', () => {
+    expect(resolved.audit.table).toBe('AuditLog');
+    expect(resolved.audit.actorTypeEnum).toBe('AuditActorType');
+    expect(resolved.audit.columns.organizationId).toBe('organizationId');
+    expect(resolved.actor).toEqual({ table: 'User', idColumn: 'id', nameColumn: 'name', emailColumn: 'email' });
+  });
+});
+
+describe('resolveAuditConfig defaults, on small schemas', () => {
+  it('audits a model with organizationId by default, with a snake_case entity type and the first label candidate', () => {
+    const dmmfOf = dmmfFromSchema(
+      miniSchema(`model SlaPolicy {
+  id             String @id
+  organizationId String
+  title          String
+  number         Int
+  hours          Int
+}`),
+    );
+    const policy = modelOf(resolveAuditConfig(miniConfig, dmmfOf), 'SlaPolicy');
+    expect(policy.entityType).toBe('sla_policy');
+    expect(policy.labelFields).toEqual(['title']);
+    expect(policy.columns.map((column) => column.field)).toEqual(['title', 'number', 'hours']);
+  });
+
+  it('skips a model with organizationId that the config sets to false, and a model without one that it does not list', () => {
+    const dmmfOf = dmmfFromSchema(
+      miniSchema(`model Note {
+  id             String @id
+  organizationId String
+  name           String
+}
+
+model Country {
+  id   String @id
+  name String
+}`),
+    );
+    expect(resolveAuditConfig(miniConfig, dmmfOf).models.map((model) => model.model)).toEqual(['User', 'Note']);
+    expect(resolveAuditConfig({ ...miniConfig, models: { Note: false } }, dmmfOf).models.map((model) => model.model)).toEqual(['User']);
+  });
+
+  it('encodes timestamptz, time, @db.Json and plain Bytes columns', () => {
+    const dmmfOf = dmmfFromSchema(
+      miniSchema(`model Event {
+  id             String   @id
+  organizationId String
+  name           String
+  startsAt       DateTime @db.Timestamptz(3)
+  localTime      DateTime @db.Time
+  payload        Json     @db.Json
+  attachment     Bytes?
+}`),
+    );
+    const event = modelOf(resolveAuditConfig(miniConfig, dmmfOf), 'Event');
+    expect(event.columns).toEqual([
+      { field: 'name', column: 'name', encoding: 'json-native', isJsonType: false },
+      { field: 'startsAt', column: 'startsAt', encoding: 'timestamptz', isJsonType: false },
+      { field: 'localTime', column: 'localTime', encoding: 'text', isJsonType: false },
+      { field: 'payload', column: 'payload', encoding: 'json', isJsonType: true },
+      { field: 'attachment', column: 'attachment', encoding: 'binary', isJsonType: false },
+    ]);
+  });
+
+  it('records list fields as JSON arrays, exact text for dates, and Bytes lists as binary data', () => {
+    const dmmfOf = dmmfFromSchema(
+      miniSchema(`model Event {
+  id             String     @id
+  organizationId String
+  name           String
+  tags           String[]
+  occurrences    DateTime[]
+  payloads       Json[]
+  blobs          Bytes[]
+}`),
+    );
+    const config = resolveAuditConfig(miniConfig, dmmfOf);
+    expect(encodingOf(config, 'Event', 'tags')).toBe('json-native');
+    expect(encodingOf(config, 'Event', 'occurrences')).toBe('text-list');
+    expect(encodingOf(config, 'Event', 'payloads')).toBe('json-list');
+    expect(encodingOf(config, 'Event', 'blobs')).toBe('binary');
+    const source = expectedFunctionSource(config, modelOf(config, 'Event'));
+    expectToContain(source, 'to_json(n."occurrences"::text[])');
+    // Secrets inside the elements of a Json[] are redacted too.
+    expectToContain(source, 'audit_redact_json(to_jsonb(n."payloads"))');
+    expect(valueReads(source, 'blobs')).toEqual([]);
+  });
+
+  it('redacts names listed in the top-level sensitive list in every model', () => {
+    const dmmfOf = dmmfFromSchema(
+      miniSchema(`model Person {
+  id             String @id
+  organizationId String
+  name           String
+  ssn            String?
+}`),
+    );
+    const config = resolveAuditConfig({ ...miniConfig, sensitive: ['ssn'] }, dmmfOf);
+    expect(encodingOf(config, 'Person', 'ssn')).toBe('redacted');
+    expect(encodingOf(resolveAuditConfig(miniConfig, dmmfOf), 'Person', 'ssn')).toBe('json-native');
+  });
+});
+
+describe('AuditConfigError', () => {
+  it('names an unknown model of the config', () => {
+    const config: AuditConfig = { ...auditConfig, models: { ...auditConfig.models, Widget: { label: 'name' } } };
+    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe('The audited model "Widget" is not a model of schema.prisma.');
+  });
+
+  it('names an unknown model even when the config sets it to false', () => {
+    const config: AuditConfig = { ...auditConfig, models: { ...auditConfig.models, Sessions: false } };
+    expect(configError(() => resolveAuditConfig(config, dmmf))).toMatch(/"Sessions" is not a model/);
+  });
+
+  it('names an unknown label field and the model', () => {
+    const config: AuditConfig = { ...auditConfig, models: { ...auditConfig.models, Ticket: { entityType: 'ticket', label: ['number', 'title'] } } };
+    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe('Ticket has no scalar field "title" (label of Ticket in the audit config).');
+  });
+
+  it('refuses a relation as a label field', () => {
+    const config: AuditConfig = { ...auditConfig, models: { ...auditConfig.models, Contact: { entityType: 'contact', label: 'client' } } };
+    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe('Contact has no scalar field "client" (label of Contact in the audit config).');
+  });
+
+  it('names an unknown sensitive field and the model', () => {
+    const config: AuditConfig = {
+      ...auditConfig,
+      models: { ...auditConfig.models, ApiKey: { entityType: 'api_key', label: 'name', sensitive: ['keyHsh'] } },
+    };
+    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe(
+      'ApiKey has no scalar field "keyHsh" (sensitive field of ApiKey in the audit config).',
+    );
+  });
+
+  it('names an unknown ignored field and the model', () => {
+    const config: AuditConfig = { ...auditConfig, models: { ...auditConfig.models, User: { entityType: 'user', label: 'name', ignore: ['lastLogin'] } } };
+    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe('User has no scalar field "lastLogin" (ignored field of User in the audit config).');
+  });
+
+  it('names a listed model that has no organization field', () => {
+    const config: AuditConfig = { ...auditConfig, models: { ...auditConfig.models, Session: { label: 'id' } } };
+    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe(
+      'Session has no scalar field "organizationId" (organizationField of Session in the audit config).',
+    );
+  });
+
+  it('refuses a model with a composite @@id', () => {
+    const dmmfOf = dmmfFromSchema(
+      miniSchema(`model Membership {
+  organizationId String
+  userId         String
+  name           String
+
+  @@id([organizationId, userId])
+}`),
+    );
+    expect(configError(() => resolveAuditConfig(miniConfig, dmmfOf))).toBe(
+      'Membership needs a single-field @id to be audited (entries name records by id).',
+    );
+    expect(resolveAuditConfig({ ...miniConfig, models: { Membership: false } }, dmmfOf).models.map((model) => model.model)).toEqual(['User']);
+  });
+
+  it('names both models that share an entity type', () => {
+    const config: AuditConfig = { ...auditConfig, models: { ...auditConfig.models, Contact: { entityType: 'client', label: 'name' } } };
+    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe('Client and Contact share the entity type "client".');
+  });
+
+  it.each(['support-ticket', 'Ticket', '1ticket', 'ticket type', ''])('refuses the entity type %j', (entityType) => {
+    const config: AuditConfig = { ...auditConfig, models: { ...auditConfig.models, Ticket: { entityType, label: 'subject' } } };
+    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe(
+      `The entity type "${entityType}" of Ticket must be lower-case letters, digits and _.`,
+    );
+  });
+
+  it('asks for a label when a model has no name, title, subject or number', () => {
+    const dmmfOf = dmmfFromSchema(
+      miniSchema(`model Reading {
+  id             String @id
+  organizationId String
+  value          Float
+}`),
+    );
+    expect(configError(() => resolveAuditConfig(miniConfig, dmmfOf))).toBe(
+      'Reading has no name, title, subject or number field: set its label.',
+    );
+    expect(modelOf(resolveAuditConfig({ ...miniConfig, models: { Reading: { label: 'value' } } }, dmmfOf), 'Reading').labelFields).toEqual([
+      'value',
+    ]);
+  });
+
+  it('names an unknown audit model or actor model', () => {
+    expect(configError(() => resolveAuditConfig({ ...auditConfig, auditModel: 'AuditEntry' }, dmmf))).toBe(
+      'The audit model "AuditEntry" is not a model of schema.prisma.',
+    );
+    expect(configError(() => resolveAuditConfig({ ...auditConfig, actorModel: { ...auditConfig.actorModel, model: 'Member' } }, dmmf))).toBe(
+      'The actor model "Member" is not a model of schema.prisma.',
+    );
+  });
+
+  it('names a field missing from the audit model and an unknown actor name field', () => {
+    const withoutRequestId = dmmfFromSchema(miniSchema('').replace(/^ {2}requestId .*$/m, ''));
+    expect(configError(() => resolveAuditConfig(miniConfig, withoutRequestId))).toBe(
+      'AuditLog has no scalar field "requestId" (required by the audit engine).',
+    );
+    expect(configError(() => resolveAuditConfig({ ...auditConfig, actorModel: { ...auditConfig.actorModel, nameField: 'fullName' } }, dmmf))).toBe(
+      'User has no scalar field "fullName" (actor name).',
+    );
+  });
+
+  it('refuses an audit model whose actorType is not an enum', () => {
+    const dmmfOf = dmmfFromSchema(miniSchema('').replace(/actorType {6}AuditActorType/, 'actorType      String'));
+    expect(configError(() => resolveAuditConfig(miniConfig, dmmfOf))).toBe('AuditLog.actorType must be an enum with USER and SYSTEM.');
+  });
+});
+
+describe('generateAuditSql', () => {
+  const generated = generateAuditSql(resolved);
+
+  it('is deterministic: the same config and schema give the same SQL and hash', async () => {
+    const again = generateAuditSql(resolveAuditConfig(auditConfig, await dmmfFromSchemaFile(schemaPath)));
+    expect(again.hash).toBe(generated.hash);
+    expect(again.sql).toBe(generated.sql);
+    expect(generateAuditSql(resolveAuditConfig(auditConfig, dmmfFromSchema(schemaText))).hash).toBe(generated.hash);
+  });
+
+  it('carries its 16-hex-digit hash in its header', () => {
+    expect(generated.hash).toMatch(/^[0-9a-f]{16}$/);
+    expect(generated.sql).toContain(`\n${AUDIT_SQL_MARKER} ${generated.hash}\n`);
+    expect(count(generated.sql, AUDIT_SQL_MARKER)).toBe(1);
+  });
+
+  it('creates one capture function and three triggers per audited table', () => {
+    for (const model of resolved.models) {
+      const fn = `"${captureFunctionName(model)}"`;
+      expect(captureFunctionName(model)).toBe(`audit_capture_${model.table}`);
+      expect(count(generated.sql, `CREATE FUNCTION ${fn}()`), model.model).toBe(1);
+      expect(count(generated.sql, `ON "${model.table}"\n`), model.model).toBe(3);
+      for (const [event, name] of [
+        ['INSERT', 'insert'],
+        ['UPDATE', 'update'],
+        ['DELETE', 'delete'],
+      ]) {
+        expect(count(generated.sql, `CREATE TRIGGER audit_capture_${name} AFTER ${event} ON "${model.table}"\n`), model.model).toBe(1);
+      }
+      expect(count(generated.sql, `EXECUTE FUNCTION ${fn}();`), model.model).toBe(3);
+    }
+    expect(count(generated.sql, 'CREATE FUNCTION "audit_capture_')).toBe(resolved.models.length);
+    expect(count(generated.sql, 'CREATE TRIGGER ')).toBe(3 * resolved.models.length);
+  });
+
+  it('puts no trigger on Session or on the audit table itself', () => {
+    expect(generated.sql).not.toContain('ON "Session"');
+    expect(generated.sql).not.toContain('ON "AuditLog"');
+    expect(generated.sql).not.toContain('audit_capture_Session');
+    expect(generated.sql).not.toContain('"audit_capture_AuditLog"');
+  });
+
+  it('changes its hash when a column is added to an audited model', () => {
+    const changed = generateAuditSql(resolveAuditConfig(auditConfig, dmmfFromSchema(withField(schemaText, 'Vendor', 'taxId String?'))));
+    expect(changed.hash).not.toBe(generated.hash);
+    expect(expectedFunctionSource(resolved, modelOf(resolved, 'Vendor'))).not.toContain('taxId');
+    expectToContain(changed.sql, 'n."taxId"');
+  });
+
+  it('changes its hash when a field becomes sensitive in the config', () => {
+    const config: AuditConfig = { ...auditConfig, models: { ...auditConfig.models, Vendor: { entityType: 'vendor', label: 'name', sensitive: ['accountNumber'] } } };
+    expect(generateAuditSql(resolveAuditConfig(config, dmmf)).hash).not.toBe(generated.hash);
+  });
+
+  it('keeps its hash when only a model that is not audited changes', () => {
+    const changed = generateAuditSql(resolveAuditConfig(auditConfig, dmmfFromSchema(withField(schemaText, 'Session', 'country String?'))));
+    expect(changed.hash).toBe(generated.hash);
+  });
+
+  it('keeps its hash when only an ignored or @updatedAt field changes', () => {
+    const changedIgnored = schemaText.replace('lastLoginAt    DateTime?', 'lastLoginAt    DateTime? @db.Timestamptz(3)');
+    expect(changedIgnored).not.toBe(schemaText);
+    expect(generateAuditSql(resolveAuditConfig(auditConfig, dmmfFromSchema(changedIgnored))).hash).toBe(generated.hash);
+  });
+
+  it('contains the expected source of every capture function', () => {
+    for (const model of resolved.models) {
+      const source = expectedFunctionSource(resolved, model);
+      expect(generated.sql, model.model).toContain(source);
+      expect(generated.sql, model.model).toContain(`CREATE FUNCTION "${captureFunctionName(model)}"() RETURNS trigger`);
+      expect(source.startsWith('\nDECLARE\n')).toBe(true);
+      expect(source.endsWith('END;\n')).toBe(true);
+      expect(source).not.toContain('$audit$');
+      expect(source).toContain(`'${model.entityType}'`);
+    }
+  });
+
+  it('writes changes under the field name but reads the mapped column (Vendor.accountNumber)', () => {
+    const source = expectedFunctionSource(resolved, modelOf(resolved, 'Vendor'));
+    expectToContain(source, 'accountNumber');
+    expectToContain(source, 'n."account_number"');
+    expectToContain(source, 'o."account_number"');
+    expect(source).not.toMatch(/[no]\."accountNumber"/);
+  });
+
+  it('never reads the value of a redacted or binary column, only tests it for null or change', () => {
+    const user = expectedFunctionSource(resolved, modelOf(resolved, 'User'));
+    expectToContain(user, `'"${REDACTED}"'`);
+    for (const field of ['passwordHash', 'mfaSecret']) {
+      expectToContain(user, `n."${field}"`);
+      expect(valueReads(user, field), field).toEqual([]);
+    }
+    const apiKey = expectedFunctionSource(resolved, modelOf(resolved, 'ApiKey'));
+    expectToContain(apiKey, `'"${REDACTED}"'`);
+    expect(valueReads(apiKey, 'keyHash')).toEqual([]);
+    const integration = expectedFunctionSource(resolved, modelOf(resolved, 'Integration'));
+    expectToContain(integration, `'"${BINARY_DATA}"'`);
+    expect(valueReads(integration, 'encryptedCredentials')).toEqual([]);
+  });
+
+  it('does read the value of ordinary columns (the check above can fail)', () => {
+    const user = expectedFunctionSource(resolved, modelOf(resolved, 'User'));
+    expect(valueReads(user, 'email').length).toBeGreaterThan(0);
+    expect(expectedFunctionSource(resolved, modelOf(resolved, 'User'))).not.toContain(`'"${BINARY_DATA}"'`);
+  });
+
+  it('does not mention ignored, @updatedAt or createdAt columns in the capture functions', () => {
+    expect(expectedFunctionSource(resolved, modelOf(resolved, 'User'))).not.toContain('lastLoginAt');
+    expect(expectedFunctionSource(resolved, modelOf(resolved, 'ApiKey'))).not.toContain('lastUsedAt');
+    for (const model of resolved.models) {
+      const source = expectedFunctionSource(resolved, model);
+      expect(source, model.model).not.toContain('"updatedAt"');
+      expect(source, model.model).not.toContain('n."createdAt"');
+      expect(source, model.model).not.toContain('o."createdAt"');
+    }
+  });
+
+  it('encodes each column with the expression of its encoding', () => {
+    const asset = expectedFunctionSource(resolved, modelOf(resolved, 'Asset'));
+    expectToContain(asset, /to_jsonb?\(n\."diskBytes"::text\)/);
+    expectToContain(asset, /to_jsonb?\(n\."purchaseCost"::text\)/);
+    expectToContain(asset, `to_char(n."purchasedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+    expectToContain(asset, `audit_redact_json(n."specs")`);
+    expectToContain(asset, /to_jsonb?\(n\."type"\)/);
+    expectToContain(expectedFunctionSource(resolved, modelOf(resolved, 'Contract')), /to_jsonb?\(n\."startsOn"::text\)/);
+  });
+
+  it('redacts JSON keys by the rule of isSensitiveField: ending with a default name, or starting or ending with "encrypted"', () => {
+    const patterns = [...DEFAULT_SENSITIVE_NAMES.map((name) => `'%${name}'`), `'encrypted%'`, `'%encrypted'`].join(', ');
+    expect(generated.sql).toContain(`normalized LIKE ANY (ARRAY[${patterns}])`);
+    expect(generated.sql).toContain(`normalized := translate(lower(k), '_-', '')`);
+    expect(generated.sql).not.toContain('= ANY (ARRAY[');
+  });
+
+  it('runs the pre-check of audit_redact_json on the value without _ and -, for objects and arrays', () => {
+    const check = `IF translate(value::text, '_-', '') !~* '(pass|secret|token|key|encrypt)' THEN RETURN value; END IF;`;
+    expect(count(generated.sql, check)).toBe(2);
+    expect(generated.sql).not.toContain('IF value::text !~*');
+  });
+
+  it('never lets the pre-check skip a value that holds a sensitive key', () => {
+    const precheck = /(pass|secret|token|key|encrypt)/i;
+    for (const name of [...DEFAULT_SENSITIVE_NAMES, 'encrypted']) expect(name, name).toMatch(precheck);
+  });
+
+  it('captures every column of a table wider than 100 columns', () => {
+    const fields = Array.from({ length: 120 }, (_, i) => `  f${String(i)} String?`).join('\n');
+    const dmmfOf = dmmfFromSchema(miniSchema(`model Wide {\n  id String @id\n  organizationId String\n  name String\n${fields}\n}`));
+    const config = resolveAuditConfig(miniConfig, dmmfOf);
+    const wide = modelOf(config, 'Wide');
+    expect(wide.columns).toHaveLength(121);
+    const source = expectedFunctionSource(config, wide);
+    for (const column of wide.columns) {
+      expectToContain(source, column.field);
+      expectToContain(source, `n."${column.column}"`);
+      expectToContain(source, `o."${column.column}"`);
+    }
+    expectToContain(generateAuditSql(config).sql, source);
+  });
+});
