@@ -4,13 +4,44 @@ import { openDatabase } from '@auditlog/db';
 import type { Database, DatabaseEngine } from '@auditlog/db';
 import pg from 'pg';
 
+export type CaptureMode = 'off' | 'floor' | 'capture';
+
+/** Statement-level triggers like the capture ones, inserting a constant row per affected row and nothing else. */
+function floorTriggersSql(table: string): string {
+  const insert = (alias: string, action: string) =>
+    `INSERT INTO "AuditLog" (id, "organizationId", "createdAt", action, "entityType", "entityId", "actorType") SELECT gen_random_uuid(), ${alias}."organizationId", now(), '${action}', 'bench', ${alias}.id, 'SYSTEM' FROM ${alias === 'n' ? 'bench_new' : 'bench_old'} ${alias};`;
+  return `
+CREATE OR REPLACE FUNCTION bench_floor_capture() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN ${insert('n', 'create')}
+  ELSIF TG_OP = 'UPDATE' THEN ${insert('n', 'update')}
+  ELSE ${insert('o', 'delete')}
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER bench_floor_insert AFTER INSERT ON "${table}" REFERENCING NEW TABLE AS bench_new FOR EACH STATEMENT EXECUTE FUNCTION bench_floor_capture();
+CREATE TRIGGER bench_floor_update AFTER UPDATE ON "${table}" REFERENCING OLD TABLE AS bench_old NEW TABLE AS bench_new FOR EACH STATEMENT EXECUTE FUNCTION bench_floor_capture();
+CREATE TRIGGER bench_floor_delete AFTER DELETE ON "${table}" REFERENCING OLD TABLE AS bench_old FOR EACH STATEMENT EXECUTE FUNCTION bench_floor_capture();
+ALTER TABLE "${table}" DISABLE TRIGGER bench_floor_insert, DISABLE TRIGGER bench_floor_update, DISABLE TRIGGER bench_floor_delete;`;
+}
+
+function switchTriggersSql(table: string, mode: CaptureMode, floorInstalled: boolean): string {
+  const set = (on: boolean, names: string[]) => names.map((name) => `${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${name}`);
+  const capture = set(mode === 'capture', ['audit_capture_insert', 'audit_capture_update', 'audit_capture_delete']);
+  const floor = floorInstalled ? set(mode === 'floor', ['bench_floor_insert', 'bench_floor_update', 'bench_floor_delete']) : [];
+  return `ALTER TABLE "${table}" ${[...capture, ...floor].join(', ')}`;
+}
+
 export interface BenchDatabase {
   engine: DatabaseEngine;
   label: string;
   /** Opens a client on the benchmark database; `audit: false` gives plain Prisma (no context comments). */
-  open(options?: { audit?: boolean }): Promise<Database>;
-  /** Switches the capture triggers on or off for `tables`. */
-  setCapture(on: boolean, tables: string[]): Promise<void>;
+  open(options?: { audit?: boolean; auditTransport?: 'adapter' | 'comments-plugin' }): Promise<Database>;
+  /**
+   * Which triggers run on `tables`: none (plain Prisma), the floor (a trigger that writes one constant audit row per
+   * affected row: the least any per-row audit log can cost), or the real capture triggers.
+   */
+  setCapture(mode: CaptureMode, tables: string[]): Promise<void>;
   /** Runs SQL as the superuser-ish admin connection. */
   sql(text: string): Promise<void>;
   drop(): Promise<void>;
@@ -27,14 +58,17 @@ export async function postgresBench(serverUrl: string): Promise<BenchDatabase> {
   await conn.connect();
   const migrator = await openDatabase({ url: url.href, migrate: true });
   await migrator.close();
-  const version = (await conn.query<{ v: string }>('SHOW server_version')).rows[0]?.v ?? '?';
+  const version = (await conn.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
+  const floors = new Set<string>();
   return {
     engine: 'postgres',
     label: `PostgreSQL ${version}`,
-    open: (options) => openDatabase({ url: url.href, audit: options?.audit ?? true, poolSize: 4 }),
-    async setCapture(on, tables) {
+    open: (options) => openDatabase({ url: url.href, ...options, poolSize: 4 }),
+    async setCapture(mode, tables) {
       for (const table of tables) {
-        await conn.query(`ALTER TABLE "${table}" ${on ? 'ENABLE' : 'DISABLE'} TRIGGER audit_capture_insert, ${on ? 'ENABLE' : 'DISABLE'} TRIGGER audit_capture_update, ${on ? 'ENABLE' : 'DISABLE'} TRIGGER audit_capture_delete`);
+        if (!floors.has(table)) await conn.query(floorTriggersSql(table));
+        floors.add(table);
+        await conn.query(switchTriggersSql(table, mode, true));
       }
     },
     sql: async (text) => {
@@ -51,20 +85,22 @@ export async function postgresBench(serverUrl: string): Promise<BenchDatabase> {
 export async function pgliteBench(): Promise<BenchDatabase> {
   const pglite = await PGlite.create();
   const first = await openDatabase({ pglite, migrate: true });
-  const version = (await first.prisma.$queryRaw<{ v: string }[]>`SHOW server_version`)[0]?.v ?? '?';
+  const version = (await first.prisma.$queryRaw<{ server_version: string }[]>`SHOW server_version`)[0]?.server_version ?? '?';
+  const floors = new Set<string>();
   // Every client shares the one in-process PGlite; closing a client must not close it.
-  const open = async (options?: { audit?: boolean }): Promise<Database> => {
-    const db = await openDatabase({ pglite, migrate: false, audit: options?.audit ?? true });
+  const open: BenchDatabase['open'] = async (options) => {
+    const db = await openDatabase({ pglite, migrate: false, ...options });
     return { ...db, close: () => db.prisma.$disconnect() };
   };
   return {
     engine: 'pglite',
     label: `PGlite ${version}`,
     open,
-    async setCapture(on, tables) {
+    async setCapture(mode, tables) {
       for (const table of tables) {
-        const verb = on ? 'ENABLE' : 'DISABLE';
-        await pglite.exec(`ALTER TABLE "${table}" ${verb} TRIGGER audit_capture_insert, ${verb} TRIGGER audit_capture_update, ${verb} TRIGGER audit_capture_delete`);
+        if (!floors.has(table)) await pglite.exec(floorTriggersSql(table));
+        floors.add(table);
+        await pglite.exec(switchTriggersSql(table, mode, true));
       }
     },
     sql: async (text) => {

@@ -6,19 +6,24 @@
  */
 import { withAuditContext } from '@auditlog/audit';
 import type { Database } from '@auditlog/db';
-import type { BenchDatabase } from './databases.ts';
+import type { BenchDatabase, CaptureMode } from './databases.ts';
 import { median, time } from './stats.ts';
 
 export interface WriteResult {
   operation: string;
   plain: number;
+  /** The default client: context appended by the driver adapter. */
   audited: number;
+  /** The same through Prisma's `comments` plugin. */
+  auditedViaPlugin: number;
+  /** Plain Prisma with a trigger that writes a constant audit row per affected row: the least any audit can cost. */
+  floor: number;
 }
 
 const SINGLES = 200;
 const BULK = 1_000;
 
-type Side = 'plain' | 'audited';
+type Side = 'plain' | 'floor' | 'audited' | 'plugin';
 
 interface Fixture {
   organizationId: string;
@@ -69,26 +74,38 @@ async function bulkWrites(db: Database, fx: Fixture, wrap: <T>(fn: () => Promise
 export async function measureWriteOverhead(bench: BenchDatabase, runs: number, log: (line: string) => void): Promise<WriteResult[]> {
   const plain = await bench.open({ audit: false });
   const audited = await bench.open();
+  const viaPlugin = await bench.open({ auditTransport: 'comments-plugin' });
+  const clients: Record<Side, Database> = { plain, floor: plain, audited, plugin: viaPlugin };
   try {
     const org = await plain.prisma.organization.create({ data: { name: 'Bench', slug: `bench-${Date.now()}` } });
     const user = await plain.prisma.user.create({
       data: { organizationId: org.id, name: 'Bench Admin', email: `bench-${Date.now()}@example.test`, passwordHash: 'x', role: 'ADMIN' },
     });
     const fx: Fixture = { organizationId: org.id, userId: user.id, nextNumber: 1 };
-    const context = { userId: user.id, ipAddress: '203.0.113.10', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36', requestId: 'bench' };
-    const wraps: Record<Side, <T>(fn: () => Promise<T>) => Promise<T>> = {
-      plain: (fn) => fn(),
-      audited: (fn) => withAuditContext(context, fn),
+    // What a request's context holds: the session's user, where the request came from.
+    const context = {
+      userId: user.id,
+      name: user.name,
+      email: user.email,
+      ipAddress: '203.0.113.10',
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
+      requestId: 'c0ffee00-0000-4000-8000-000000000000',
     };
-    const samples: Record<Side, Record<string, number[]>> = { plain: {}, audited: {} };
+    const audit = <T>(fn: () => Promise<T>) => withAuditContext(context, fn);
+    const none = <T>(fn: () => Promise<T>) => fn();
+    const wraps: Record<Side, <T>(fn: () => Promise<T>) => Promise<T>> = { plain: none, floor: none, audited: audit, plugin: audit };
+    const samples: Record<Side, Record<string, number[]>> = { plain: {}, floor: {}, audited: {}, plugin: {} };
+    const modes: Record<Side, CaptureMode> = { plain: 'off', floor: 'floor', audited: 'capture', plugin: 'capture' };
     const tables = ['Ticket'];
 
     for (let run = -1; run < runs; run++) {
-      // Alternate which side goes first, so neither always runs on a warmer cache.
-      const order: Side[] = run % 2 === 0 ? ['plain', 'audited'] : ['audited', 'plain'];
+      // Rotate which side goes first, so none always runs on a warmer cache.
+      const sides: Side[] = ['plain', 'floor', 'audited', 'plugin'];
+      const shift = ((run % sides.length) + sides.length) % sides.length;
+      const order = [...sides.slice(shift), ...sides.slice(0, shift)];
       for (const side of order) {
-        await bench.setCapture(side === 'audited', tables);
-        const db = side === 'audited' ? audited : plain;
+        await bench.setCapture(modes[side], tables);
+        const db = clients[side];
         const singles = await singleWrites(db, fx, wraps[side]);
         const bulk = await bulkWrites(db, fx, wraps[side]);
         if (run < 0) continue; // warm-up
@@ -98,7 +115,7 @@ export async function measureWriteOverhead(bench: BenchDatabase, runs: number, l
       }
       if (run >= 0) log(`  ${bench.label}: write run ${run + 1}/${runs}`);
     }
-    await bench.setCapture(true, tables);
+    await bench.setCapture('capture', tables);
     const labels: Record<string, string> = {
       create: 'single create',
       update: 'single update',
@@ -111,9 +128,10 @@ export async function measureWriteOverhead(bench: BenchDatabase, runs: number, l
       operation,
       plain: median(samples.plain[key] ?? []),
       audited: median(samples.audited[key] ?? []),
+      auditedViaPlugin: median(samples.plugin[key] ?? []),
+      floor: median(samples.floor[key] ?? []),
     }));
   } finally {
-    await plain.close();
-    await audited.close();
+    for (const client of new Set(Object.values(clients))) await client.close();
   }
 }

@@ -30,6 +30,8 @@ function clean(value: string | null | undefined, limit: number): string | undefi
 export function encodeAuditContext(context: AuditContext): string {
   const payload = {
     u: context.actor.type === 'user' ? clean(context.actor.userId, LIMITS.userId) : undefined,
+    n: context.actor.type === 'user' ? clean(context.actor.name, LIMITS.name) : undefined,
+    e: context.actor.type === 'user' ? clean(context.actor.email, LIMITS.name) : undefined,
     s: context.actor.type === 'system' ? (clean(context.actor.name, LIMITS.name) ?? '') : undefined,
     ip: clean(context.ipAddress, LIMITS.ipAddress),
     ua: clean(context.userAgent, LIMITS.userAgent),
@@ -47,13 +49,19 @@ const encoded = new WeakMap<AuditContext, string>();
  */
 export function auditComments(): SqlCommenterPlugin {
   return () => {
-    const context = currentAuditContext();
-    if (!context) return {};
-    let value = encoded.get(context);
-    if (value === undefined) {
-      value = encodeAuditContext(context);
-      encoded.set(context, value);
-    }
-    return { [AUDIT_COMMENT_KEY]: value };
+    const value = currentEncodedContext();
+    return value === undefined ? {} : { [AUDIT_COMMENT_KEY]: value };
   };
+}
+
+/** The current context, encoded once per context object. */
+export function currentEncodedContext(): string | undefined {
+  const context = currentAuditContext();
+  if (!context) return undefined;
+  let value = encoded.get(context);
+  if (value === undefined) {
+    value = encodeAuditContext(context);
+    encoded.set(context, value);
+  }
+  return value;
 }

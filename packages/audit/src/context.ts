@@ -5,8 +5,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface UserAuditContext {
-  /** The acting user's id; the entry stores their name and email as they are when it is written. */
+  /** The acting user's id. */
   userId: string;
+  /**
+   * The user's name and email as the caller knows them now (a request has them from its session). When absent, the
+   * triggers read them from the user table; either way the entry keeps them as they were at the time.
+   */
+  name?: string | null;
+  email?: string | null;
   ipAddress?: string | null;
   userAgent?: string | null;
   requestId?: string | null;
@@ -22,7 +28,7 @@ export interface SystemAuditContext {
 
 /** The stored form: a user or the system, plus where the work came from. */
 export interface AuditContext {
-  actor: { type: 'user'; userId: string } | { type: 'system'; name: string | null };
+  actor: { type: 'user'; userId: string; name?: string | null; email?: string | null } | { type: 'system'; name: string | null };
   ipAddress: string | null;
   userAgent: string | null;
   requestId: string | null;
@@ -55,7 +61,9 @@ function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 /** Runs `fn` with `context` as the actor of every audited write and `record()` inside it. */
 export function withAuditContext<T>(context: UserAuditContext | SystemAuditContext, fn: () => T | PromiseLike<T>): Promise<T> {
   const actor: AuditContext['actor'] =
-    'userId' in context ? { type: 'user', userId: context.userId } : { type: 'system', name: context.systemName ?? null };
+    'userId' in context
+      ? { type: 'user', userId: context.userId, name: context.name, email: context.email }
+      : { type: 'system', name: context.systemName ?? null };
   return runInContext(
     {
       actor,

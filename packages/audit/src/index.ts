@@ -1,4 +1,5 @@
 export * from './catalog.ts';
+export { withAuditComments } from './adapter.ts';
 export { auditComments, AUDIT_COMMENT_KEY } from './comments.ts';
 export { currentAuditContext, runAsSystem, withAuditContext } from './context.ts';
 export type { AuditContext, SystemAuditContext, UserAuditContext } from './context.ts';

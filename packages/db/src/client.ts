@@ -5,10 +5,10 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
-import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { auditComments, auditExtension, sensitiveFieldNames } from '@auditlog/audit';
+import { auditComments, auditExtension, sensitiveFieldNames, withAuditComments } from '@auditlog/audit';
 import { auditConfig } from './audited.ts';
 import { parsePostgresUrl, pgliteMigrationFactory, postgresMigrationFactory } from './adapters.ts';
 import { env } from './env.ts';
@@ -32,6 +32,11 @@ export interface DatabaseOptions {
    * (benchmarks use it as the baseline, with the triggers disabled).
    */
   audit?: boolean;
+  /**
+   * How the audit context reaches the triggers: appended by the driver adapter (default), or by Prisma's `comments`
+   * plugin, which costs more (kept for the benchmark that compares the two).
+   */
+  auditTransport?: 'adapter' | 'comments-plugin';
   /** Connections in the PostgreSQL pool (default 10). */
   poolSize?: number;
 }
@@ -78,13 +83,15 @@ async function probePostgres(url: string): Promise<void> {
 
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
   const url = options.url ?? (options.pglite || options.dataDir ? undefined : env.databaseUrl);
-  const clientOptions = { comments: options.audit === false ? [] : [auditComments()] };
+  const transport = options.audit === false ? 'none' : (options.auditTransport ?? 'adapter');
+  const clientOptions = { comments: transport === 'comments-plugin' ? [auditComments()] : [] };
+  const withContext = <F extends SqlDriverAdapterFactory>(factory: F) => (transport === 'adapter' ? withAuditComments(factory) : factory);
 
   if (url) {
     assertPostgresUrl(url, options.url ? 'The database URL' : 'DATABASE_URL');
     await probePostgres(url);
     const pool = new pg.Pool({ ...parsePostgresUrl(url), max: options.poolSize ?? 10 });
-    const prisma = audited(new PrismaClient({ ...clientOptions, adapter: new PrismaPg(pool) }));
+    const prisma = audited(new PrismaClient({ ...clientOptions, adapter: withContext(new PrismaPg(pool)) }));
     const migrationFactory = postgresMigrationFactory(url);
     const { host, port, database } = parsePostgresUrl(url);
     const db: Database = {
@@ -113,7 +120,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   const prisma = audited(
     new PrismaClient({
       ...clientOptions,
-      adapter: new PrismaPGlite(embedded),
+      adapter: withContext(new PrismaPGlite(embedded)),
       // PGlite runs one transaction at a time: callers queue for it instead of failing after Prisma's 2 s default.
       transactionOptions: { maxWait: 60_000, timeout: 60_000 },
     }),

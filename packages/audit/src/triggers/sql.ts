@@ -137,9 +137,13 @@ function captureFunction(config: ResolvedAuditConfig, model: AuditedModel): stri
   const context = contextValues(config);
   const values = (action: string, alias: string, changes: string) =>
     `audit_uuidv7(ctx.at), ${alias}.${org}, ctx.at, '${action}', ${entityType}, ${alias}.${id}::text,\n      ${context},\n      ${changes}`;
+  // One plan per statement kind, made once; hash joins only, because the plan is made for the first statement's
+  // row count and a nested loop chosen for one row would be quadratic for a 1,000-row updateMany.
   return `CREATE FUNCTION ${ident(captureFunctionName(model))}() RETURNS trigger
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
+SET enable_nestloop = off
+SET enable_mergejoin = off
 AS $audit$
 DECLARE
   ctx record := audit_context();
@@ -236,23 +240,26 @@ BEGIN
 END;
 $audit$;
 
--- The actor of the current statement, from the /*${AUDIT_COMMENT_KEY}='<base64url JSON>'*/ comment that the Prisma
--- client appends to every query made inside an audit context (comments.ts). Only a comment at the very end of the
--- query counts. No comment: System. The user's name and email are read here, once per statement.
+-- The actor of the current statement, from the ${AUDIT_COMMENT_KEY}='<base64url JSON>' comment appended to every
+-- query made inside an audit context (adapter.ts, or Prisma's comments plugin). Only the last such value counts, and
+-- only inside a comment that ends the query. No comment: System. The user's name and email come with the context, or
+-- are read here once for the whole statement. String functions, not a regex: this runs for every audited statement.
 CREATE OR REPLACE FUNCTION audit_context(
   OUT actor_type text, OUT user_id text, OUT actor_name text, OUT actor_email text,
   OUT ip text, OUT ua text, OUT request_id text, OUT at timestamptz)
 LANGUAGE plpgsql
-SET plan_cache_mode = force_generic_plan
 AS $audit$
 DECLARE
-  encoded text;
+  tail text := right(current_query(), 4096);
+  rest text := split_part(tail, '${AUDIT_COMMENT_KEY}=''', -1);
+  encoded text := split_part(rest, '''', 1);
   payload jsonb;
 BEGIN
   at := date_trunc('milliseconds', statement_timestamp());
   actor_type := 'SYSTEM';
-  encoded := substring(right(current_query(), 4096) FROM '/\\*[^/]*${AUDIT_COMMENT_KEY}=''([A-Za-z0-9_-]+)''[^/]*\\*/\\s*;?\\s*$');
-  IF encoded IS NULL THEN RETURN; END IF;
+  IF rest = tail OR strpos(rest, '/*') > 0 OR rtrim(rest, E' \\t\\r\\n;') NOT LIKE '%*/' OR encoded !~ '^[A-Za-z0-9_-]+$' THEN
+    RETURN;
+  END IF;
   payload := convert_from(decode(rpad(translate(encoded, '-_', '+/'), (length(encoded) + 3) / 4 * 4, '='), 'base64'), 'UTF8')::jsonb;
   ip := payload->>'ip';
   ua := payload->>'ua';
@@ -261,8 +268,12 @@ BEGIN
   user_id := payload->>'u';
   IF user_id IS NOT NULL THEN
     actor_type := 'USER';
-    SELECT a.${ident(actor.nameColumn)}, a.${ident(actor.emailColumn)} INTO actor_name, actor_email
-      FROM ${ident(actor.table)} a WHERE a.${ident(actor.idColumn)} = user_id;
+    actor_name := payload->>'n';
+    actor_email := payload->>'e';
+    IF actor_name IS NULL AND actor_email IS NULL THEN
+      SELECT a.${ident(actor.nameColumn)}, a.${ident(actor.emailColumn)} INTO actor_name, actor_email
+        FROM ${ident(actor.table)} a WHERE a.${ident(actor.idColumn)} = user_id;
+    END IF;
   ELSE
     actor_name := nullif(payload->>'s', '');
   END IF;
