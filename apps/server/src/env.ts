@@ -1,10 +1,24 @@
 import { z } from 'zod';
 
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+  .optional()
+  .transform((value) => value === '1' || value === 'true' || value === 'yes');
+
 /** The server's settings; the database's own (`DATABASE_URL`, `DATA_DIR`) are read by `@auditlog/db`. */
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Behind a reverse proxy that sets X-Forwarded-For: take the client's IP from it. */
+  TRUST_PROXY: flag,
+  /** Origins allowed to send mutations with cookies, besides the server's own (comma-separated). */
+  APP_ORIGINS: z
+    .string()
+    .optional()
+    .transform((value) => (value ? value.split(',').map((origin) => origin.trim().replace(/\/$/, '')).filter(Boolean) : [])),
+  /** How long a session lasts without activity, in hours. */
+  SESSION_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
 });
 
 export type ServerEnv = z.infer<typeof schema>;

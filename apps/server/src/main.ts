@@ -5,7 +5,14 @@ import { startServer, stopOnSignals } from './server.ts';
 
 try {
   const env = readEnv();
-  const running = await startServer({ port: env.PORT, host: env.HOST });
+  const running = await startServer({
+    port: env.PORT,
+    host: env.HOST,
+    production: env.NODE_ENV === 'production',
+    trustProxy: env.TRUST_PROXY,
+    allowedOrigins: env.APP_ORIGINS,
+    sessionHours: env.SESSION_HOURS,
+  });
   stopOnSignals(running);
   logger.info('listening', { url: running.url, database: running.db.description });
   console.log(`\n  Audit logs running at ${running.url}  (database: ${running.db.description})\n`);

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { once } from 'node:events';
+import { createLucia, LoginRateLimiter } from '@auditlog/auth';
 import { openDatabase } from '@auditlog/db';
 import type { Database, DatabaseOptions } from '@auditlog/db';
 import { createApp } from './app.ts';
@@ -13,14 +14,33 @@ export interface RunningServer {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Opens the database (applying migrations), and listens. Port 0 picks a free port (tests). */
-export async function startServer(options: {
+export interface ServerOptions {
   port: number;
   host?: string;
   database?: DatabaseOptions;
-}): Promise<RunningServer> {
+  production?: boolean;
+  trustProxy?: boolean;
+  allowedOrigins?: readonly string[];
+  sessionHours?: number;
+  limiter?: LoginRateLimiter;
+}
+
+/** Opens the database (applying migrations), and listens. Port 0 picks a free port (tests). */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const db = await openDatabase({ migrate: true, ...options.database });
-  const app = createApp({ db });
+  const production = options.production ?? false;
+  const services = {
+    prisma: db.prisma,
+    lucia: createLucia(db.prisma, { secureCookies: production, sessionHours: options.sessionHours }),
+    limiter: options.limiter ?? new LoginRateLimiter(),
+  };
+  const app = createApp({
+    db,
+    services,
+    production,
+    trustProxy: options.trustProxy ?? false,
+    allowedOrigins: options.allowedOrigins ?? [],
+  });
   const server = app.listen(options.port, options.host ?? '0.0.0.0');
   await once(server, 'listening');
   const address = server.address();

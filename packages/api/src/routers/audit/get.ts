@@ -1,0 +1,14 @@
+import { TRPCError } from '@trpc/server';
+import { getAuditEntry } from '../../services/audit-entries.ts';
+import { auditReaderProcedure } from './access.ts';
+import { entryDetailSchema, getInputSchema } from './schemas.ts';
+
+/** One entry with its user agent and changes. Another organization's entry is NOT_FOUND, like a missing one. */
+export const get = auditReaderProcedure
+  .input(getInputSchema)
+  .output(entryDetailSchema)
+  .query(async ({ ctx, input }) => {
+    const entry = await getAuditEntry(ctx.prisma, ctx.organizationId, input.id);
+    if (!entry) throw new TRPCError({ code: 'NOT_FOUND', message: 'No audit entry has this id in your organization.' });
+    return entry;
+  });

@@ -1,0 +1,144 @@
+/**
+ * Reading the audit log of one organization: filtered, newest first, in pages reached by number or by cursor, with
+ * the exact total and live entity labels. Plain functions over Prisma, tested without tRPC.
+ */
+import type { AuditedPrismaClient } from '@auditlog/db';
+import { Prisma } from '@auditlog/db';
+import type { EntryDetail, EntrySummary, ListInput, ListOutput } from '../routers/audit/schemas.ts';
+import { decodeCursor, encodeCursor, filtersFingerprint } from './cursor.ts';
+import type { Cursor } from './cursor.ts';
+import { resolveEntityLabels } from './entity-labels.ts';
+
+interface Row {
+  id: string;
+  createdAt: Date;
+  action: string;
+  entityType: string;
+  entityId: string;
+  actorType: 'USER' | 'SYSTEM';
+  actorUserId: string | null;
+  actorName: string | null;
+  actorEmail: string | null;
+  ipAddress: string | null;
+}
+
+const COLUMNS = Prisma.sql`id::text AS id, "createdAt", action, "entityType", "entityId", "actorType"::text AS "actorType",
+  "actorUserId", "actorName", "actorEmail", "ipAddress"`;
+
+function whereClause(organizationId: string, input: ListInput, after?: Cursor): Prisma.Sql {
+  const conditions = [Prisma.sql`"organizationId" = ${organizationId}`];
+  if (input.action) conditions.push(Prisma.sql`action = ${input.action}`);
+  if (input.entityType) conditions.push(Prisma.sql`"entityType" = ${input.entityType}`);
+  if (input.startDate) conditions.push(Prisma.sql`"createdAt" >= ${new Date(input.startDate)}`);
+  if (input.endDate) conditions.push(Prisma.sql`"createdAt" <= ${new Date(input.endDate)}`);
+  if (after) {
+    const at = new Date(after.t);
+    conditions.push(
+      after.d === 'next'
+        ? Prisma.sql`("createdAt", id) < (${at}, ${after.i}::uuid)`
+        : Prisma.sql`("createdAt", id) > (${at}, ${after.i}::uuid)`,
+    );
+  }
+  return Prisma.join(conditions, ' AND ');
+}
+
+function toActor(row: Pick<Row, 'actorType' | 'actorUserId' | 'actorName' | 'actorEmail'>): EntrySummary['actor'] {
+  return row.actorType === 'USER'
+    ? { type: 'user', id: row.actorUserId, name: row.actorName ?? row.actorEmail ?? 'Unknown user', email: row.actorEmail }
+    : { type: 'system', name: row.actorName };
+}
+
+async function summaries(prisma: AuditedPrismaClient, organizationId: string, rows: Row[]): Promise<EntrySummary[]> {
+  const labels = await resolveEntityLabels(prisma, organizationId, rows.map((row) => ({ type: row.entityType, id: row.entityId })));
+  return rows.map((row) => {
+    const label = labels.get(`${row.entityType}:${row.entityId}`);
+    return {
+      id: row.id,
+      createdAt: row.createdAt.toISOString(),
+      action: row.action,
+      actor: toActor(row),
+      entity: { type: row.entityType, id: row.entityId, label: label?.label ?? row.entityId, exists: label?.exists ?? null },
+      ipAddress: row.ipAddress,
+    };
+  });
+}
+
+export async function countAuditEntries(prisma: AuditedPrismaClient, organizationId: string, input: ListInput): Promise<number> {
+  const [row] = await prisma.$queryRaw<{ total: bigint }[]>`
+    SELECT count(*) AS total FROM "AuditLog" WHERE ${whereClause(organizationId, input)}`;
+  return Number(row?.total ?? 0);
+}
+
+export async function listAuditEntries(prisma: AuditedPrismaClient, organizationId: string, input: ListInput): Promise<ListOutput> {
+  const { pageSize } = input;
+  const fingerprint = filtersFingerprint({ a: input.action, e: input.entityType, s: input.startDate, n: input.endDate, z: pageSize });
+  const cursor = input.cursor ? decodeCursor(input.cursor, fingerprint) : undefined;
+  const page = cursor?.p ?? input.page;
+
+  const total = await countAuditEntries(prisma, organizationId, input);
+  const pageCount = Math.ceil(total / pageSize);
+
+  let rows: Row[];
+  if (cursor?.d === 'prev') {
+    rows = await prisma.$queryRaw<Row[]>`
+      SELECT ${COLUMNS} FROM "AuditLog" WHERE ${whereClause(organizationId, input, cursor)}
+      ORDER BY "createdAt" ASC, id ASC LIMIT ${pageSize}`;
+    rows.reverse();
+  } else if (cursor) {
+    rows = await prisma.$queryRaw<Row[]>`
+      SELECT ${COLUMNS} FROM "AuditLog" WHERE ${whereClause(organizationId, input, cursor)}
+      ORDER BY "createdAt" DESC, id DESC LIMIT ${pageSize}`;
+  } else {
+    rows = await prisma.$queryRaw<Row[]>`
+      SELECT ${COLUMNS} FROM "AuditLog" WHERE ${whereClause(organizationId, input)}
+      ORDER BY "createdAt" DESC, id DESC LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`;
+  }
+
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  const cursorAt = (row: Row, d: 'next' | 'prev', p: number) =>
+    encodeCursor({ d, t: row.createdAt.toISOString(), i: row.id, p, f: fingerprint });
+  return {
+    items: await summaries(prisma, organizationId, rows),
+    total,
+    page,
+    pageSize,
+    pageCount,
+    nextCursor: last && page < pageCount ? cursorAt(last, 'next', page + 1) : null,
+    prevCursor: first && page > 1 ? cursorAt(first, 'prev', page - 1) : null,
+  };
+}
+
+/** One entry of the organization, or null: another organization's entry is as absent as a missing one. */
+export async function getAuditEntry(prisma: AuditedPrismaClient, organizationId: string, id: string): Promise<EntryDetail | null> {
+  const entry = await prisma.auditLog.findFirst({
+    where: { id, organizationId },
+    select: {
+      id: true,
+      createdAt: true,
+      action: true,
+      entityType: true,
+      entityId: true,
+      actorType: true,
+      actorUserId: true,
+      actorName: true,
+      actorEmail: true,
+      ipAddress: true,
+      userAgent: true,
+      requestId: true,
+      changes: true,
+      metadata: true,
+    } satisfies Prisma.AuditLogSelect,
+  });
+  if (!entry) return null;
+  const [summary] = await summaries(prisma, organizationId, [entry]);
+  if (!summary) return null;
+  const asObject = <T>(value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? (value as T) : null);
+  return {
+    ...summary,
+    userAgent: entry.userAgent,
+    requestId: entry.requestId,
+    changes: asObject<EntryDetail['changes']>(entry.changes),
+    metadata: asObject<EntryDetail['metadata']>(entry.metadata),
+  };
+}
