@@ -2,12 +2,16 @@ import type { ApiServices } from '@auditlog/api';
 import { appRouter, createHttpContext } from '@auditlog/api';
 import type { Database } from '@auditlog/db';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import express from 'express';
 import { logger } from './logger.ts';
 import { sameOriginMutations, securityHeaders } from './security.ts';
 
 export interface AppOptions {
   db: Pick<Database, 'engine' | 'ping'>;
+  /** The built web app (`apps/web/dist`), served with history fallback; none in API-only tests. */
+  webRoot?: string;
   services: ApiServices;
   production: boolean;
   trustProxy: boolean;
@@ -45,5 +49,25 @@ export function createApp(options: AppOptions): express.Express {
     }),
   );
 
+  if (options.webRoot) serveWebApp(app, options.webRoot);
   return app;
+}
+
+/**
+ * The single-page app: hashed assets cached for a year, every other GET that is not the API answered with
+ * index.html (never cached) so that deep links like /admin/audit-logs?action=delete load the app.
+ */
+function serveWebApp(app: express.Express, root: string): void {
+  const index = path.join(root, 'index.html');
+  if (!existsSync(index)) {
+    logger.warn('the web app is not built: run `pnpm build` (pnpm start does it)', { root });
+    return;
+  }
+  app.use('/assets', express.static(path.join(root, 'assets'), { immutable: true, maxAge: '1y', index: false, fallthrough: false }));
+  app.use(express.static(root, { index: false, maxAge: 0 }));
+  app.get(/^\/(?!trpc\/|trpc$|healthz$).*/, (req, res, next) => {
+    if (!req.accepts('html')) return next();
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(index);
+  });
 }

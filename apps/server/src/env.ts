@@ -17,6 +17,8 @@ const schema = z.object({
     .string()
     .optional()
     .transform((value) => (value ? value.split(',').map((origin) => origin.trim().replace(/\/$/, '')).filter(Boolean) : [])),
+  /** Seed the demo organization on first run (default: yes, except in production, where it is refused). */
+  SEED_DEMO: z.enum(['1', '0', 'true', 'false', 'yes', 'no']).optional(),
   /** How long a session lasts without activity, in hours. */
   SESSION_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
 });

@@ -1,23 +1,36 @@
 import { DatabaseConfigError } from '@auditlog/db';
 import { readEnv } from './env.ts';
 import { logger } from './logger.ts';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from './seed/demo.ts';
 import { startServer, stopOnSignals } from './server.ts';
 
 try {
   const env = readEnv();
+  const production = env.NODE_ENV === 'production';
+  const seed = env.SEED_DEMO === undefined ? !production : ['1', 'true', 'yes'].includes(env.SEED_DEMO);
   const running = await startServer({
     port: env.PORT,
     host: env.HOST,
-    production: env.NODE_ENV === 'production',
+    production,
     trustProxy: env.TRUST_PROXY,
     allowedOrigins: env.APP_ORIGINS,
     sessionHours: env.SESSION_HOURS,
+    async prepare(db) {
+      if (!seed) return;
+      const started = Date.now();
+      const result = await seedDemo(db.prisma, { production });
+      if (result.created) logger.info('demo seeded', { entries: result.entries, ms: Date.now() - started });
+    },
   });
   stopOnSignals(running);
   logger.info('listening', { url: running.url, database: running.db.description });
-  console.log(`\n  Audit logs running at ${running.url}  (database: ${running.db.description})\n`);
+  const accounts = seed ? DEMO_ACCOUNTS.map((a) => `    ${a.email.padEnd(20)} ${a.role.toLowerCase()}`).join('\n') : '';
+  console.log(
+    `\n  Audit logs running at ${running.url}  (database: ${running.db.description})\n` +
+      (seed ? `\n  Demo accounts, password "${DEMO_PASSWORD}":\n${accounts}\n  Audit Logs: ${running.url}/admin/audit-logs\n` : ''),
+  );
 } catch (error) {
-  if (error instanceof DatabaseConfigError || (error instanceof Error && error.message.startsWith('Invalid server'))) {
+  if (error instanceof DatabaseConfigError || (error instanceof Error && /^(Invalid server|The demo seed)/.test(error.message))) {
     console.error(`\n  Cannot start: ${error.message}\n`);
   } else {
     console.error(error);

@@ -1,5 +1,7 @@
 import type { Server } from 'node:http';
 import { once } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createLucia, LoginRateLimiter } from '@auditlog/auth';
 import { openDatabase } from '@auditlog/db';
 import type { Database, DatabaseOptions } from '@auditlog/db';
@@ -23,11 +25,23 @@ export interface ServerOptions {
   allowedOrigins?: readonly string[];
   sessionHours?: number;
   limiter?: LoginRateLimiter;
+  /** Runs after migrations and before the server accepts requests (the demo seed). */
+  prepare?: (db: Database) => Promise<void>;
+  /** The built web app to serve (default: `apps/web/dist` of this repository). `null`: API only. */
+  webRoot?: string | null;
 }
+
+export const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
 /** Opens the database (applying migrations), and listens. Port 0 picks a free port (tests). */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const db = await openDatabase({ migrate: true, ...options.database });
+  try {
+    await options.prepare?.(db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
   const production = options.production ?? false;
   const services = {
     prisma: db.prisma,
@@ -40,6 +54,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     production,
     trustProxy: options.trustProxy ?? false,
     allowedOrigins: options.allowedOrigins ?? [],
+    webRoot: options.webRoot === null ? undefined : (options.webRoot ?? DEFAULT_WEB_ROOT),
   });
   const server = app.listen(options.port, options.host ?? '0.0.0.0');
   await once(server, 'listening');

@@ -70,6 +70,8 @@ export function withAuditContext<T>(context: UserAuditContext | SystemAuditConte
       ipAddress: context.ipAddress ?? null,
       userAgent: context.userAgent ?? null,
       requestId: context.requestId ?? null,
+      // A seeding clock around this context still applies (only `seeding.ts` ever sets one).
+      at: storage.getStore()?.at,
     },
     fn,
   );

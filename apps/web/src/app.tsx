@@ -1,0 +1,31 @@
+import { Route, Router } from '@solidjs/router';
+import { QueryClient, QueryClientProvider } from '@tanstack/solid-query';
+import type { Component, ParentComponent } from 'solid-js';
+import { Shell } from './components/Shell.tsx';
+import { RequireSignIn } from './lib/session.tsx';
+import { AuditLogsPage } from './pages/AuditLogsPage.tsx';
+import { HomePage, NotFoundPage } from './pages/HomePage.tsx';
+import { LoginPage } from './pages/LoginPage.tsx';
+
+const queryClient = new QueryClient({
+  defaultOptions: { queries: { staleTime: 15_000, refetchOnWindowFocus: false } },
+});
+
+const SignedIn: ParentComponent = (props) => (
+  <RequireSignIn>
+    <Shell>{props.children}</Shell>
+  </RequireSignIn>
+);
+
+export const App: Component = () => (
+  <QueryClientProvider client={queryClient}>
+    <Router>
+      <Route path="/login" component={LoginPage} />
+      <Route path="/" component={SignedIn}>
+        <Route path="/" component={HomePage} />
+        <Route path="/admin/audit-logs" component={AuditLogsPage} />
+        <Route path="*404" component={NotFoundPage} />
+      </Route>
+    </Router>
+  </QueryClientProvider>
+);

@@ -1,0 +1,63 @@
+/** What the table's cells show; the details dialog reuses them. */
+import { entityTypeLabel } from '@auditlog/audit/catalog';
+import type { Component } from 'solid-js';
+import { Show } from 'solid-js';
+import Cog from 'lucide-solid/icons/cog';
+import type { AuditEntrySummary } from '../lib/api.ts';
+import { formatFull, formatTimeOfDay, relativeTime } from '../lib/time.ts';
+
+export const TimestampCell: Component<{ at: string; now: Date }> = (props) => {
+  const date = () => new Date(props.at);
+  return (
+    <time class="two-line num" datetime={props.at} title={formatFull(date())}>
+      <span>{relativeTime(date(), props.now)}</span>
+      <span class="secondary">{formatTimeOfDay(date())}</span>
+    </time>
+  );
+};
+
+export const ActorCell: Component<{ actor: AuditEntrySummary['actor'] }> = (props) => (
+  <Show
+    when={props.actor.type === 'user' ? props.actor : undefined}
+    fallback={
+      <div class="two-line">
+        <span class="system">
+          <Cog aria-hidden /> System
+        </span>
+        <Show when={props.actor.name}>{(name) => <span class="secondary">{name()}</span>}</Show>
+      </div>
+    }
+  >
+    {(user) => (
+      <div class="two-line">
+        <span title={user().name}>{user().name}</span>
+        <Show when={user().email}>{(email) => <span class="secondary" title={email()}>{email()}</span>}</Show>
+      </div>
+    )}
+  </Show>
+);
+
+export const EntityCell: Component<{ entity: AuditEntrySummary['entity'] }> = (props) => (
+  <div class="two-line">
+    <span class="entity-type">{entityTypeLabel(props.entity.type)}</span>
+    <Show
+      when={props.entity.exists !== false}
+      fallback={
+        <span title={`${props.entity.id} (no longer exists)`}>
+          <span class="mono">{props.entity.label}</span>
+          <span class="deleted">deleted</span>
+        </span>
+      }
+    >
+      <span title={props.entity.label} classList={{ mono: props.entity.exists === null }}>
+        {props.entity.label}
+      </span>
+    </Show>
+  </div>
+);
+
+export const IpCell: Component<{ ip: string | null }> = (props) => (
+  <Show when={props.ip} fallback={<span class="dash" aria-label="No IP address">—</span>}>
+    {(ip) => <span class="mono">{ip()}</span>}
+  </Show>
+);

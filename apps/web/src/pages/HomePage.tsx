@@ -1,0 +1,40 @@
+import { A } from '@solidjs/router';
+import type { Component } from 'solid-js';
+import { Show } from 'solid-js';
+import { useMe } from '../lib/session.tsx';
+
+export const HomePage: Component = () => {
+  const me = useMe();
+  return (
+    <div class="card">
+      <div class="card-header">
+        <div>
+          <h1>Welcome{me.data ? `, ${me.data.name.split(' ')[0]}` : ''}</h1>
+          <p>Clients, tickets, invoices and assets of your organization are recorded in the audit log as they change.</p>
+        </div>
+      </div>
+      <div class="state">
+        <Show
+          when={me.data?.role === 'OWNER' || me.data?.role === 'ADMIN'}
+          fallback={<p>The audit log is open to the Owner and Admin roles of your organization.</p>}
+        >
+          <A class="button primary" href="/admin/audit-logs">
+            Open the audit log
+          </A>
+        </Show>
+      </div>
+    </div>
+  );
+};
+
+export const NotFoundPage: Component = () => (
+  <div class="card">
+    <div class="state full-page">
+      <h2>Page not found</h2>
+      <p>There is nothing at this address.</p>
+      <A class="button" href="/">
+        Back to home
+      </A>
+    </div>
+  </div>
+);
