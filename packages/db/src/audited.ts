@@ -33,5 +33,8 @@ export const auditConfig = defineAuditConfig({
     Contract: { entityType: 'contract', label: 'name' },
     Project: { entityType: 'project', label: 'name' },
     Vendor: { entityType: 'vendor', label: 'name' },
+    // The list query's counts of audit entries: derived data, not business records.
+    AuditLogHourlyCount: false,
+    AuditLogRollup: false,
   },
 });

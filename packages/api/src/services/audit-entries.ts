@@ -7,6 +7,7 @@ import { Prisma } from '@auditlog/db';
 import type { EntryDetail, EntrySummary, ListInput, ListOutput } from '../routers/audit/schemas.ts';
 import { decodeCursor, encodeCursor, filtersFingerprint } from './cursor.ts';
 import type { Cursor } from './cursor.ts';
+import { countEntries } from './audit-counts.ts';
 import { resolveEntityLabels } from './entity-labels.ts';
 
 interface Row {
@@ -63,10 +64,13 @@ async function summaries(prisma: AuditedPrismaClient, organizationId: string, ro
   });
 }
 
-export async function countAuditEntries(prisma: AuditedPrismaClient, organizationId: string, input: ListInput): Promise<number> {
-  const [row] = await prisma.$queryRaw<{ total: bigint }[]>`
-    SELECT count(*) AS total FROM "AuditLog" WHERE ${whereClause(organizationId, input)}`;
-  return Number(row?.total ?? 0);
+export function countAuditEntries(prisma: AuditedPrismaClient, organizationId: string, input: ListInput): Promise<number> {
+  return countEntries(prisma, organizationId, {
+    action: input.action,
+    entityType: input.entityType,
+    start: input.startDate ? new Date(input.startDate) : undefined,
+    end: input.endDate ? new Date(input.endDate) : undefined,
+  });
 }
 
 export async function listAuditEntries(prisma: AuditedPrismaClient, organizationId: string, input: ListInput): Promise<ListOutput> {
@@ -89,9 +93,12 @@ export async function listAuditEntries(prisma: AuditedPrismaClient, organization
       SELECT ${COLUMNS} FROM "AuditLog" WHERE ${whereClause(organizationId, input, cursor)}
       ORDER BY "createdAt" DESC, id DESC LIMIT ${pageSize}`;
   } else {
+    // A page by number skips its offset in the index alone (an index-only scan), then reads just the page's rows.
     rows = await prisma.$queryRaw<Row[]>`
-      SELECT ${COLUMNS} FROM "AuditLog" WHERE ${whereClause(organizationId, input)}
-      ORDER BY "createdAt" DESC, id DESC LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`;
+      SELECT ${COLUMNS} FROM "AuditLog" WHERE id IN (
+        SELECT id FROM "AuditLog" WHERE ${whereClause(organizationId, input)}
+        ORDER BY "createdAt" DESC, id DESC LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize})
+      ORDER BY "createdAt" DESC, id DESC`;
   }
 
   const first = rows[0];
