@@ -35,6 +35,8 @@ function switchTriggersSql(table: string, mode: CaptureMode, floorInstalled: boo
 export interface BenchDatabase {
   engine: DatabaseEngine;
   label: string;
+  /** The PostgreSQL URL of the benchmark database. */
+  url?: string;
   /** Opens a client on the benchmark database; `audit: false` gives plain Prisma (no context comments). */
   open(options?: { audit?: boolean; auditTransport?: 'adapter' | 'comments-plugin' }): Promise<Database>;
   /**
@@ -63,6 +65,7 @@ export async function postgresBench(serverUrl: string): Promise<BenchDatabase> {
   return {
     engine: 'postgres',
     label: `PostgreSQL ${version}`,
+    url: url.href,
     open: (options) => openDatabase({ url: url.href, ...options, poolSize: 4 }),
     async setCapture(mode, tables) {
       for (const table of tables) {

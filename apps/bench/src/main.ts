@@ -1,10 +1,19 @@
 /**
- * pnpm bench — write overhead of capture on PostgreSQL (BENCH_DATABASE_URL, default the local server) and PGlite,
- * printed as a Markdown table. BENCH_RUNS sets the number of alternating runs (default 11).
+ * pnpm bench — write overhead of capture, list speed at a million entries, and record throughput, on PostgreSQL
+ * (BENCH_DATABASE_URL, default the local server) and on embedded PGlite, printed as Markdown.
+ *
+ *   BENCH_ENGINES=postgres,pglite   which engines
+ *   BENCH_PARTS=write,list,record   which measurements
+ *   BENCH_RUNS=11                   alternating runs for the write overhead
+ *   BENCH_LIST_ENTRIES=1000000      entries in the measured organization (the nine others get a tenth each)
  */
 import os from 'node:os';
+import { PGlite } from '@electric-sql/pglite';
 import { pgliteBench, postgresBench } from './databases.ts';
 import type { BenchDatabase } from './databases.ts';
+import { measureListSpeed } from './list-speed.ts';
+import type { ListResult } from './list-speed.ts';
+import { measureRecordThroughput } from './record-throughput.ts';
 import { ms } from './stats.ts';
 import { measureWriteOverhead } from './write-overhead.ts';
 import type { WriteResult } from './write-overhead.ts';
@@ -12,6 +21,8 @@ import type { WriteResult } from './write-overhead.ts';
 const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const runs = Number(process.env.BENCH_RUNS ?? 11);
 const engines = (process.env.BENCH_ENGINES ?? 'postgres,pglite').split(',');
+const parts = new Set((process.env.BENCH_PARTS ?? 'write,list,record').split(','));
+const listEntries = Number(process.env.BENCH_LIST_ENTRIES ?? 1_000_000);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const WRITE_TARGETS: Record<string, number> = {
@@ -22,6 +33,7 @@ const WRITE_TARGETS: Record<string, number> = {
   'updateMany 1,000 rows': 4,
   'deleteMany 1,000 rows': 4,
 };
+const LIST_TARGET_MS = 50;
 
 function writeTable(label: string, results: WriteResult[], targeted: boolean): string {
   const rows = results.map((r) => {
@@ -35,23 +47,75 @@ function writeTable(label: string, results: WriteResult[], targeted: boolean): s
   return [
     `### Write overhead, ${label}`,
     '',
-    '| operation | plain Prisma | floor: constant row per change | audited | ratio | target | context via Prisma’s comments plugin |',
+    'Medians over alternating runs (single writes: median of 200 per run). Plain: the same tables with the capture triggers disabled and no context. Floor: a trigger that only inserts a constant row per changed row.',
+    '',
+    '| operation | plain Prisma | floor | audited | ratio | target | context via Prisma’s comments plugin |',
     '|---|---:|---:|---:|---:|---|---:|',
     ...rows,
   ].join('\n');
 }
 
+function listTable(label: string, entries: number, result: { results: ListResult[]; loadSeconds: number; firstCountMs: number }, targeted: boolean): string {
+  const rows = result.results.map((r) => {
+    const verdict = !targeted ? '' : r.p95 <= LIST_TARGET_MS ? `≤ ${LIST_TARGET_MS} ms ✓` : `> ${LIST_TARGET_MS} ms ✗ missed`;
+    return `| ${r.case} | ${r.total.toLocaleString('en-US')} | ${ms(r.p50)} ms | ${ms(r.p95)} ms | ${verdict} |`;
+  });
+  return [
+    `### audit.list with its exact total, ${label}`,
+    '',
+    `${entries.toLocaleString('en-US')} entries in the measured organization, ${(entries / 10).toLocaleString('en-US')} in each of nine others; loaded with set-based SQL in ${result.loadSeconds.toFixed(0)} s. The first total after the load counted the final hours once: ${ms(result.firstCountMs)} ms.`,
+    '',
+    '| case | total | p50 | p95 | target |',
+    '|---|---:|---:|---:|---|',
+    ...rows,
+  ].join('\n');
+}
+
 async function main() {
-  console.log(`# Benchmarks\n\n${new Date().toISOString().slice(0, 10)} · ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length} · ${Math.round(os.totalmem() / 2 ** 30)} GB · Node ${process.version} · ${runs} alternating runs\n`);
+  const cpus = os.cpus();
+  console.log(
+    `# Benchmarks\n\n${new Date().toISOString().slice(0, 10)} · ${cpus[0]?.model ?? 'cpu'} × ${cpus.length} · ${Math.round(os.totalmem() / 2 ** 30)} GB RAM · Node ${process.version}\n`,
+  );
   for (const engine of engines) {
-    let bench: BenchDatabase | undefined;
-    try {
-      bench = engine === 'postgres' ? await postgresBench(serverUrl) : await pgliteBench();
-      log(`${bench.label}: measuring write overhead…`);
-      const results = await measureWriteOverhead(bench, runs, log);
-      console.log(`${writeTable(bench.label, results, engine === 'postgres')}\n`);
-    } finally {
-      await bench?.drop();
+    const open = () => (engine === 'postgres' ? postgresBench(serverUrl) : pgliteBench());
+    const targeted = engine === 'postgres';
+    if (parts.has('write')) {
+      let bench: BenchDatabase | undefined;
+      try {
+        bench = await open();
+        log(`${bench.label}: write overhead…`);
+        console.log(`${writeTable(bench.label, await measureWriteOverhead(bench, runs, log), targeted)}\n`);
+      } finally {
+        await bench?.drop();
+      }
+    }
+    if (parts.has('list')) {
+      let bench: BenchDatabase | undefined;
+      try {
+        bench = await open();
+        log(`${bench.label}: list speed…`);
+        const db = await bench.open();
+        try {
+          const result = await measureListSpeed(db, bench.sql, { entries: listEntries, others: listEntries / 10, samples: 40 }, log);
+          console.log(`${listTable(bench.label, listEntries, result, targeted)}\n`);
+        } finally {
+          await db.close();
+        }
+      } finally {
+        await bench?.drop();
+      }
+    }
+    if (parts.has('record')) {
+      let bench: BenchDatabase | undefined;
+      try {
+        bench = engine === 'postgres' ? await postgresBench(serverUrl) : undefined;
+        const database = bench?.engine === 'postgres' && bench.url ? { url: bench.url } : { pglite: await PGlite.create(), migrate: true };
+        log(`${engine}: record throughput…`);
+        const { perSecond, total } = await measureRecordThroughput(database);
+        console.log(`### Record throughput, ${bench?.label ?? 'PGlite'}\n\n${total.toLocaleString('en-US')} \`audit.record\` calls through \`createAuditClient\` over HTTP, 50 in flight, batched: **${Math.round(perSecond).toLocaleString('en-US')} entries/s**.\n`);
+      } finally {
+        await bench?.drop();
+      }
     }
   }
 }

@@ -5,5 +5,6 @@ export type { ApiServices, Context, HttpContextOptions, Identity } from './conte
 export { createCallerFactory } from './trpc.ts';
 export { AUDIT_READ_FORBIDDEN } from './routers/audit/access.ts';
 export { countAuditEntries, getAuditEntry, listAuditEntries } from './services/audit-entries.ts';
+export { countEntries, ensureDailyCounts } from './services/audit-counts.ts';
 export { resolveEntityLabels, shortId } from './services/entity-labels.ts';
 export * from './routers/audit/schemas.ts';

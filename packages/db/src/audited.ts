@@ -34,7 +34,7 @@ export const auditConfig = defineAuditConfig({
     Project: { entityType: 'project', label: 'name' },
     Vendor: { entityType: 'vendor', label: 'name' },
     // The list query's counts of audit entries: derived data, not business records.
-    AuditLogHourlyCount: false,
+    AuditLogDailyCount: false,
     AuditLogRollup: false,
   },
 });

@@ -1,12 +1,12 @@
 -- CreateTable
-CREATE TABLE "AuditLogHourlyCount" (
+CREATE TABLE "AuditLogDailyCount" (
     "organizationId" TEXT NOT NULL,
-    "hour" TIMESTAMPTZ(3) NOT NULL,
+    "day" TIMESTAMPTZ(3) NOT NULL,
     "action" TEXT NOT NULL,
     "entityType" TEXT NOT NULL,
     "count" INTEGER NOT NULL,
 
-    CONSTRAINT "AuditLogHourlyCount_pkey" PRIMARY KEY ("organizationId","hour","action","entityType")
+    CONSTRAINT "AuditLogDailyCount_pkey" PRIMARY KEY ("organizationId","day","action","entityType")
 );
 
 -- CreateTable
