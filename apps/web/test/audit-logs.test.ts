@@ -1,0 +1,247 @@
+/**
+ * The Audit Logs page in a real browser, against the real server and a seeded database: sign-in, filters and totals,
+ * details, URL state, pagination, permissions and sign-out. Screenshots land in apps/web/test-results/.
+ */
+import { runAsSystem, withAuditContext } from '@auditlog/audit';
+import { withSeedClock } from '@auditlog/audit/seeding';
+import type { Prisma } from '@auditlog/db';
+import { startTestServer, TEST_PASSWORD } from '@auditlog/server/testing';
+import type { TestOrganization, TestServer } from '@auditlog/server/testing';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, screenshot, watchForErrors } from './browser.ts';
+
+/** Noon UTC, `days` days ago: the dataset's days, far from midnight in any test time zone (the browser runs in UTC). */
+const dayAt = (days: number, minutes = 0) => {
+  const today = new Date();
+  return new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - days, 12, minutes));
+};
+const isoDay = (date: Date) => date.toISOString().slice(0, 10);
+
+let server: TestServer;
+let org: TestOrganization;
+let browser: Browser;
+let deletedTicketId = '';
+
+async function seed(): Promise<void> {
+  const prisma = server.db.prisma;
+  const admin = org.users.ADMIN;
+  const tech = org.users.TECHNICIAN;
+  const as = <T>(user: { id: string; name: string; email: string }, at: Date, fn: () => PromiseLike<T>) =>
+    withAuditContext({ userId: user.id, name: user.name, email: user.email, ipAddress: '203.0.113.9', userAgent: 'Seed/1.0' }, () => withSeedClock(at, fn));
+  const client = await as(admin, dayAt(10), () => prisma.client.create({ data: { organizationId: org.id, name: 'Acme Dental' } }));
+  const ticket = await as(admin, dayAt(10, 5), () =>
+    prisma.ticket.create({ data: { organizationId: org.id, number: 1042, subject: 'Printer offline', clientId: client.id } }),
+  );
+  const doomed = await as(admin, dayAt(10, 6), () => prisma.ticket.create({ data: { organizationId: org.id, number: 1043, subject: 'Duplicate' } }));
+  deletedTicketId = doomed.id;
+  await as(tech, dayAt(9), () => prisma.ticket.update({ where: { id: ticket.id }, data: { status: 'OPEN', priority: 'HIGH' } }));
+  await as(org.users.BILLING, dayAt(8), () =>
+    prisma.invoice.create({ data: { organizationId: org.id, clientId: client.id, number: 'INV-2031', total: '480.00' } }),
+  );
+  await as(admin, dayAt(7), () => prisma.ticket.delete({ where: { id: doomed.id } }));
+  // Thirty views over days 6 to 2, so that the log has more than one page.
+  for (let i = 0; i < 30; i++) {
+    await as(tech, dayAt(6 - Math.floor(i / 8), i), () =>
+      prisma.$record({ organizationId: org.id, action: 'view', entityType: 'ticket', entityId: ticket.id }),
+    );
+  }
+  await runAsSystem({ name: 'Email sync' }, () =>
+    withSeedClock(dayAt(1), () => prisma.contact.create({ data: { organizationId: org.id, name: 'Dana from email' } })),
+  );
+}
+
+/** What the page should say for these filters, counted in the database. */
+function count(where: Prisma.AuditLogWhereInput): Promise<number> {
+  return server.db.prisma.auditLog.count({ where: { organizationId: org.id, ...where } });
+}
+
+async function newPage(): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ timezoneId: 'UTC', locale: 'en-US', viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  return { context, page, errors: watchForErrors(page) };
+}
+
+async function signIn(page: Page, email: string, password = TEST_PASSWORD): Promise<void> {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Waits until the page is at `path` (and, when given, a query string matching `search`). */
+const at = (page: Page, path: string, search?: RegExp) =>
+  page.waitForURL((url) => url.pathname === path && (search ? search.test(url.search) : url.search === ''));
+
+const totalText = (page: Page) => page.locator('.total').innerText();
+const expectTotal = async (page: Page, total: number) =>
+  expect.poll(() => totalText(page)).toBe(`${total.toLocaleString('en-US')} ${total === 1 ? 'entry' : 'entries'}`);
+const rows = (page: Page) => page.locator('table.log tbody tr:has(button[data-entry])');
+
+beforeAll(async () => {
+  server = await startTestServer('pglite');
+  org = await server.createOrganization('Northwind');
+  await seed();
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('the Audit Logs page', () => {
+  it('sends a signed-out visit to sign-in, shows a wrong password inline, and comes back to the page after sign-in', async () => {
+    const { context, page, errors } = await newPage();
+    await page.goto(`${server.url}/admin/audit-logs?action=update`);
+    await at(page, '/login', /^\?next=/);
+    await signIn(page, org.users.ADMIN.email, 'not the password');
+    await expect.poll(() => page.getByRole('alert').innerText()).toBe('The email or password is incorrect.');
+    await screenshot(page, 'login-error');
+    await signIn(page, org.users.ADMIN.email);
+    await at(page, '/admin/audit-logs', /^\?action=update$/);
+    await expectTotal(page, await count({ action: 'update' }));
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('filters by action, entity type and dates, with the right rows and total, and keeps them in the URL', async () => {
+    const { context, page, errors } = await newPage();
+    await page.goto(`${server.url}/login`);
+    await signIn(page, org.users.OWNER.email);
+    await at(page, '/');
+    await page.getByRole('link', { name: 'Audit Logs' }).click();
+    await at(page, '/admin/audit-logs');
+    await expectTotal(page, await count({}));
+    await expect.poll(() => rows(page).count()).toBe(25);
+    await screenshot(page, 'audit-logs');
+
+    await page.getByLabel('Action Type').selectOption('delete');
+    await at(page, '/admin/audit-logs', /action=delete/);
+    await expectTotal(page, await count({ action: 'delete' }));
+    await page.getByLabel('Entity Type').selectOption('ticket');
+    await at(page, '/admin/audit-logs', /(?=.*action=delete)(?=.*entity=ticket)/);
+    await expectTotal(page, 1);
+    const deleted = rows(page).first();
+    await expect.poll(() => deleted.innerText()).toContain('deleted');
+    expect(await deleted.innerText()).toContain(`${deletedTicketId.slice(0, 4)}…${deletedTicketId.slice(-4)}`);
+    expect(await deleted.innerText()).toContain('Delete');
+
+    // Days 9 to 8: the ticket's update and the invoice (the browser's time zone is UTC).
+    await page.getByRole('button', { name: 'Clear Filters' }).click();
+    await at(page, '/admin/audit-logs');
+    await page.getByLabel('Start Date').fill(isoDay(dayAt(9)));
+    await page.getByLabel('End Date').fill(isoDay(dayAt(8)));
+    await at(page, '/admin/audit-logs', /(?=.*from=)(?=.*to=)/);
+    const inRange = await count({ createdAt: { gte: new Date(dayAt(9).getTime() - 12 * 3_600_000), lte: new Date(dayAt(8).getTime() + 12 * 3_600_000 - 1) } });
+    expect(inRange).toBe(2);
+    await expectTotal(page, inRange);
+    expect(await rows(page).allInnerTexts()).toEqual([expect.stringContaining('INV-2031'), expect.stringContaining('#1042 Printer offline')]);
+
+    // The same URL, reloaded, shows the same view.
+    await page.reload();
+    await expectTotal(page, inRange);
+    expect(await page.getByLabel('Start Date').inputValue()).toBe(isoDay(dayAt(9)));
+    expect(await page.getByLabel('End Date').inputValue()).toBe(isoDay(dayAt(8)));
+
+    // A start after the end is pointed out, and nothing is sent.
+    let listRequests = 0;
+    page.on('request', (request) => {
+      if (request.url().includes('audit.list')) listRequests++;
+    });
+    await page.getByLabel('Start Date').fill(isoDay(dayAt(2)));
+    await expect.poll(() => page.getByRole('alert').innerText()).toBe('The start date is after the end date.');
+    expect(listRequests).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('opens the details of an entry with its before and after values, and closes with Esc back to the button', async () => {
+    const { context, page, errors } = await newPage();
+    await page.goto(`${server.url}/admin/audit-logs?action=update&entity=ticket`);
+    await signIn(page, org.users.ADMIN.email);
+    await at(page, '/admin/audit-logs', /action=update/);
+    await expectTotal(page, 1);
+    const details = rows(page).first().getByRole('button', { name: /Details/ });
+    await details.click();
+    const dialog = page.getByRole('dialog', { name: 'Update · Ticket #1042 Printer offline' });
+    await dialog.waitFor();
+    const changeRows = async () => (await dialog.locator('table.changes-table tbody tr').allInnerTexts()).map((row) => row.split(/\s+/).join(' '));
+    await expect.poll(changeRows).toEqual(['Priority NORMAL HIGH', 'Status NEW OPEN']);
+    const facts = await dialog.locator('dl.facts').innerText();
+    expect(facts).toContain(org.users.TECHNICIAN.name);
+    expect(facts).toContain('203.0.113.9');
+    expect(facts).toContain('Seed/1.0');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Close details');
+    await screenshot(page, 'entry-details');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Details');
+
+    // A create shows only After values.
+    await page.goto(`${server.url}/admin/audit-logs?action=create&entity=invoice`);
+    await rows(page).first().getByRole('button', { name: /Details/ }).click();
+    const created = page.getByRole('dialog', { name: 'Create · Invoice INV-2031' });
+    await created.waitFor();
+    await expect.poll(async () => (await created.locator('table.changes-table thead').innerText()).trim().split(/\s+/).join(' ')).toBe('FIELD AFTER');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('pages forward and back with Previous and Next, showing Page X of Y', async () => {
+    const { context, page, errors } = await newPage();
+    await page.goto(`${server.url}/admin/audit-logs`);
+    await signIn(page, org.users.ADMIN.email);
+    await at(page, '/admin/audit-logs');
+    await expect.poll(() => rows(page).count()).toBe(25);
+    const total = await count({});
+    await expectTotal(page, total);
+    const pages = Math.ceil(total / 25);
+    await expect.poll(() => page.locator('.pagination .pages').innerText()).toBe(`Page 1 of ${pages}`);
+    expect(await page.getByRole('button', { name: 'Previous' }).isDisabled()).toBe(true);
+    const first = await rows(page).allInnerTexts();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await at(page, '/admin/audit-logs', /^\?page=2$/);
+    await expect.poll(() => page.locator('.pagination .pages').innerText()).toBe(`Page 2 of ${pages}`);
+    await expect.poll(async () => (await rows(page).allInnerTexts())[0]).not.toBe(first[0]);
+    expect(await rows(page).count()).toBe(Math.min(25, total - 25));
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await at(page, '/admin/audit-logs');
+    await expect.poll(() => rows(page).allInnerTexts()).toEqual(first);
+    // Back and forward in the browser restore the pages too.
+    await page.goBack();
+    await at(page, '/admin/audit-logs', /^\?page=2$/);
+    await expect.poll(() => page.locator('.pagination .pages').innerText()).toBe(`Page 2 of ${pages}`);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows a permission error, not an empty table, to a technician; and signs out', async () => {
+    const { context, page, errors } = await newPage();
+    await page.goto(`${server.url}/admin/audit-logs`);
+    await signIn(page, org.users.TECHNICIAN.email);
+    await at(page, '/admin/audit-logs');
+    await expect.poll(() => page.getByRole('alert').innerText()).toContain('Audit Logs are restricted to the Owner and Admin roles.');
+    expect(await page.locator('table.log').count()).toBe(0);
+    await screenshot(page, 'permission-error');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await at(page, '/login');
+    await page.goto(`${server.url}/admin/audit-logs`);
+    await at(page, '/login', /^\?next=/);
+    expect(await count({ action: 'logout', actorUserId: org.users.TECHNICIAN.id })).toBe(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('reads well at 768 px: nothing scrolls sideways', async () => {
+    const { context, page, errors } = await newPage();
+    await page.setViewportSize({ width: 768, height: 1000 });
+    await page.goto(`${server.url}/admin/audit-logs`);
+    await signIn(page, org.users.ADMIN.email);
+    await at(page, '/admin/audit-logs');
+    await expect.poll(() => rows(page).count()).toBe(25);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768);
+    await screenshot(page, 'audit-logs-768');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
