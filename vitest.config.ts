@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * One run for the whole repository: each package is a project, the migrated database templates are made once.
+ * Timeouts live in each project's config: a project config file does not inherit them from here.
  * `VITEST_JSON_REPORT=path` adds a JSON report, which CI reads to print its `N passed, N failed` line.
  */
 const jsonReport = process.env.VITEST_JSON_REPORT;
@@ -10,8 +11,6 @@ export default defineConfig({
   test: {
     projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts'],
     globalSetup: ['packages/db/src/testing/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
     reporters: jsonReport ? ['default', ['json', { outputFile: jsonReport }]] : ['default'],
   },
 });

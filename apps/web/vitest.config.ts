@@ -7,5 +7,6 @@ export default defineProject({
     // One browser at a time: the tests share a machine with the server they drive.
     fileParallelism: false,
     testTimeout: 60_000,
+    hookTimeout: 120_000,
   },
 });

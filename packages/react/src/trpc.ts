@@ -1,0 +1,5 @@
+import type { AppRouter } from '@auditlog/api/client';
+import { createTRPCReact } from '@trpc/react-query';
+
+/** The typed tRPC hooks for the whole API (`trpc.audit.list.useQuery`, `trpc.useUtils()`, …). */
+export const trpc = createTRPCReact<AppRouter>();
