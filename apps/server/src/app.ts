@@ -2,11 +2,12 @@ import type { ApiServices } from '@auditlog/api';
 import { appRouter, createHttpContext } from '@auditlog/api';
 import type { Database } from '@auditlog/db';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import { logger } from './logger.ts';
-import { sameOriginMutations, securityHeaders } from './security.ts';
+import { securityHeaders } from './security.ts';
 
 export interface AppOptions {
   db: Pick<Database, 'engine' | 'ping'>;
@@ -27,6 +28,15 @@ export function createApp(options: AppOptions): express.Express {
   app.disable('x-powered-by');
   if (options.trustProxy) app.set('trust proxy', true);
   app.use(securityHeaders(options.production));
+  // Every response names its request: the id a caller sent (when it is a sane one) or a new one. The API's context
+  // reads it back, and audit entries written during the request carry it.
+  app.use((req, res, next) => {
+    const sent = req.get('x-request-id');
+    const id = sent && /^[A-Za-z0-9._:-]{1,128}$/.test(sent) ? sent : randomUUID();
+    req.headers['x-request-id'] = id;
+    res.setHeader('X-Request-Id', id);
+    next();
+  });
 
   app.get('/healthz', async (_req, res) => {
     const up = await db.ping();
@@ -35,10 +45,9 @@ export function createApp(options: AppOptions): express.Express {
 
   app.use(
     '/trpc',
-    sameOriginMutations(options.allowedOrigins),
     createExpressMiddleware({
       router: appRouter,
-      createContext: createHttpContext(services, { trustProxy: options.trustProxy }),
+      createContext: createHttpContext(services, { trustProxy: options.trustProxy, allowedOrigins: options.allowedOrigins }),
       maxBodySize: MAX_BODY_BYTES,
       onError({ error, path, type, ctx }) {
         // Only what helps to fix it: never the input (it may hold a password) nor cookies.

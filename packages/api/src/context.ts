@@ -24,13 +24,23 @@ export type Identity =
 export interface Context extends ApiServices {
   identity: Identity;
   origin: RequestOrigin;
+  /** The request came from another site's page: mutations are refused (CSRF). */
+  crossSite: boolean;
   /** Sends a cookie with the response (session renewal, sign-in, sign-out). */
   setCookie(cookie: Cookie): void;
+  /** Sets a response header (Retry-After). */
+  setHeader(name: string, value: string): void;
 }
 
 export function createContextInner(
   services: ApiServices,
-  options: { identity?: Identity; origin?: Partial<RequestOrigin>; setCookie?: (cookie: Cookie) => void } = {},
+  options: {
+    identity?: Identity;
+    origin?: Partial<RequestOrigin>;
+    crossSite?: boolean;
+    setCookie?: (cookie: Cookie) => void;
+    setHeader?: (name: string, value: string) => void;
+  } = {},
 ): Context {
   return {
     ...services,
@@ -40,7 +50,9 @@ export function createContextInner(
       userAgent: options.origin?.userAgent ?? null,
       requestId: options.origin?.requestId ?? randomUUID(),
     },
+    crossSite: options.crossSite ?? false,
     setCookie: options.setCookie ?? (() => undefined),
+    setHeader: options.setHeader ?? (() => undefined),
   };
 }
 
@@ -96,15 +108,44 @@ export async function resolveIdentity(
 
 export interface HttpContextOptions {
   trustProxy: boolean;
+  /** Other origins whose pages may send mutations (besides the server's own host). */
+  allowedOrigins?: readonly string[];
+}
+
+const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim();
+
+/**
+ * Whether a browser sent this request from another site's page. The Origin header names the page's origin; it must be
+ * this server's host (the scheme is not compared, so that a TLS-terminating proxy does not break it) or an allowed
+ * origin. Without Origin, fetch metadata tells; a client that is not a browser (a service with an API key) sends
+ * neither and is not cross-site.
+ */
+export function isCrossSite(req: IncomingMessage, options: HttpContextOptions): boolean {
+  const origin = req.headers.origin;
+  if (origin) {
+    if (origin === 'null') return true;
+    if (options.allowedOrigins?.includes(origin.replace(/\/$/, ''))) return false;
+    let host: string;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      return true;
+    }
+    const own = (options.trustProxy && first(req.headers['x-forwarded-host'])) || req.headers.host;
+    return host !== own;
+  }
+  const site = req.headers['sec-fetch-site'];
+  return site === 'cross-site' || site === 'same-site';
 }
 
 /** The tRPC `createContext` for Node's HTTP server (and Express). */
 export function createHttpContext(services: ApiServices, options: HttpContextOptions) {
   return async ({ req, res }: { req: IncomingMessage; res: ServerResponse }): Promise<Context> => {
     const setCookie = (cookie: Cookie) => res.appendHeader('Set-Cookie', cookie.serialize());
+    const setHeader = (name: string, value: string) => res.setHeader(name, value);
     const origin = requestOrigin(req, options.trustProxy);
-    res.setHeader('X-Request-Id', origin.requestId ?? '');
+    if (!res.hasHeader('X-Request-Id')) res.setHeader('X-Request-Id', origin.requestId ?? '');
     const identity = await resolveIdentity(services, req, setCookie);
-    return createContextInner(services, { identity, origin, setCookie });
+    return createContextInner(services, { identity, origin, crossSite: isCrossSite(req, options), setCookie, setHeader });
   };
 }

@@ -1,6 +1,6 @@
 export { appRouter } from './root.ts';
 export type { AppRouter } from './root.ts';
-export { createContextInner, createHttpContext, requestOrigin, resolveIdentity } from './context.ts';
+export { createContextInner, createHttpContext, isCrossSite, requestOrigin, resolveIdentity } from './context.ts';
 export type { ApiServices, Context, HttpContextOptions, Identity } from './context.ts';
 export { createCallerFactory } from './trpc.ts';
 export { AUDIT_READ_FORBIDDEN } from './routers/audit/access.ts';

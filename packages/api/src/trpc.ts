@@ -40,7 +40,18 @@ const withCallerAuditContext = t.middleware(({ ctx, next }) => {
   return runAsSystem({ requestId: origin.requestId ?? undefined }, () => next());
 });
 
-export const publicProcedure = t.procedure.use(withCallerAuditContext);
+/** CSRF: a page of another site may read nothing (cookies are SameSite=Lax) and change nothing (this). */
+const refuseCrossSiteMutations = t.middleware(({ ctx, type, next }) => {
+  if (type === 'mutation' && ctx.crossSite) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: 'Cross-site request refused: this API accepts changes only from its own pages.',
+    });
+  }
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(refuseCrossSiteMutations).use(withCallerAuditContext);
 
 /** A signed-in user or a valid API key. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { NAME_PATTERN, REDACTED } from './catalog.ts';
 import type { AuditChanges } from './catalog.ts';
-import { isBinary, isSensitiveField, redactSensitive } from './redact.ts';
+import { cleanText, isBinary, isSensitiveField, redactSensitive } from './redact.ts';
 
 /** Largest `changes` or `metadata`, as JSON: an entry is a record of an event, not a place to store documents. */
 export const MAX_JSON_BYTES = 64 * 1024;
@@ -33,7 +33,13 @@ const name = (what: string) =>
 export const recordEntrySchema = z.object({
   action: name('The action'),
   entityType: name('The entity type'),
-  entityId: z.string().trim().min(1, 'The entity id is required').max(191),
+  entityId: z
+    .string()
+    .trim()
+    .min(1, 'The entity id is required')
+    .max(191)
+    .refine((id) => !id.includes('\u0000'), 'The entity id must not contain NUL characters')
+    .transform(cleanText),
   changes: z
     .record(z.string().min(1).max(128), z.object({ before: z.unknown(), after: z.unknown() }))
     .nullish()

@@ -3,7 +3,7 @@
  * tried (never the password) in the log of the organization that owns that email; attempts on unknown emails have no
  * organization to be recorded in, and are only counted by the rate limiter.
  */
-import { record, withAuditContext } from '@auditlog/audit';
+import { withAuditContext } from '@auditlog/audit';
 import type { AuditedPrismaClient } from '@auditlog/db';
 import type { Cookie, Session, User } from 'lucia';
 import type { AppLucia } from './lucia.ts';
@@ -60,7 +60,7 @@ export async function login(
     limiter.recordFailure(email, origin.ipAddress);
     if (user) {
       await withAuditContext({ userId: user.id, ...origin }, () =>
-        record(prisma, {
+        prisma.$record({
           organizationId: user.organizationId,
           action: 'failed_login',
           entityType: 'user',
@@ -89,7 +89,7 @@ export async function login(
 export async function logout(services: AuthServices, session: { id: string; user: User }, origin: RequestOrigin): Promise<Cookie> {
   await services.lucia.invalidateSession(session.id);
   await withAuditContext({ userId: session.user.id, ...origin }, () =>
-    record(services.prisma, {
+    services.prisma.$record({
       organizationId: session.user.organizationId,
       action: 'logout',
       entityType: 'user',

@@ -8,7 +8,7 @@ import { z } from 'zod';
 const cursorSchema = z.object({
   v: z.literal(1),
   d: z.enum(['next', 'prev']),
-  t: z.iso.datetime(),
+  t: z.iso.datetime().refine((t) => new Date(t).getTime() >= 0 && new Date(t).getTime() < Date.UTC(10000, 0, 1)),
   i: z.uuid(),
   p: z.number().int().min(1),
   f: z.string(),

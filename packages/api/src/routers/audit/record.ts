@@ -1,4 +1,3 @@
-import { record as recordEntry } from '@auditlog/audit';
 import { auditWriterProcedure } from './access.ts';
 import { recordInputSchema, recordOutputSchema } from './schemas.ts';
 
@@ -10,6 +9,7 @@ export const record = auditWriterProcedure
   .input(recordInputSchema)
   .output(recordOutputSchema)
   .mutation(async ({ ctx, input }) => {
-    const entry = await recordEntry(ctx.prisma, { ...input, organizationId: ctx.organizationId });
+    // Through the client's $record: the app's own secret field names (the audit config) are redacted too.
+    const entry = await ctx.prisma.$record({ ...input, organizationId: ctx.organizationId });
     return { id: entry.id, createdAt: entry.createdAt.toISOString() };
   });

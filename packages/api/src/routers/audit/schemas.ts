@@ -5,8 +5,16 @@
 import { MAX_JSON_BYTES, NAME_PATTERN, recordEntrySchema } from '@auditlog/audit';
 import { z } from 'zod';
 
+/** An instant PostgreSQL and JavaScript both represent: years 1970 to 9999. */
+export function isSupportedInstant(value: string): boolean {
+  const time = new Date(value).getTime();
+  return time >= 0 && time < Date.UTC(10000, 0, 1);
+}
+
 const isoInstant = (what: string) =>
-  z.iso.datetime({ offset: true, message: `${what} must be an ISO 8601 date-time with a time zone, e.g. 2026-11-25T00:00:00Z` });
+  z.iso
+    .datetime({ offset: true, message: `${what} must be an ISO 8601 date-time with a time zone, e.g. 2026-11-25T00:00:00Z` })
+    .refine(isSupportedInstant, `${what} must be between 1970 and 9999`);
 
 const name = (what: string) =>
   z.string().trim().regex(NAME_PATTERN, `${what} must be lower-case letters, digits and underscores, e.g. "failed_login"`);
@@ -79,10 +87,13 @@ export const entryDetailSchema = entrySummarySchema.extend({
   metadata: z.record(z.string(), z.unknown()).nullable(),
 });
 
-/** Custom actions only: creates, updates and deletes are recorded by the database itself. */
+/** Actions only the system writes: row changes come from the database, sign-ins from the auth service. */
+export const SYSTEM_ACTIONS = ['create', 'update', 'delete', 'login', 'logout', 'failed_login'] as const;
+
+/** Custom actions only, so that no caller can fake a row change or a sign-in. */
 export const recordInputSchema = recordEntrySchema.extend({
-  action: recordEntrySchema.shape.action.refine((action) => !['create', 'update', 'delete'].includes(action), {
-    message: 'create, update and delete are recorded automatically when records change; record other actions here',
+  action: recordEntrySchema.shape.action.refine((action) => !(SYSTEM_ACTIONS as readonly string[]).includes(action), {
+    message: `${SYSTEM_ACTIONS.join(', ')} are recorded by the system itself; record other actions here (e.g. "export")`,
   }),
 });
 

@@ -28,6 +28,7 @@ export const authRouter = router({
         return { id: user.id, name: user.name, email: user.email, role: user.role, organizationId: user.organizationId };
       } catch (error) {
         if (!(error instanceof LoginError)) throw error;
+        if (error.failure.reason === 'rate_limited') ctx.setHeader('Retry-After', String(error.failure.retryAfterSeconds));
         throw new TRPCError({
           code: error.failure.reason === 'rate_limited' ? 'TOO_MANY_REQUESTS' : 'UNAUTHORIZED',
           message: error.message,
@@ -43,8 +44,11 @@ export const authRouter = router({
     return { ok: true as const };
   }),
 
-  /** The signed-in user, or null. */
+  /** The signed-in user, or null. A request with a bad API key is refused, as everywhere. */
   me: publicProcedure.output(meSchema.nullable()).query(({ ctx }) => {
+    if (ctx.identity.kind === 'anonymous' && ctx.identity.reason === 'invalid_api_key') {
+      throw new TRPCError({ code: 'UNAUTHORIZED', message: 'The API key is invalid, revoked or expired.' });
+    }
     if (ctx.identity.kind !== 'user') return null;
     const { user } = ctx.identity;
     return { id: user.id, name: user.name, email: user.email, role: user.role, organizationId: user.organizationId };
