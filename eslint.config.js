@@ -17,7 +17,7 @@ export default tseslint.config(
   },
   {
     // Command-line entry points talk to a person on the terminal.
-    files: ['**/cli.ts', '**/main.ts', '**/scripts/**', '**/bench/**', '.ci/**'],
+    files: ['**/cli.ts', '**/*-cli.ts', '**/main.ts', '**/scripts/**', '**/bench/**', '.ci/**'],
     rules: { 'no-console': 'off' },
   },
 );
