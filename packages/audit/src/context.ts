@@ -60,6 +60,8 @@ function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 
 /** Runs `fn` with `context` as the actor of every audited write and `record()` inside it. */
 export function withAuditContext<T>(context: UserAuditContext | SystemAuditContext, fn: () => T | PromiseLike<T>): Promise<T> {
+  // A seeding clock around this context still applies (only `seeding.ts` ever sets one).
+  const at = storage.getStore()?.at;
   const actor: AuditContext['actor'] =
     'userId' in context
       ? { type: 'user', userId: context.userId, name: context.name, email: context.email }
@@ -70,8 +72,7 @@ export function withAuditContext<T>(context: UserAuditContext | SystemAuditConte
       ipAddress: context.ipAddress ?? null,
       userAgent: context.userAgent ?? null,
       requestId: context.requestId ?? null,
-      // A seeding clock around this context still applies (only `seeding.ts` ever sets one).
-      at: storage.getStore()?.at,
+      ...(at ? { at } : {}),
     },
     fn,
   );
