@@ -93,8 +93,9 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     const pool = new pg.Pool({ ...parsePostgresUrl(url), max: options.poolSize ?? 10 });
     // An idle connection that the server drops (a restart, a dropped test database) must not crash the process: the
     // pool replaces it on the next query.
-    pool.on('error', (error) => process.stderr.write(`[db] idle connection lost (${redactUrl(url)}): ${error.message}\n`));
-    const prisma = audited(new PrismaClient({ ...clientOptions, adapter: withContext(new PrismaPg(pool)) }));
+    const onConnectionLost = (error: Error) => process.stderr.write(`[db] connection lost (${redactUrl(url)}): ${error.message}\n`);
+    pool.on('error', onConnectionLost);
+    const prisma = audited(new PrismaClient({ ...clientOptions, adapter: withContext(new PrismaPg(pool, { onConnectionError: onConnectionLost })) }));
     const migrationFactory = postgresMigrationFactory(url);
     const { host, port, database } = parsePostgresUrl(url);
     const db: Database = {
