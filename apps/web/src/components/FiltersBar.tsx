@@ -5,10 +5,45 @@ import RotateCcw from 'lucide-solid/icons/rotate-ccw';
 import { ACTION_OPTIONS, ENTITY_OPTIONS, hasFilters } from '../lib/filters.ts';
 import type { Filters } from '../lib/filters.ts';
 
-/** The options, plus the current value when a link carried one the list does not offer (e.g. `action=export`). */
-function withCurrent(options: { value: string; label: string }[], current: string, label: (value: string) => string) {
-  return current && !options.some((option) => option.value === current) ? [...options, { value: current, label: label(current) }] : options;
-}
+type Option = { value: string; label: string };
+
+/** A native select over `options`, plus the current value when a link carried one the list does not offer. */
+const FilterSelect: Component<{ id: string; label: string; options: Option[]; value: string; describe: (value: string) => string; onChange: (value: string) => void }> = (props) => {
+  const options = () =>
+    props.value && !props.options.some((option) => option.value === props.value)
+      ? [...props.options, { value: props.value, label: props.describe(props.value) }]
+      : props.options;
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <select id={props.id} class="select" value={props.value} onChange={(event) => props.onChange(event.currentTarget.value)}>
+        <For each={options()}>
+          {(option) => (
+            <option value={option.value} selected={option.value === props.value}>
+              {option.label}
+            </option>
+          )}
+        </For>
+      </select>
+    </div>
+  );
+};
+
+/** A calendar day in the admin's time zone; `invalid` marks it when the range is backwards. */
+const DateFilter: Component<{ id: string; label: string; value: string; invalid: boolean; onChange: (value: string) => void }> = (props) => (
+  <div class="field">
+    <label for={props.id}>{props.label}</label>
+    <input
+      id={props.id}
+      class="input"
+      type="date"
+      value={props.value}
+      aria-invalid={props.invalid ? 'true' : undefined}
+      aria-describedby={props.invalid ? 'filter-problem' : undefined}
+      onChange={(event) => props.onChange(event.currentTarget.value)}
+    />
+  </div>
+);
 
 export const FiltersBar: Component<{
   filters: Filters;
@@ -17,54 +52,12 @@ export const FiltersBar: Component<{
   onClear: () => void;
 }> = (props) => (
   <form class="filters" role="search" aria-label="Filter entries" onSubmit={(event) => event.preventDefault()}>
-    <div class="field">
-      <label for="filter-action">Action Type</label>
-      <select id="filter-action" class="select" value={props.filters.action} onChange={(event) => props.onChange({ action: event.currentTarget.value })}>
-        <For each={withCurrent(ACTION_OPTIONS, props.filters.action, actionLabel)}>
-          {(option) => (
-            <option value={option.value} selected={option.value === props.filters.action}>
-              {option.label}
-            </option>
-          )}
-        </For>
-      </select>
-    </div>
-    <div class="field">
-      <label for="filter-entity">Entity Type</label>
-      <select id="filter-entity" class="select" value={props.filters.entityType} onChange={(event) => props.onChange({ entityType: event.currentTarget.value })}>
-        <For each={withCurrent(ENTITY_OPTIONS, props.filters.entityType, entityTypeLabel)}>
-          {(option) => (
-            <option value={option.value} selected={option.value === props.filters.entityType}>
-              {option.label}
-            </option>
-          )}
-        </For>
-      </select>
-    </div>
-    <div class="field">
-      <label for="filter-from">Start Date</label>
-      <input
-        id="filter-from"
-        class="input"
-        type="date"
-        value={props.filters.from}
-        aria-invalid={props.problem ? 'true' : undefined}
-        aria-describedby={props.problem ? 'filter-problem' : undefined}
-        onChange={(event) => props.onChange({ from: event.currentTarget.value })}
-      />
-    </div>
-    <div class="field">
-      <label for="filter-to">End Date</label>
-      <input
-        id="filter-to"
-        class="input"
-        type="date"
-        value={props.filters.to}
-        aria-invalid={props.problem ? 'true' : undefined}
-        aria-describedby={props.problem ? 'filter-problem' : undefined}
-        onChange={(event) => props.onChange({ to: event.currentTarget.value })}
-      />
-    </div>
+    <FilterSelect id="filter-action" label="Action Type" options={ACTION_OPTIONS} value={props.filters.action} describe={actionLabel}
+      onChange={(action) => props.onChange({ action })} />
+    <FilterSelect id="filter-entity" label="Entity Type" options={ENTITY_OPTIONS} value={props.filters.entityType} describe={entityTypeLabel}
+      onChange={(entityType) => props.onChange({ entityType })} />
+    <DateFilter id="filter-from" label="Start Date" value={props.filters.from} invalid={Boolean(props.problem)} onChange={(from) => props.onChange({ from })} />
+    <DateFilter id="filter-to" label="End Date" value={props.filters.to} invalid={Boolean(props.problem)} onChange={(to) => props.onChange({ to })} />
     <button type="button" class="button clear" disabled={!hasFilters(props.filters)} onClick={() => props.onClear()}>
       <RotateCcw aria-hidden /> Clear Filters
     </button>
