@@ -63,7 +63,7 @@ function listTable(label: string, entries: number, result: { results: ListResult
   return [
     `### audit.list with its exact total, ${label}`,
     '',
-    `${entries.toLocaleString('en-US')} entries in the measured organization, ${(entries / 10).toLocaleString('en-US')} in each of nine others; loaded with set-based SQL in ${result.loadSeconds.toFixed(0)} s. The first total after the load counted the final hours once: ${ms(result.firstCountMs)} ms.`,
+    `${entries.toLocaleString('en-US')} entries in the measured organization, ${(entries / 10).toLocaleString('en-US')} in each of nine others; loaded with set-based SQL in ${result.loadSeconds.toFixed(0)} s. The first total after the load counted the final days once: ${ms(result.firstCountMs)} ms.`,
     '',
     '| case | total | p50 | p95 | target |',
     '|---|---:|---:|---:|---|',

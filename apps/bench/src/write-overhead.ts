@@ -31,11 +31,12 @@ interface Fixture {
   nextNumber: number;
 }
 
-async function singleWrites(db: Database, fx: Fixture, wrap: <T>(fn: () => Promise<T>) => Promise<T>) {
+/** `count` creates, then updates and deletes of those rows, each timed on its own. */
+async function singleWrites(db: Database, fx: Fixture, wrap: <T>(fn: () => Promise<T>) => Promise<T>, count: number) {
   const prisma = db.prisma;
   const created: string[] = [];
   const createTimes: number[] = [];
-  for (let i = 0; i < SINGLES; i++) {
+  for (let i = 0; i < count; i++) {
     const number = fx.nextNumber++;
     createTimes.push(
       await time(() =>
@@ -52,7 +53,7 @@ async function singleWrites(db: Database, fx: Fixture, wrap: <T>(fn: () => Promi
   }
   const deleteTimes: number[] = [];
   for (const id of created) deleteTimes.push(await time(() => wrap(() => prisma.ticket.delete({ where: { id } }))));
-  return { create: median(createTimes), update: median(updateTimes), delete: median(deleteTimes) };
+  return { create: createTimes, update: updateTimes, delete: deleteTimes };
 }
 
 async function bulkWrites(db: Database, fx: Fixture, wrap: <T>(fn: () => Promise<T>) => Promise<T>) {
@@ -98,20 +99,28 @@ export async function measureWriteOverhead(bench: BenchDatabase, runs: number, l
     const modes: Record<Side, CaptureMode> = { plain: 'off', floor: 'floor', audited: 'capture', plugin: 'capture' };
     const tables = ['Ticket'];
 
+    // Single writes: the sides take turns every CHUNK operations, so that drift on a shared machine (other processes,
+    // checkpoints, autovacuum) reaches them alike; each run's median per side is one sample.
+    const sides: Side[] = ['plain', 'floor', 'audited', 'plugin'];
+    const CHUNK = 25;
     for (let run = -1; run < runs; run++) {
-      // Rotate which side goes first, so none always runs on a warmer cache.
-      const sides: Side[] = ['plain', 'floor', 'audited', 'plugin'];
-      const shift = ((run % sides.length) + sides.length) % sides.length;
-      const order = [...sides.slice(shift), ...sides.slice(0, shift)];
-      for (const side of order) {
-        await bench.setCapture(modes[side], tables);
-        const db = clients[side];
-        const singles = await singleWrites(db, fx, wraps[side]);
-        const bulk = await bulkWrites(db, fx, wraps[side]);
-        if (run < 0) continue; // warm-up
-        for (const [operation, value] of Object.entries({ ...singles, ...bulk })) {
-          (samples[side][operation] ??= []).push(value);
+      const times: Record<Side, Record<string, number[]>> = { plain: {}, floor: {}, audited: {}, plugin: {} };
+      for (let chunk = 0; chunk < SINGLES / CHUNK; chunk++) {
+        const shift = (((run + chunk) % sides.length) + sides.length) % sides.length;
+        for (const side of [...sides.slice(shift), ...sides.slice(0, shift)]) {
+          await bench.setCapture(modes[side], tables);
+          const single = await singleWrites(clients[side], fx, wraps[side], CHUNK);
+          for (const [operation, values] of Object.entries(single)) (times[side][operation] ??= []).push(...values);
         }
+      }
+      // 1,000-row writes: one of each per side and run, the order rotating.
+      const shift = ((run % sides.length) + sides.length) % sides.length;
+      for (const side of [...sides.slice(shift), ...sides.slice(0, shift)]) {
+        await bench.setCapture(modes[side], tables);
+        const bulk = await bulkWrites(clients[side], fx, wraps[side]);
+        if (run < 0) continue; // warm-up
+        for (const [operation, value] of Object.entries(bulk)) (samples[side][operation] ??= []).push(value);
+        for (const [operation, values] of Object.entries(times[side])) (samples[side][operation] ??= []).push(median(values));
       }
       if (run >= 0) log(`  ${bench.label}: write run ${run + 1}/${runs}`);
     }
