@@ -1,9 +1,10 @@
 import { z } from 'zod';
 
+/** An on/off setting; `undefined` when unset, so that each setting chooses its own default. */
 const flag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'])
   .optional()
-  .transform((value) => value === '1' || value === 'true' || value === 'yes');
+  .transform((value) => (value === undefined ? undefined : value === '1' || value === 'true' || value === 'yes'));
 
 /** The server's settings; the database's own (`DATABASE_URL`, `DATA_DIR`) are read by `@auditlog/db`. */
 const schema = z.object({
@@ -11,14 +12,14 @@ const schema = z.object({
   HOST: z.string().default('0.0.0.0'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** Behind a reverse proxy that sets X-Forwarded-For: take the client's IP from it. */
-  TRUST_PROXY: flag,
+  TRUST_PROXY: flag.transform((value) => value ?? false),
   /** Origins allowed to send mutations with cookies, besides the server's own (comma-separated). */
   APP_ORIGINS: z
     .string()
     .optional()
     .transform((value) => (value ? value.split(',').map((origin) => origin.trim().replace(/\/$/, '')).filter(Boolean) : [])),
   /** Seed the demo organization on first run (default: yes, except in production, where it is refused). */
-  SEED_DEMO: z.enum(['1', '0', 'true', 'false', 'yes', 'no']).optional(),
+  SEED_DEMO: flag,
   /** How long a session lasts without activity, in hours. */
   SESSION_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
 });

@@ -7,7 +7,7 @@ import { startServer, stopOnSignals } from './server.ts';
 try {
   const env = readEnv();
   const production = env.NODE_ENV === 'production';
-  const seed = env.SEED_DEMO === undefined ? !production : ['1', 'true', 'yes'].includes(env.SEED_DEMO);
+  const seed = env.SEED_DEMO ?? !production;
   const running = await startServer({
     port: env.PORT,
     host: env.HOST,

@@ -4,11 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { isSupportedInstant } from '../routers/audit/schemas.ts';
 
 const cursorSchema = z.object({
   v: z.literal(1),
   d: z.enum(['next', 'prev']),
-  t: z.iso.datetime().refine((t) => new Date(t).getTime() >= 0 && new Date(t).getTime() < Date.UTC(10000, 0, 1)),
+  t: z.iso.datetime().refine(isSupportedInstant),
   i: z.uuid(),
   p: z.number().int().min(1),
   f: z.string(),
