@@ -33,6 +33,7 @@ export function encodeAuditContext(context: AuditContext): string {
     n: context.actor.type === 'user' ? clean(context.actor.name, LIMITS.name) : undefined,
     e: context.actor.type === 'user' ? clean(context.actor.email, LIMITS.name) : undefined,
     s: context.actor.type === 'system' ? (clean(context.actor.name, LIMITS.name) ?? '') : undefined,
+    a: context.actor.type === 'anonymous' ? 1 : undefined,
     ip: clean(context.ipAddress, LIMITS.ipAddress),
     ua: clean(context.userAgent, LIMITS.userAgent),
     r: clean(context.requestId, LIMITS.requestId),
@@ -45,7 +46,7 @@ const encoded = new WeakMap<AuditContext, string>();
 
 /**
  * The plugin for `new PrismaClient({ comments: [auditComments()] })`. Queries outside any context get no comment,
- * and the triggers attribute their changes to System.
+ * and the triggers store their changes as unattributed.
  */
 export function auditComments(): SqlCommenterPlugin {
   return () => {

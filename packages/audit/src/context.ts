@@ -26,9 +26,26 @@ export interface SystemAuditContext {
   requestId?: string | null;
 }
 
-/** The stored form: a user or the system, plus where the work came from. */
+export interface AnonymousAuditContext {
+  /**
+   * An unauthenticated caller, such as a failed sign-in: nobody is verified, so no user is named as the actor. What
+   * they claimed (the email tried) belongs in the entry's metadata.
+   */
+  anonymous: true;
+  ipAddress?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+}
+
+/**
+ * The stored form: a user, the system, or an anonymous caller, plus where the work came from. A write made outside
+ * any context has none of these: the triggers store it as unattributed.
+ */
 export interface AuditContext {
-  actor: { type: 'user'; userId: string; name?: string | null; email?: string | null } | { type: 'system'; name: string | null };
+  actor:
+    | { type: 'user'; userId: string; name?: string | null; email?: string | null }
+    | { type: 'system'; name: string | null }
+    | { type: 'anonymous' };
   ipAddress: string | null;
   userAgent: string | null;
   requestId: string | null;
@@ -59,13 +76,18 @@ function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 }
 
 /** Runs `fn` with `context` as the actor of every audited write and `record()` inside it. */
-export function withAuditContext<T>(context: UserAuditContext | SystemAuditContext, fn: () => T | PromiseLike<T>): Promise<T> {
+export function withAuditContext<T>(
+  context: UserAuditContext | SystemAuditContext | AnonymousAuditContext,
+  fn: () => T | PromiseLike<T>,
+): Promise<T> {
   // A seeding clock around this context still applies (only `seeding.ts` ever sets one).
   const at = storage.getStore()?.at;
   const actor: AuditContext['actor'] =
     'userId' in context
       ? { type: 'user', userId: context.userId, name: context.name, email: context.email }
-      : { type: 'system', name: context.systemName ?? null };
+      : 'anonymous' in context
+        ? { type: 'anonymous' }
+        : { type: 'system', name: context.systemName ?? null };
   return runInContext(
     {
       actor,
@@ -83,7 +105,7 @@ export function runAsSystem<T>(options: { name?: string; requestId?: string }, f
   return withAuditContext({ systemName: options.name ?? null, requestId: options.requestId ?? null }, fn);
 }
 
-/** The context of the current unit of work, if any. Writes outside any context are attributed to System. */
+/** The context of the current unit of work, if any. Writes outside any context are stored as unattributed. */
 export function currentAuditContext(): AuditContext | undefined {
   return storage.getStore();
 }

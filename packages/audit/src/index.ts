@@ -2,7 +2,7 @@ export * from './catalog.ts';
 export { withAuditComments } from './adapter.ts';
 export { auditComments, AUDIT_COMMENT_KEY } from './comments.ts';
 export { currentAuditContext, runAsSystem, withAuditContext } from './context.ts';
-export type { AuditContext, SystemAuditContext, UserAuditContext } from './context.ts';
+export type { AnonymousAuditContext, AuditContext, SystemAuditContext, UserAuditContext } from './context.ts';
 export { auditExtension, AuditLogImmutableError } from './extension.ts';
 export type { AuditExtensionOptions } from './extension.ts';
 export { AuditRecordError, MAX_JSON_BYTES, record, recordEntrySchema, redactChanges } from './record.ts';

@@ -62,6 +62,15 @@ describe('withAuditContext', () => {
     await expect(withAuditContext({}, () => currentAuditContext()?.actor)).resolves.toEqual({ type: 'system', name: null });
   });
 
+  it('gives an anonymous actor, and no user, for an anonymous context', async () => {
+    await expect(withAuditContext({ anonymous: true, ipAddress: '198.51.100.4' }, () => currentAuditContext())).resolves.toEqual({
+      actor: { type: 'anonymous' },
+      ipAddress: '198.51.100.4',
+      userAgent: null,
+      requestId: null,
+    });
+  });
+
   it('starts a lazy thenable returned by fn inside the context (the Prisma lazy-promise case)', async () => {
     const { query, state } = lazyQuery({ value: 'updated' });
     const pending = withAuditContext(user, () => query);

@@ -81,6 +81,8 @@ function miniSchema(models: string): string {
 enum AuditActorType {
   USER
   SYSTEM
+  UNATTRIBUTED
+  ANONYMOUS
 }
 
 model AuditLog {
@@ -470,7 +472,7 @@ describe('AuditConfigError', () => {
 
   it('refuses an audit model whose actorType is not an enum', () => {
     const dmmfOf = dmmfFromSchema(miniSchema('').replace(/actorType {6}AuditActorType/, 'actorType      String'));
-    expect(configError(() => resolveAuditConfig(miniConfig, dmmfOf))).toBe('AuditLog.actorType must be an enum with USER and SYSTEM.');
+    expect(configError(() => resolveAuditConfig(miniConfig, dmmfOf))).toBe('AuditLog.actorType must be an enum with USER, SYSTEM, UNATTRIBUTED, ANONYMOUS.');
   });
 });
 

@@ -41,7 +41,7 @@ function EntryDetails({ id }: { id: string | undefined }) {
   const { actor, metadata, requestId } = entry.data;
   return (
     <section>
-      <p>Actor: {`${actor.type} ${actor.name ?? ''}`}</p>
+      <p>Actor: {`${actor.type} ${'name' in actor ? (actor.name ?? '') : ''}`}</p>
       <p>Request: {requestId}</p>
       <ul>
         {Object.entries(metadata ?? {}).map(([key, value]) => (

@@ -1,8 +1,10 @@
 /** What the table's cells show; the details dialog reuses them. */
 import { entityTypeLabel } from '@auditlog/audit/catalog';
 import type { Component } from 'solid-js';
-import { Show } from 'solid-js';
+import { Match, Show, Switch } from 'solid-js';
+import CircleHelp from 'lucide-solid/icons/circle-help';
 import Cog from 'lucide-solid/icons/cog';
+import UserX from 'lucide-solid/icons/user-x';
 import type { AuditEntrySummary } from '../lib/api.ts';
 import { formatFull, formatTimeOfDay, relativeTime } from '../lib/time.ts';
 
@@ -17,24 +19,42 @@ export const TimestampCell: Component<{ at: string; now: Date }> = (props) => {
 };
 
 export const ActorCell: Component<{ actor: AuditEntrySummary['actor'] }> = (props) => (
-  <Show
-    when={props.actor.type === 'user' ? props.actor : undefined}
-    fallback={
+  <Switch>
+    <Match when={props.actor.type === 'user' ? props.actor : undefined}>
+      {(user) => (
+        <div class="two-line">
+          <span title={user().name}>{user().name}</span>
+          <Show when={user().email}>{(email) => <span class="secondary" title={email()}>{email()}</span>}</Show>
+        </div>
+      )}
+    </Match>
+    <Match when={props.actor.type === 'system' ? props.actor : undefined}>
+      {(system) => (
+        <div class="two-line">
+          <span class="system">
+            <Cog aria-hidden /> System
+          </span>
+          <Show when={system().name}>{(name) => <span class="secondary">{name()}</span>}</Show>
+        </div>
+      )}
+    </Match>
+    <Match when={props.actor.type === 'anonymous'}>
       <div class="two-line">
         <span class="system">
-          <Cog aria-hidden /> System
+          <UserX aria-hidden /> Unverified
         </span>
-        <Show when={props.actor.name}>{(name) => <span class="secondary">{name()}</span>}</Show>
+        <span class="secondary">not signed in</span>
       </div>
-    }
-  >
-    {(user) => (
-      <div class="two-line">
-        <span title={user().name}>{user().name}</span>
-        <Show when={user().email}>{(email) => <span class="secondary" title={email()}>{email()}</span>}</Show>
+    </Match>
+    <Match when={props.actor.type === 'unattributed'}>
+      <div class="two-line" title="Written outside any audit context: the application did not say who acted.">
+        <span class="system unattributed">
+          <CircleHelp aria-hidden /> Unattributed
+        </span>
+        <span class="secondary">no actor recorded</span>
       </div>
-    )}
-  </Show>
+    </Match>
+  </Switch>
 );
 
 export const EntityCell: Component<{ entity: AuditEntrySummary['entity'] }> = (props) => (

@@ -4,6 +4,7 @@
  */
 import type { AuditedPrismaClient } from '@auditlog/db';
 import { Prisma } from '@auditlog/db';
+import type { AuditActorType } from '@auditlog/db';
 import type { EntryDetail, EntrySummary, ListInput, ListOutput } from '../routers/audit/schemas.ts';
 import { decodeCursor, encodeCursor, filtersFingerprint } from './cursor.ts';
 import type { Cursor } from './cursor.ts';
@@ -16,7 +17,7 @@ interface Row {
   action: string;
   entityType: string;
   entityId: string;
-  actorType: 'USER' | 'SYSTEM';
+  actorType: AuditActorType;
   actorUserId: string | null;
   actorName: string | null;
   actorEmail: string | null;
@@ -44,9 +45,16 @@ function whereClause(organizationId: string, input: ListInput, after?: Cursor): 
 }
 
 function toActor(row: Pick<Row, 'actorType' | 'actorUserId' | 'actorName' | 'actorEmail'>): EntrySummary['actor'] {
-  return row.actorType === 'USER'
-    ? { type: 'user', id: row.actorUserId, name: row.actorName ?? row.actorEmail ?? 'Unknown user', email: row.actorEmail }
-    : { type: 'system', name: row.actorName };
+  switch (row.actorType) {
+    case 'USER':
+      return { type: 'user', id: row.actorUserId, name: row.actorName ?? row.actorEmail ?? 'Unknown user', email: row.actorEmail };
+    case 'SYSTEM':
+      return { type: 'system', name: row.actorName };
+    case 'ANONYMOUS':
+      return { type: 'anonymous' };
+    case 'UNATTRIBUTED':
+      return { type: 'unattributed' };
+  }
 }
 
 async function summaries(prisma: AuditedPrismaClient, organizationId: string, rows: Row[]): Promise<EntrySummary[]> {

@@ -112,6 +112,9 @@ export const AUDIT_FIELDS = [
   'metadata',
 ] as const;
 
+/** The values the audit model's actorType enum must have: the kinds of actor the triggers and `record()` write. */
+export const ACTOR_KINDS = ['USER', 'SYSTEM', 'UNATTRIBUTED', 'ANONYMOUS'] as const;
+
 const LABEL_CANDIDATES = ['name', 'title', 'subject', 'number'];
 
 export class AuditConfigError extends Error {
@@ -179,8 +182,12 @@ export function resolveAuditConfig(config: AuditConfig, dmmf: DMMF.Document): Re
     AUDIT_FIELDS.map((field) => [field, columnOf(findField(auditModel, field, 'required by the audit engine'))]),
   ) as AuditTable['columns'];
   const actorTypeField = findField(auditModel, 'actorType', 'required by the audit engine');
-  if (actorTypeField.kind !== 'enum') throw new AuditConfigError(`${auditModel.name}.actorType must be an enum with USER and SYSTEM.`);
+  if (actorTypeField.kind !== 'enum') throw new AuditConfigError(`${auditModel.name}.actorType must be an enum with ${ACTOR_KINDS.join(', ')}.`);
   const actorTypeEnum = dmmf.datamodel.enums.find((candidate) => candidate.name === actorTypeField.type);
+  const missingKinds = ACTOR_KINDS.filter((kind) => !actorTypeEnum?.values.some((value) => (value.dbName ?? value.name) === kind));
+  if (missingKinds.length) {
+    throw new AuditConfigError(`${auditModel.name}.actorType must be an enum with ${ACTOR_KINDS.join(', ')} (missing ${missingKinds.join(', ')}).`);
+  }
 
   const actorModel = findModel(dmmf, config.actorModel.model, 'actor model');
   const actorId = actorModel.fields.find((field) => field.isId);

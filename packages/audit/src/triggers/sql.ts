@@ -242,8 +242,9 @@ $audit$;
 
 -- The actor of the current statement, from the ${AUDIT_COMMENT_KEY}='<base64url JSON>' comment appended to every
 -- query made inside an audit context (adapter.ts, or Prisma's comments plugin). Only the last such value counts, and
--- only inside a comment that ends the query. No comment: System. The user's name and email come with the context, or
--- are read here once for the whole statement. String functions, not a regex: this runs for every audited statement.
+-- only inside a comment that ends the query. No comment: unattributed (a write made outside any audit context). The
+-- user's name and email come with the context, or are read here once for the whole statement. String functions, not a
+-- regex: this runs for every audited statement.
 CREATE OR REPLACE FUNCTION audit_context(
   OUT actor_type text, OUT user_id text, OUT actor_name text, OUT actor_email text,
   OUT ip text, OUT ua text, OUT request_id text, OUT at timestamptz)
@@ -256,7 +257,7 @@ DECLARE
   payload jsonb;
 BEGIN
   at := date_trunc('milliseconds', statement_timestamp());
-  actor_type := 'SYSTEM';
+  actor_type := 'UNATTRIBUTED';
   IF rest = tail OR strpos(rest, '/*') > 0 OR rtrim(rest, E' \\t\\r\\n;') NOT LIKE '%*/' OR encoded !~ '^[A-Za-z0-9_-]+$' THEN
     RETURN;
   END IF;
@@ -266,7 +267,10 @@ BEGIN
   request_id := payload->>'r';
   IF payload ? 'at' THEN at := (payload->>'at')::timestamptz; END IF;
   user_id := payload->>'u';
-  IF user_id IS NOT NULL THEN
+  IF payload ? 'a' THEN
+    actor_type := 'ANONYMOUS';
+    user_id := NULL;
+  ELSIF user_id IS NOT NULL THEN
     actor_type := 'USER';
     actor_name := payload->>'n';
     actor_email := payload->>'e';
@@ -275,6 +279,7 @@ BEGIN
         FROM ${ident(actor.table)} a WHERE a.${ident(actor.idColumn)} = user_id;
     END IF;
   ELSE
+    actor_type := 'SYSTEM';
     actor_name := nullif(payload->>'s', '');
   END IF;
 END;

@@ -72,16 +72,28 @@ describe.each(testEngines)('actor context on %s', (engine) => {
     expect([b?.actorName, b?.actorEmail]).toEqual(['Renamed', 'renamed@example.test']);
   });
 
-  it('attributes writes outside any context to System, and runAsSystem to a named system actor', async () => {
+  it('stores writes outside any context as unattributed, never as System; runAsSystem names a system actor', async () => {
     const { organization } = await createOrganization(prisma());
-    const anonymous = await prisma().vendor.create({ data: { organizationId: organization.id, name: 'No context' } });
+    const outside = await prisma().vendor.create({ data: { organizationId: organization.id, name: 'No context' } });
     const synced = await runAsSystem({ name: 'Email sync' }, () =>
       prisma().contact.create({ data: { organizationId: organization.id, name: 'From email' } }),
     );
-    const [a] = await entriesFor(prisma(), [anonymous.id]);
+    const unnamed = await runAsSystem({}, () => prisma().contact.create({ data: { organizationId: organization.id, name: 'Unnamed job' } }));
+    const [a] = await entriesFor(prisma(), [outside.id]);
     const [b] = await entriesFor(prisma(), [synced.id]);
-    expect(a).toMatchObject({ actorType: 'SYSTEM', actorUserId: null, actorName: null });
+    const [c] = await entriesFor(prisma(), [unnamed.id]);
+    expect(a).toMatchObject({ actorType: 'UNATTRIBUTED', actorUserId: null, actorName: null });
     expect(b).toMatchObject({ actorType: 'SYSTEM', actorUserId: null, actorName: 'Email sync' });
+    expect(c).toMatchObject({ actorType: 'SYSTEM', actorUserId: null, actorName: null });
+  });
+
+  it('stores an anonymous context as an anonymous actor, with no user even if one is named nowhere', async () => {
+    const { organization } = await createOrganization(prisma());
+    const entry = await withAuditContext({ anonymous: true, ipAddress: '198.51.100.4', requestId: 'req-anon' }, () =>
+      prisma().$record({ organizationId: organization.id, action: 'failed_login', entityType: 'user', entityId: 'someone' }),
+    );
+    const row = await prisma().auditLog.findUniqueOrThrow({ where: { id: entry.id } });
+    expect(row).toMatchObject({ actorType: 'ANONYMOUS', actorUserId: null, actorName: null, actorEmail: null, ipAddress: '198.51.100.4', requestId: 'req-anon' });
   });
 
   it('reaches queries of an interactive transaction and lazy Prisma promises', async () => {

@@ -41,9 +41,15 @@ export const listInputSchema = z
 
 export type ListInput = z.infer<typeof listInputSchema>;
 
+/**
+ * Who acted: a user (as they were named then), the system (a job, an integration, an API key), an anonymous caller
+ * (an unauthenticated request, e.g. a failed sign-in), or nobody known: a write made outside any audit context.
+ */
 export const actorSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('user'), id: z.string().nullable(), name: z.string(), email: z.string().nullable() }),
   z.object({ type: z.literal('system'), name: z.string().nullable() }),
+  z.object({ type: z.literal('anonymous') }),
+  z.object({ type: z.literal('unattributed') }),
 ]);
 
 export const entitySchema = z.object({
