@@ -3,9 +3,8 @@
  * with set-based SQL over 90 days with a realistic mix of actions and entity types, then `audit.list` with its exact
  * total through the real router (validation, counts, entity labels), p50 and p95 per case.
  */
-import { appRouter, createCallerFactory, createContextInner } from '@auditlog/api';
+import { appRouter, createApiServices, createCallerFactory, createContextInner } from '@auditlog/api';
 import type { ListInput } from '@auditlog/api';
-import { createLucia, LoginRateLimiter } from '@auditlog/auth';
 import type { Database } from '@auditlog/db';
 import type { Session, User } from 'lucia';
 import { median, percentile, time } from './stats.ts';
@@ -81,11 +80,10 @@ export async function measureListSpeed(
   await sql('VACUUM ANALYZE "AuditLog"');
   const loadSeconds = (performance.now() - started) / 1000;
 
-  const lucia = createLucia(prisma, { secureCookies: false });
   const user = { id: admin.id, name: admin.name, email: admin.email, role: admin.role, organizationId: target.id } satisfies User;
   const session = { id: 'bench', userId: admin.id, expiresAt: new Date(Date.now() + DAY), fresh: false, ipAddress: null, userAgent: null } satisfies Session;
   const caller = createCallerFactory(appRouter)(
-    createContextInner({ prisma, lucia, limiter: new LoginRateLimiter() }, { identity: { kind: 'user', user, session } }),
+    createContextInner(await createApiServices(prisma, { secureCookies: false }), { identity: { kind: 'user', user, session } }),
   );
 
   // The first total after the load counts the final hours once (lazily, by the first reader): measured apart.

@@ -1,5 +1,6 @@
-import type { ApiServices } from '@auditlog/api';
+import type { ApiServices, TrustProxy } from '@auditlog/api';
 import { appRouter, createHttpContext } from '@auditlog/api';
+import { MAX_BATCH_SIZE } from '@auditlog/api/client';
 import type { Database } from '@auditlog/db';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import { randomUUID } from 'node:crypto';
@@ -15,7 +16,7 @@ export interface AppOptions {
   webRoot?: string;
   services: ApiServices;
   production: boolean;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   allowedOrigins: readonly string[];
 }
 
@@ -26,7 +27,9 @@ export function createApp(options: AppOptions): express.Express {
   const { db, services } = options;
   const app = express();
   app.disable('x-powered-by');
-  if (options.trustProxy) app.set('trust proxy', true);
+  // Express's own view of the client (req.ip, req.protocol) follows the same trust as the API's.
+  if (options.trustProxy.kind === 'hops') app.set('trust proxy', options.trustProxy.hops);
+  if (options.trustProxy.kind === 'addresses') app.set('trust proxy', options.trustProxy.entries);
   app.use(securityHeaders(options.production));
   // Every response names its request: the id a caller sent (when it is a sane one) or a new one. The API's context
   // reads it back, and audit entries written during the request carry it.
@@ -43,12 +46,14 @@ export function createApp(options: AppOptions): express.Express {
     res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'unavailable', database: { engine: db.engine, up } });
   });
 
+  app.use('/trpc', apiRequestRules);
   app.use(
     '/trpc',
     createExpressMiddleware({
       router: appRouter,
       createContext: createHttpContext(services, { trustProxy: options.trustProxy, allowedOrigins: options.allowedOrigins }),
       maxBodySize: MAX_BODY_BYTES,
+      maxBatchSize: MAX_BATCH_SIZE,
       onError({ error, path, type, ctx }) {
         // Only what helps to fix it: never the input (it may hold a password) nor cookies.
         if (error.code === 'INTERNAL_SERVER_ERROR') {
@@ -61,6 +66,35 @@ export function createApp(options: AppOptions): express.Express {
   if (options.webRoot) serveWebApp(app, options.webRoot);
   return app;
 }
+
+/** An error in tRPC's shape (what its clients parse), for requests refused before tRPC sees them. */
+function refuse(res: express.Response, status: 400 | 415, message: string): void {
+  const code = status === 400 ? 'BAD_REQUEST' : 'UNSUPPORTED_MEDIA_TYPE';
+  res.status(status).json({ error: { message, code: status === 400 ? -32600 : -32015, data: { code, httpStatus: status, issues: null } } });
+}
+
+/**
+ * What every API request must be, checked before tRPC runs:
+ * - responses are never cached (they hold audit entries and session state);
+ * - no streamed (jsonl) responses: their headers go out before the procedures run, so a sign-in could no longer set
+ *   its cookie (a 500, with the session made anyway);
+ * - a mutation's body is JSON: tRPC would also take form data, which a page of another site can send with the
+ *   user's cookies without any preflight.
+ */
+const apiRequestRules: express.RequestHandler = (req, res, next) => {
+  res.setHeader('Cache-Control', 'no-store');
+  const accept = [req.get('trpc-accept') ?? '', ...(req.get('accept') ?? '').split(',')].map((type) => type.trim().toLowerCase());
+  if (accept.includes('application/jsonl')) {
+    return refuse(res, 400, 'Streamed responses (trpc-accept: application/jsonl) are not offered: send the request without it.');
+  }
+  if (req.method === 'POST') {
+    const type = (req.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/json') {
+      return refuse(res, 415, `Mutations take a JSON body: send Content-Type: application/json${type ? ` (not ${type})` : ''}.`);
+    }
+  }
+  next();
+};
 
 /**
  * The single-page app: hashed assets cached for a year, every other GET that is not the API answered with

@@ -1,23 +1,25 @@
 /**
- * One line per event: readable in a terminal, greppable in production. Values under secret-looking keys are replaced
- * before anything is written, so a logged error or request never carries a password, cookie or token.
+ * One line per event: readable in a terminal, greppable in production. Values under secret keys are replaced before
+ * anything is written, by the audit engine's own rule (`isSensitiveField`), so the log and the audit table never
+ * disagree about what a secret is.
  */
-const SECRET_KEY = /pass(word)?|secret|token|cookie|authorization|api[-_]?key|credential/i;
+import { isSensitiveField, REDACTED } from '@auditlog/audit';
 
 type Fields = Record<string, unknown>;
 
-function scrub(value: unknown, depth = 0): unknown {
-  if (depth > 4 || value === null || typeof value !== 'object') return value;
+/** `fields` as they may be written: secrets replaced at any depth (up to 8 levels), errors reduced to what helps. */
+export function scrubLogFields(value: unknown, depth = 0): unknown {
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
   if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
-  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
+  if (Array.isArray(value)) return value.map((item) => scrubLogFields(item, depth + 1));
   return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [key, SECRET_KEY.test(key) ? '[REDACTED]' : scrub(item, depth + 1)]),
+    Object.entries(value).map(([key, item]) => [key, isSensitiveField(key) && item !== null && item !== undefined ? REDACTED : scrubLogFields(item, depth + 1)]),
   );
 }
 
 function write(level: 'info' | 'warn' | 'error', message: string, fields?: Fields): void {
   if (process.env.NODE_ENV === 'test' && level === 'info') return;
-  const line = JSON.stringify({ time: new Date().toISOString(), level, message, ...(scrub(fields ?? {}) as Fields) });
+  const line = JSON.stringify({ time: new Date().toISOString(), level, message, ...(scrubLogFields(fields ?? {}) as Fields) });
   (level === 'info' ? process.stdout : process.stderr).write(`${line}\n`);
 }
 

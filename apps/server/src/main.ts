@@ -1,5 +1,5 @@
 import { DatabaseConfigError } from '@auditlog/db';
-import { readEnv } from './env.ts';
+import { readEnv, StartupRefusal } from './env.ts';
 import { logger } from './logger.ts';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from './seed/demo.ts';
 import { startServer, stopOnSignals } from './server.ts';
@@ -7,7 +7,8 @@ import { startServer, stopOnSignals } from './server.ts';
 try {
   const env = readEnv();
   const production = env.NODE_ENV === 'production';
-  const seed = env.SEED_DEMO ?? !production;
+  // Only when asked, or in development: a test or staging run never gets accounts with a published password.
+  const seed = env.SEED_DEMO ?? env.NODE_ENV === 'development';
   const running = await startServer({
     port: env.PORT,
     host: env.HOST,
@@ -15,6 +16,9 @@ try {
     trustProxy: env.TRUST_PROXY,
     allowedOrigins: env.APP_ORIGINS,
     sessionHours: env.SESSION_HOURS,
+    maxSessionHours: env.SESSION_MAX_HOURS,
+    cursorSecret: env.CURSOR_SECRET,
+    recordPolicy: { limit: env.RECORD_RATE_LIMIT },
     async prepare(db) {
       if (!seed) return;
       const started = Date.now();
@@ -30,7 +34,7 @@ try {
       (seed ? `\n  Demo accounts, password "${DEMO_PASSWORD}":\n${accounts}\n  Audit Logs: ${running.url}/admin/audit-logs\n` : ''),
   );
 } catch (error) {
-  if (error instanceof DatabaseConfigError || (error instanceof Error && /^(Invalid server|The demo seed)/.test(error.message))) {
+  if (error instanceof DatabaseConfigError || error instanceof StartupRefusal) {
     console.error(`\n  Cannot start: ${error.message}\n`);
   } else {
     console.error(error);

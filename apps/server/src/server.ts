@@ -2,11 +2,13 @@ import type { Server } from 'node:http';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLucia, LoginRateLimiter } from '@auditlog/auth';
+import { createApiServices, NO_PROXY } from '@auditlog/api';
+import type { ApiServices, ApiServicesOptions, TrustProxy } from '@auditlog/api';
 import { openDatabase } from '@auditlog/db';
 import type { Database, DatabaseOptions } from '@auditlog/db';
 import { createApp } from './app.ts';
 import { logger } from './logger.ts';
+import { assertNoPublishedDemoPasswords } from './seed/demo.ts';
 
 export interface RunningServer {
   url: string;
@@ -16,15 +18,13 @@ export interface RunningServer {
   stop(graceMs?: number): Promise<void>;
 }
 
-export interface ServerOptions {
+export interface ServerOptions extends Omit<ApiServicesOptions, 'secureCookies'> {
   port: number;
   host?: string;
   database?: DatabaseOptions;
   production?: boolean;
-  trustProxy?: boolean;
+  trustProxy?: TrustProxy;
   allowedOrigins?: readonly string[];
-  sessionHours?: number;
-  limiter?: LoginRateLimiter;
   /** Runs after migrations and before the server accepts requests (the demo seed). */
   prepare?: (db: Database) => Promise<void>;
   /** The built web app to serve (default: `apps/web/dist` of this repository). `null`: API only. */
@@ -36,23 +36,22 @@ export const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.m
 /** Opens the database (applying migrations), and listens. Port 0 picks a free port (tests). */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const db = await openDatabase({ migrate: true, ...options.database });
+  const production = options.production ?? false;
+  let services: ApiServices;
   try {
     await options.prepare?.(db);
+    // The demo's password is in the README: a production server must not start while it opens an account.
+    if (production) await assertNoPublishedDemoPasswords(db.prisma);
+    services = await createApiServices(db.prisma, { ...options, secureCookies: production });
   } catch (error) {
     await db.close();
     throw error;
   }
-  const production = options.production ?? false;
-  const services = {
-    prisma: db.prisma,
-    lucia: createLucia(db.prisma, { secureCookies: production, sessionHours: options.sessionHours }),
-    limiter: options.limiter ?? new LoginRateLimiter(),
-  };
   const app = createApp({
     db,
     services,
     production,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: options.trustProxy ?? NO_PROXY,
     allowedOrigins: options.allowedOrigins ?? [],
     webRoot: options.webRoot === null ? undefined : (options.webRoot ?? DEFAULT_WEB_ROOT),
   });

@@ -2,8 +2,8 @@
  * A real server on an ephemeral port over a fresh test database, with helpers to make organizations, users, sessions
  * and API keys. For tests across packages (HTTP tests here, the React bindings, the web app's browser tests).
  */
-import { createApiKey, hashPassword, LoginRateLimiter } from '@auditlog/auth';
-import type { ApiKeyScope, RateLimitOptions } from '@auditlog/auth';
+import { createApiKey, hashPassword, sessionCookieName } from '@auditlog/auth';
+import type { ApiKeyScope } from '@auditlog/auth';
 import type { DatabaseEngine, Role } from '@auditlog/db';
 import { createTestDatabase } from '@auditlog/db/testing';
 import { startServer } from './server.ts';
@@ -19,6 +19,8 @@ export interface TestServer extends RunningServer {
   createOrganization(name?: string): Promise<TestOrganization>;
   /** Signs in over HTTP and returns the `Cookie` header value for the session. */
   signIn(email: string, password?: string): Promise<string>;
+  /** The session cookie's name on this server (`__Host-` prefixed in production). */
+  sessionCookie: string;
   close(): Promise<void>;
 }
 
@@ -38,23 +40,30 @@ export interface TestOrganization {
 
 const ROLES: Role[] = ['OWNER', 'ADMIN', 'TECHNICIAN', 'BILLING', 'READ_ONLY'];
 
-export async function startTestServer(
-  engine: DatabaseEngine,
-  options: Partial<ServerOptions> & { rateLimit?: RateLimitOptions } = {},
-): Promise<TestServer> {
+/**
+ * Limits loose enough that tests which are not about throttling never meet them (every test signs in from
+ * 127.0.0.1); the security tests pass the real policy.
+ */
+export const LAX_LOGIN_POLICY = { freeAttempts: 1_000, accountAttackThreshold: 100_000, addressThreshold: 100_000 } as const;
+export const LAX_RECORD_POLICY = { limit: 100_000 } as const;
+
+export async function startTestServer(engine: DatabaseEngine, options: Partial<ServerOptions> = {}): Promise<TestServer> {
   const handle = await createTestDatabase(engine);
   const running = await startServer({
     port: 0,
     host: '127.0.0.1',
     database: handle.options,
-    limiter: new LoginRateLimiter(options.rateLimit ?? { perEmail: 1000, perIp: 10_000 }),
+    loginPolicy: LAX_LOGIN_POLICY,
+    recordPolicy: LAX_RECORD_POLICY,
     ...options,
   });
+  const cookieName = sessionCookieName(options.production ?? false);
   const prisma = running.db.prisma;
   const passwordHash = await hashPassword(TEST_PASSWORD);
 
   return {
     ...running,
+    sessionCookie: cookieName,
     async createOrganization(name = unique('Org')) {
       const organization = await prisma.organization.create({ data: { name, slug: unique('org') } });
       const users = {} as Record<Role, TestUser>;
@@ -81,7 +90,7 @@ export async function startTestServer(
         body: JSON.stringify({ email, password }),
       });
       if (!response.ok) throw new Error(`sign-in of ${email} failed: ${response.status} ${await response.text()}`);
-      const cookie = response.headers.getSetCookie().find((c) => c.startsWith('auditlog_session='));
+      const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`${cookieName}=`));
       if (!cookie) throw new Error('no session cookie');
       return cookie.split(';')[0] ?? '';
     },

@@ -11,6 +11,9 @@ import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from './root.ts';
 
+/** The most calls one HTTP request may carry: the server refuses larger batches, and the client splits them. */
+export const MAX_BATCH_SIZE = 10;
+
 export type AuditClientOptions = {
   /** The server's base URL, e.g. `http://localhost:3000` (the client adds `/trpc`). */
   url: string;
@@ -25,6 +28,7 @@ export function createAuditClient(options: AuditClientOptions) {
     links: [
       httpBatchLink({
         url: `${options.url.replace(/\/$/, '')}/trpc`,
+        maxItems: MAX_BATCH_SIZE,
         headers: () => ({ ...options.headers, ...auth }),
         fetch: options.fetch,
       }),

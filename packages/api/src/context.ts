@@ -5,15 +5,23 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { AppLucia, LoginRateLimiter, RequestOrigin, VerifiedApiKey } from '@auditlog/auth';
+import type { TLSSocket } from 'node:tls';
+import type { AppLucia, RequestOrigin, Throttle, VerificationQueue, VerifiedApiKey } from '@auditlog/auth';
 import { verifyApiKey } from '@auditlog/auth';
 import type { AuditedPrismaClient } from '@auditlog/db';
 import type { Cookie, Session, User } from 'lucia';
+import { clientAddress, headerList, NO_PROXY, peerIsTrustedProxy } from './client-address.ts';
+import type { TrustProxy } from './client-address.ts';
 
 export interface ApiServices {
   prisma: AuditedPrismaClient;
   lucia: AppLucia;
-  limiter: LoginRateLimiter;
+  /** Sign-in and record limits, shared by every process through the database. */
+  throttle: Throttle;
+  /** The queue password verifications wait in. */
+  verifier: VerificationQueue;
+  /** Signs list cursors: the deployment's key (configured, or made at first start and kept in the database). */
+  cursorKey: Uint8Array;
 }
 
 export type Identity =
@@ -30,6 +38,8 @@ export interface Context extends ApiServices {
   setCookie(cookie: Cookie): void;
   /** Sets a response header (Retry-After). */
   setHeader(name: string, value: string): void;
+  /** How many calls the HTTP request carries (a tRPC batch has several); 1 for a direct call. */
+  callsInRequest: number;
 }
 
 export function createContextInner(
@@ -40,6 +50,7 @@ export function createContextInner(
     crossSite?: boolean;
     setCookie?: (cookie: Cookie) => void;
     setHeader?: (name: string, value: string) => void;
+    callsInRequest?: number;
   } = {},
 ): Context {
   return {
@@ -53,30 +64,22 @@ export function createContextInner(
     crossSite: options.crossSite ?? false,
     setCookie: options.setCookie ?? (() => undefined),
     setHeader: options.setHeader ?? (() => undefined),
+    callsInRequest: options.callsInRequest ?? 1,
   };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** `::ffff:127.0.0.1` → `127.0.0.1`. */
-function normalizeIp(ip: string | undefined): string | null {
-  if (!ip) return null;
-  const trimmed = ip.trim();
-  return trimmed.startsWith('::ffff:') && trimmed.includes('.') ? trimmed.slice(7) : trimmed || null;
-}
-
 /**
- * Where a request came from. The IP is the socket's peer, or the first address of `X-Forwarded-For` when the server
- * runs behind a proxy that sets it (`trustProxy`); a client could put anything in that header otherwise.
+ * Where a request came from. The IP is the socket's peer or, behind trusted proxies, the address they saw (see
+ * client-address.ts); it is always a valid IP or null, whatever a client writes in `X-Forwarded-For`.
  */
-export function requestOrigin(req: IncomingMessage, trustProxy: boolean): RequestOrigin {
-  const forwarded = req.headers['x-forwarded-for'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0];
+export function requestOrigin(req: IncomingMessage, trustProxy: TrustProxy = NO_PROXY): RequestOrigin {
   const header = req.headers['x-request-id'];
   const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
   const userAgent = req.headers['user-agent'];
   return {
-    ipAddress: normalizeIp(trustProxy && first ? first : req.socket.remoteAddress),
+    ipAddress: clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustProxy),
     userAgent: userAgent ? userAgent.slice(0, 1024) : null,
     requestId,
   };
@@ -107,32 +110,44 @@ export async function resolveIdentity(
 }
 
 export interface HttpContextOptions {
-  trustProxy: boolean;
-  /** Other origins whose pages may send mutations (besides the server's own host). */
+  trustProxy: TrustProxy;
+  /** Other origins whose pages may send mutations (besides the server's own scheme and host). */
   allowedOrigins?: readonly string[];
 }
 
-const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim();
+/** The last value of a header set by our own proxy (the nearest one appends or overwrites at the right end). */
+const nearest = (value: string | string[] | undefined) => headerList(value).at(-1);
 
 /**
- * Whether a browser sent this request from another site's page. The Origin header names the page's origin; it must be
- * this server's host (the scheme is not compared, so that a TLS-terminating proxy does not break it) or an allowed
- * origin. Without Origin, fetch metadata tells; a client that is not a browser (a service with an API key) sends
- * neither and is not cross-site.
+ * This server's origin as the browser sees it: `https` when the connection is TLS or a trusted proxy says the client
+ * used https, and the Host (or, from a trusted proxy, X-Forwarded-Host).
+ */
+export function ownOrigin(req: IncomingMessage, trustProxy: TrustProxy): string {
+  const viaProxy = peerIsTrustedProxy(req.socket.remoteAddress, trustProxy);
+  const encrypted = Boolean((req.socket as Partial<TLSSocket>).encrypted);
+  const proto = (viaProxy && nearest(req.headers['x-forwarded-proto'])?.toLowerCase()) || (encrypted ? 'https' : 'http');
+  const host = (viaProxy && nearest(req.headers['x-forwarded-host'])) || req.headers.host || '';
+  return `${proto}://${host.toLowerCase()}`;
+}
+
+/**
+ * Whether a browser sent this request from another site's page. The Origin header names the page's origin; its
+ * scheme and host must be this server's (an `http://` page cannot act on the `https://` app) or an allowed origin.
+ * Without Origin, fetch metadata tells; a client that is not a browser (a service with an API key) sends neither and
+ * is not cross-site.
  */
 export function isCrossSite(req: IncomingMessage, options: HttpContextOptions): boolean {
   const origin = req.headers.origin;
   if (origin) {
     if (origin === 'null') return true;
-    if (options.allowedOrigins?.includes(origin.replace(/\/$/, ''))) return false;
-    let host: string;
+    let parsed: URL;
     try {
-      host = new URL(origin).host;
+      parsed = new URL(origin);
     } catch {
       return true;
     }
-    const own = (options.trustProxy && first(req.headers['x-forwarded-host'])) || req.headers.host;
-    return host !== own;
+    if (options.allowedOrigins?.includes(parsed.origin)) return false;
+    return parsed.origin !== new URL(ownOrigin(req, options.trustProxy)).origin;
   }
   const site = req.headers['sec-fetch-site'];
   return site === 'cross-site' || site === 'same-site';
@@ -140,12 +155,19 @@ export function isCrossSite(req: IncomingMessage, options: HttpContextOptions): 
 
 /** The tRPC `createContext` for Node's HTTP server (and Express). */
 export function createHttpContext(services: ApiServices, options: HttpContextOptions) {
-  return async ({ req, res }: { req: IncomingMessage; res: ServerResponse }): Promise<Context> => {
+  return async ({ req, res, info }: { req: IncomingMessage; res: ServerResponse; info?: { calls: readonly unknown[] } }): Promise<Context> => {
     const setCookie = (cookie: Cookie) => res.appendHeader('Set-Cookie', cookie.serialize());
     const setHeader = (name: string, value: string) => res.setHeader(name, value);
     const origin = requestOrigin(req, options.trustProxy);
     if (!res.hasHeader('X-Request-Id')) res.setHeader('X-Request-Id', origin.requestId ?? '');
     const identity = await resolveIdentity(services, req, setCookie);
-    return createContextInner(services, { identity, origin, crossSite: isCrossSite(req, options), setCookie, setHeader });
+    return createContextInner(services, {
+      identity,
+      origin,
+      crossSite: isCrossSite(req, options),
+      setCookie,
+      setHeader,
+      callsInRequest: info?.calls.length ?? 1,
+    });
   };
 }

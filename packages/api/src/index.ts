@@ -1,10 +1,16 @@
 export { appRouter } from './root.ts';
 export type { AppRouter } from './root.ts';
-export { createContextInner, createHttpContext, isCrossSite, requestOrigin, resolveIdentity } from './context.ts';
+export { createContextInner, createHttpContext, isCrossSite, ownOrigin, requestOrigin, resolveIdentity } from './context.ts';
+export { clientAddress, normalizeAddress, NO_PROXY, parseTrustProxy } from './client-address.ts';
+export type { TrustProxy } from './client-address.ts';
+export { CURSOR_KEY_NAME, deploymentSecret } from './services/deployment-secret.ts';
+export { RECORDABLE_ACTIONS, RESERVED_ACTIONS, recordableActionsFor } from './routers/audit/record-policy.ts';
 export type { ApiServices, Context, HttpContextOptions, Identity } from './context.ts';
 export { createCallerFactory } from './trpc.ts';
 export { AUDIT_READ_FORBIDDEN } from './routers/audit/access.ts';
-export { countAuditEntries, getAuditEntry, listAuditEntries } from './services/audit-entries.ts';
+export { countAuditEntries, getAuditEntry, listAuditEntries, PageOutOfRangeError } from './services/audit-entries.ts';
 export { countEntries, ensureDailyCounts } from './services/audit-counts.ts';
 export { resolveEntityLabels, shortId } from './services/entity-labels.ts';
 export * from './routers/audit/schemas.ts';
+export { createApiServices } from './services/api-services.ts';
+export type { ApiServicesOptions } from './services/api-services.ts';

@@ -2,7 +2,8 @@
  * tRPC's one instance: the context type, error shaping, and the base procedures every router builds on.
  * Every procedure runs inside the audit context of its caller, so each database write it makes is attributed.
  */
-import { runAsSystem, withAuditContext } from '@auditlog/audit';
+import { withAuditContext } from '@auditlog/audit';
+import type { Refusal } from '@auditlog/auth';
 import type { Role } from '@auditlog/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
@@ -29,7 +30,7 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Wraps the procedure in the caller's audit context: the user, or System under an API key's name. */
+/** Wraps the procedure in the caller's audit context: the user, System under an API key's name, or anonymous. */
 const withCallerAuditContext = t.middleware(({ ctx, next }) => {
   const { identity, origin } = ctx;
   if (identity.kind === 'user') {
@@ -37,8 +38,19 @@ const withCallerAuditContext = t.middleware(({ ctx, next }) => {
     return withAuditContext({ userId: user.id, name: user.name, email: user.email, ...origin }, () => next());
   }
   if (identity.kind === 'apiKey') return withAuditContext({ systemName: identity.apiKey.name, ...origin }, () => next());
-  return runAsSystem({ requestId: origin.requestId ?? undefined }, () => next());
+  return withAuditContext({ anonymous: true, ...origin }, () => next());
 });
+
+/** 429 TOO_MANY_REQUESTS, with the Retry-After header set on the response. */
+export function tooManyRequests(ctx: Context, retryAfterSeconds: number, message: string): TRPCError {
+  ctx.setHeader('Retry-After', String(retryAfterSeconds));
+  return new TRPCError({ code: 'TOO_MANY_REQUESTS', message });
+}
+
+/** Refuses with 429 when a limit said wait; does nothing otherwise. */
+export function throttled(ctx: Context, refusal: Refusal | null, message: (retryAfterSeconds: number) => string): void {
+  if (refusal) throw tooManyRequests(ctx, refusal.retryAfterSeconds, message(refusal.retryAfterSeconds));
+}
 
 /** CSRF: a page of another site may read nothing (cookies are SameSite=Lax) and change nothing (this). */
 const refuseCrossSiteMutations = t.middleware(({ ctx, type, next }) => {

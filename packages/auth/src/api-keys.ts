@@ -25,11 +25,32 @@ function randomPrefix(): string {
   return Array.from(randomBytes(12), (byte) => alphabet[byte % alphabet.length]).join('');
 }
 
+const EXPIRY_UNITS = { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
+
+/**
+ * When a key given `--expires <value>` expires: a duration from `now` (`12h`, `90d`, `4w`) or an ISO 8601 date.
+ * @throws Error with a message that shows the accepted forms
+ */
+export function parseExpiry(value: string, now = new Date()): Date {
+  const duration = /^(\d{1,5})([hdw])$/.exec(value.trim());
+  const at = duration
+    ? new Date(now.getTime() + Number(duration[1]) * EXPIRY_UNITS[duration[2] as keyof typeof EXPIRY_UNITS])
+    : /^\d{4}-\d{2}-\d{2}/.test(value.trim())
+      ? new Date(value.trim())
+      : new Date(Number.NaN);
+  if (Number.isNaN(at.getTime())) {
+    throw new Error(`--expires "${value}" is not a duration or a date: use e.g. 12h, 90d, 4w or 2027-03-01.`);
+  }
+  if (at.getTime() <= now.getTime()) throw new Error(`--expires "${value}" is in the past: a key must expire later than now.`);
+  return at;
+}
+
 export interface CreatedApiKey {
   id: string;
   name: string;
   prefix: string;
   scopes: ApiKeyScope[];
+  expiresAt: Date | null;
   /** The full key. It is not stored and cannot be shown again. */
   key: string;
 }
@@ -43,7 +64,7 @@ export async function createApiKey(
   const prefix = randomPrefix();
   const key = `alk_${prefix}_${randomBytes(32).toString('base64url')}`;
   const row = await prisma.apiKey.create({ data: { organizationId, name, prefix, keyHash: sha256(key), scopes, expiresAt } });
-  return { id: row.id, name, prefix, scopes, key };
+  return { id: row.id, name, prefix, scopes, expiresAt: row.expiresAt, key };
 }
 
 export async function revokeApiKey(prisma: AuditedPrismaClient, organizationId: string, id: string): Promise<boolean> {

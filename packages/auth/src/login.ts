@@ -1,14 +1,28 @@
 /**
- * Signing in and out, each recorded in the audit log with where it came from. A failed attempt records the email
- * tried (never the password) in the log of the organization that owns that email; attempts on unknown emails have no
- * organization to be recorded in, and are only counted by the rate limiter.
+ * Signing in and out, each recorded in the audit log with where it came from.
+ *
+ * A failed attempt is recorded with an anonymous actor (nobody was verified) and the email tried in its metadata
+ * (never the password): in the log of the organization that owns the email, or, for an email no account has, in the
+ * reserved platform scope that no organization can read. Both cases do the same work (one throttle count, one user
+ * lookup, one scrypt verification at today's parameters, one audit entry) and give the same answer, so neither the
+ * message nor the time tells which emails have accounts.
  */
-import { withAuditContext } from '@auditlog/audit';
+import { runAsSystem, withAuditContext } from '@auditlog/audit';
 import type { AuditedPrismaClient } from '@auditlog/db';
 import type { Cookie, Session, User } from 'lucia';
+import { hashSessionToken } from './lucia.ts';
 import type { AppLucia } from './lucia.ts';
-import { decoyHash, verifyPassword } from './password.ts';
-import type { LoginRateLimiter } from './rate-limit.ts';
+import { decoyHash, hashPassword, needsRehash, verifyPassword } from './password.ts';
+import type { Refusal, Throttle } from './throttle.ts';
+import { VerificationQueueFullError } from './verification-queue.ts';
+import type { VerificationQueue } from './verification-queue.ts';
+
+/**
+ * The organization id under which failed sign-ins for unknown emails are recorded. Organization ids are cuids, so no
+ * organization can have it, and the API only ever reads the caller's own organization. Operators read it with SQL
+ * (README, "Security").
+ */
+export const PLATFORM_ORGANIZATION_ID = '__platform__';
 
 export interface RequestOrigin {
   ipAddress: string | null;
@@ -19,21 +33,34 @@ export interface RequestOrigin {
 export interface AuthServices {
   prisma: AuditedPrismaClient;
   lucia: AppLucia;
-  limiter: LoginRateLimiter;
+  throttle: Throttle;
+  verifier: VerificationQueue;
 }
 
 export type LoginFailure =
   | { reason: 'invalid_credentials' }
-  | { reason: 'rate_limited'; retryAfterSeconds: number };
+  | { reason: 'rate_limited'; retryAfterSeconds: number; scope: Refusal['scope'] }
+  | { reason: 'busy'; retryAfterSeconds: number };
 
 export class LoginError extends Error {
   override name = 'LoginError';
   constructor(readonly failure: LoginFailure) {
-    super(
-      failure.reason === 'rate_limited'
-        ? `Too many failed sign-in attempts. Try again in ${Math.max(1, Math.ceil(failure.retryAfterSeconds / 60))} minute(s).`
-        : 'The email or password is incorrect.',
-    );
+    super(LoginError.describe(failure));
+  }
+
+  private static describe(failure: LoginFailure): string {
+    switch (failure.reason) {
+      case 'invalid_credentials':
+        return 'The email or password is incorrect.';
+      case 'busy':
+        return 'Too many sign-in attempts are being checked right now. Try again in a moment.';
+      case 'rate_limited': {
+        const wait = failure.retryAfterSeconds < 90 ? `${failure.retryAfterSeconds} second(s)` : `${Math.ceil(failure.retryAfterSeconds / 60)} minute(s)`;
+        return failure.scope === 'address'
+          ? `Too many failed sign-in attempts from your network. Try again in ${wait}.`
+          : `Too many failed sign-in attempts for this account from your address. Try again in ${wait}.`;
+      }
+    }
   }
 }
 
@@ -43,40 +70,73 @@ export interface LoginResult {
   cookie: Cookie;
 }
 
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+const addressKey = (origin: RequestOrigin) => origin.ipAddress ?? 'unknown';
+
+/**
+ * Verifies `password` against `hash` (or against the decoy when there is no account) in the fair verification queue.
+ * @throws LoginError `busy` when the queue is full for this address
+ */
+async function verifyInQueue(services: AuthServices, origin: RequestOrigin, hash: string | undefined, password: string) {
+  const stored = hash ?? (await decoyHash());
+  try {
+    return await services.verifier.run(addressKey(origin), () => verifyPassword(stored, password));
+  } catch (error) {
+    if (error instanceof VerificationQueueFullError) throw new LoginError({ reason: 'busy', retryAfterSeconds: 1 });
+    throw error;
+  }
+}
+
+/** Counts the attempt before anything is verified; refuses it when a limit says wait. */
+async function admit(services: AuthServices, email: string, origin: RequestOrigin) {
+  const admission = await services.throttle.admitLogin(email, addressKey(origin));
+  if ('refused' in admission) throw new LoginError({ reason: 'rate_limited', ...admission.refused });
+  return admission.attempt;
+}
+
 export async function login(
   services: AuthServices,
   credentials: { email: string; password: string },
   origin: RequestOrigin,
 ): Promise<LoginResult> {
-  const { prisma, lucia, limiter } = services;
-  const email = credentials.email.trim().toLowerCase();
-  const wait = limiter.retryAfterSeconds(email, origin.ipAddress);
-  if (wait > 0) throw new LoginError({ reason: 'rate_limited', retryAfterSeconds: wait });
+  const { prisma, lucia, throttle } = services;
+  const email = normalizeEmail(credentials.email);
+  const attempt = await admit(services, email, origin);
 
   const user = await prisma.user.findUnique({ where: { email } });
-  // Always run one scrypt verification, so that an unknown email costs as much time as a wrong password.
-  const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash()), credentials.password);
+  let valid: boolean;
+  try {
+    valid = await verifyInQueue(services, origin, user?.passwordHash, credentials.password);
+  } catch (error) {
+    await throttle.loginNotChecked(attempt);
+    throw error;
+  }
   if (!user || !valid || user.deactivatedAt) {
-    limiter.recordFailure(email, origin.ipAddress);
-    if (user) {
-      await withAuditContext({ userId: user.id, ...origin }, () =>
-        prisma.$record({
-          organizationId: user.organizationId,
-          action: 'failed_login',
-          entityType: 'user',
-          entityId: user.id,
-          metadata: { email, reason: user.deactivatedAt ? 'account_deactivated' : 'wrong_password' },
-        }),
-      );
-    }
+    const reason = !user ? 'unknown_email' : !valid ? 'wrong_password' : 'account_deactivated';
+    await withAuditContext({ anonymous: true, ...origin }, () =>
+      prisma.$record({
+        organizationId: user?.organizationId ?? PLATFORM_ORGANIZATION_ID,
+        action: 'failed_login',
+        entityType: 'user',
+        entityId: user?.id ?? email,
+        metadata: { attemptedEmail: email, reason },
+      }),
+    );
     throw new LoginError({ reason: 'invalid_credentials' });
   }
 
-  limiter.recordSuccess(email);
+  await throttle.loginSucceeded(attempt);
+  // A hash made with weaker parameters is replaced now, while the password is at hand.
+  const upgradedHash = needsRehash(user.passwordHash) ? await hashPassword(credentials.password) : null;
   const session = await lucia.createSession(user.id, { ipAddress: origin.ipAddress, userAgent: origin.userAgent });
-  await withAuditContext({ userId: user.id, ...origin }, () =>
+  await withAuditContext({ userId: user.id, name: user.name, email: user.email, ...origin }, () =>
     prisma.$transaction(async (tx) => {
       await tx.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
+      if (upgradedHash) {
+        await runAsSystem({ name: 'Password hash upgrade', requestId: origin.requestId ?? undefined }, () =>
+          tx.user.update({ where: { id: user.id }, data: { passwordHash: upgradedHash } }),
+        );
+      }
       await tx.$record({ organizationId: user.organizationId, action: 'login', entityType: 'user', entityId: user.id, metadata: { method: 'password' } });
     }),
   );
@@ -88,13 +148,71 @@ export async function login(
 /** Ends the session and records the logout; returns the cookie that clears it in the browser. */
 export async function logout(services: AuthServices, session: { id: string; user: User }, origin: RequestOrigin): Promise<Cookie> {
   await services.lucia.invalidateSession(session.id);
-  await withAuditContext({ userId: session.user.id, ...origin }, () =>
-    services.prisma.$record({
-      organizationId: session.user.organizationId,
-      action: 'logout',
-      entityType: 'user',
-      entityId: session.user.id,
-    }),
-  );
+  await recordLogout(services, session.user, origin, null);
   return services.lucia.createBlankSessionCookie();
+}
+
+function recordLogout(services: AuthServices, user: User, origin: RequestOrigin, metadata: Record<string, unknown> | null) {
+  return withAuditContext({ userId: user.id, name: user.name, email: user.email, ...origin }, () =>
+    services.prisma.$record({ organizationId: user.organizationId, action: 'logout', entityType: 'user', entityId: user.id, metadata }),
+  );
+}
+
+/** Ends every session of the user but `keep` (none: this one too); returns how many ended. */
+async function endSessions(prisma: AuditedPrismaClient, userId: string, keep: Session | null): Promise<number> {
+  const { count } = await prisma.session.deleteMany({
+    where: { userId, ...(keep ? { NOT: { id: hashSessionToken(keep.id) } } : {}) },
+  });
+  return count;
+}
+
+/** "Sign out everywhere": ends all of the user's sessions, this one included, and records it. */
+export async function logoutEverywhere(services: AuthServices, session: { id: string; user: User }, origin: RequestOrigin): Promise<Cookie> {
+  const ended = await endSessions(services.prisma, session.user.id, null);
+  await recordLogout(services, session.user, origin, { scope: 'everywhere', sessionsEnded: ended });
+  return services.lucia.createBlankSessionCookie();
+}
+
+export const MIN_PASSWORD_LENGTH = 12;
+
+export class PasswordChangeError extends Error {
+  override name = 'PasswordChangeError';
+}
+
+/**
+ * Changes the signed-in user's password after checking the current one (throttled like a sign-in, so a stolen
+ * session cannot guess it quickly), ends every other session, and records both: the capture trigger writes the
+ * `update` of the user (the hash redacted), and a `logout` entry says how many sessions ended.
+ * @throws LoginError when the current password is wrong or attempts are throttled; PasswordChangeError for a weak one
+ */
+export async function changePassword(
+  services: AuthServices,
+  signedIn: { user: User; session: Session },
+  passwords: { currentPassword: string; newPassword: string },
+  origin: RequestOrigin,
+): Promise<void> {
+  const { prisma, throttle } = services;
+  if (passwords.newPassword.length < MIN_PASSWORD_LENGTH) {
+    throw new PasswordChangeError(`The new password must have at least ${MIN_PASSWORD_LENGTH} characters.`);
+  }
+  if (passwords.newPassword === passwords.currentPassword) throw new PasswordChangeError('The new password must differ from the current one.');
+  const user = await prisma.user.findUnique({ where: { id: signedIn.user.id } });
+  if (!user) throw new LoginError({ reason: 'invalid_credentials' });
+  const attempt = await admit(services, user.email, origin);
+  let valid: boolean;
+  try {
+    valid = await verifyInQueue(services, origin, user.passwordHash, passwords.currentPassword);
+  } catch (error) {
+    await throttle.loginNotChecked(attempt);
+    throw error;
+  }
+  if (!valid) throw new LoginError({ reason: 'invalid_credentials' });
+  await throttle.loginSucceeded(attempt);
+
+  const passwordHash = await hashPassword(passwords.newPassword);
+  await withAuditContext({ userId: user.id, name: user.name, email: user.email, ...origin }, () =>
+    prisma.user.update({ where: { id: user.id }, data: { passwordHash } }),
+  );
+  const ended = await endSessions(prisma, user.id, signedIn.session);
+  await recordLogout(services, signedIn.user, origin, { scope: 'other_sessions', reason: 'password_changed', sessionsEnded: ended });
 }

@@ -7,8 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { record, runAsSystem, withAuditContext } from '@auditlog/audit';
 import { withSeedClock } from '@auditlog/audit/seeding';
-import { hashPassword } from '@auditlog/auth';
+import { hashPassword, verifyPassword } from '@auditlog/auth';
 import type { AuditedPrismaClient, Role } from '@auditlog/db';
+import { StartupRefusal } from '../env.ts';
 
 export const DEMO_PASSWORD = 'demo-password';
 export const DEMO_ACCOUNTS = [
@@ -71,6 +72,26 @@ const ASSETS = [
   ['NETWORK_DEVICE', 'FortiGate 60F', 'Fortinet'], ['PRINTER', 'LaserJet Pro M404', 'HP'], ['MOBILE', 'iPhone 15', 'Apple'],
 ] as const;
 
+/**
+ * Refuses (for production) while any demo account still opens with the published password: a database seeded
+ * earlier, in development, must not become a production database with a known way in.
+ * @throws StartupRefusal naming the accounts and what to do
+ */
+export async function assertNoPublishedDemoPasswords(prisma: AuditedPrismaClient): Promise<void> {
+  const accounts = await prisma.user.findMany({
+    where: { email: { in: DEMO_ACCOUNTS.map((account) => account.email) }, deactivatedAt: null },
+    select: { email: true, passwordHash: true },
+  });
+  const open: string[] = [];
+  for (const account of accounts) if (await verifyPassword(account.passwordHash, DEMO_PASSWORD)) open.push(account.email);
+  if (open.length > 0) {
+    throw new StartupRefusal(
+      `NODE_ENV=production, but the demo account(s) ${open.join(', ')} still have the published password "${DEMO_PASSWORD}". ` +
+        'Change their passwords (auth.changePassword) or deactivate them, or start from a database without the demo.',
+    );
+  }
+}
+
 export interface SeedResult {
   created: boolean;
   organizations: number;
@@ -79,7 +100,7 @@ export interface SeedResult {
 
 /** Seeds the demo unless it is there already. Refuses in production: the accounts have a published password. */
 export async function seedDemo(prisma: AuditedPrismaClient, options: { now?: Date; production?: boolean } = {}): Promise<SeedResult> {
-  if (options.production) throw new Error('The demo seed is refused when NODE_ENV=production: its accounts have a published password.');
+  if (options.production) throw new StartupRefusal('The demo seed is refused when NODE_ENV=production: its accounts have a published password.');
   if (await prisma.organization.findUnique({ where: { slug: DEMO_SLUG } })) return { created: false, organizations: 0, entries: 0 };
 
   const now = options.now ?? new Date();

@@ -3,10 +3,11 @@
  * code reaches the bundle.
  */
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { MAX_BATCH_SIZE } from '@auditlog/api/client';
 import type { AppRouter, RouterInputs, RouterOutputs } from '@auditlog/api/client';
 
 export const api = createTRPCClient<AppRouter>({
-  links: [httpBatchLink({ url: '/trpc' })],
+  links: [httpBatchLink({ url: '/trpc', maxItems: MAX_BATCH_SIZE })],
 });
 
 export type AuditListInput = RouterInputs['audit']['list'];

@@ -6,7 +6,7 @@ import type { AuditedPrismaClient } from '@auditlog/db';
 import { Prisma } from '@auditlog/db';
 import type { AuditActorType } from '@auditlog/db';
 import type { EntryDetail, EntrySummary, ListInput, ListOutput } from '../routers/audit/schemas.ts';
-import { decodeCursor, encodeCursor, filtersFingerprint } from './cursor.ts';
+import { decodeCursor, encodeCursor, filtersFingerprint, InvalidCursorError } from './cursor.ts';
 import type { Cursor } from './cursor.ts';
 import { countEntries } from './audit-counts.ts';
 import { resolveEntityLabels } from './entity-labels.ts';
@@ -21,11 +21,14 @@ interface Row {
   actorUserId: string | null;
   actorName: string | null;
   actorEmail: string | null;
+  /** What an anonymous caller claimed (a failed sign-in's email), from the metadata. */
+  attemptedEmail: string | null;
   ipAddress: string | null;
 }
 
 const COLUMNS = Prisma.sql`id::text AS id, "createdAt", action, "entityType", "entityId", "actorType"::text AS "actorType",
-  "actorUserId", "actorName", "actorEmail", "ipAddress"`;
+  "actorUserId", "actorName", "actorEmail", "ipAddress",
+  CASE WHEN "actorType" = 'ANONYMOUS' THEN metadata->>'attemptedEmail' END AS "attemptedEmail"`;
 
 function whereClause(organizationId: string, input: ListInput, after?: Cursor): Prisma.Sql {
   const conditions = [Prisma.sql`"organizationId" = ${organizationId}`];
@@ -44,14 +47,14 @@ function whereClause(organizationId: string, input: ListInput, after?: Cursor): 
   return Prisma.join(conditions, ' AND ');
 }
 
-function toActor(row: Pick<Row, 'actorType' | 'actorUserId' | 'actorName' | 'actorEmail'>): EntrySummary['actor'] {
+function toActor(row: Pick<Row, 'actorType' | 'actorUserId' | 'actorName' | 'actorEmail' | 'attemptedEmail'>): EntrySummary['actor'] {
   switch (row.actorType) {
     case 'USER':
       return { type: 'user', id: row.actorUserId, name: row.actorName ?? row.actorEmail ?? 'Unknown user', email: row.actorEmail };
     case 'SYSTEM':
       return { type: 'system', name: row.actorName };
     case 'ANONYMOUS':
-      return { type: 'anonymous' };
+      return { type: 'anonymous', attemptedEmail: row.attemptedEmail };
     case 'UNATTRIBUTED':
       return { type: 'unattributed' };
   }
@@ -81,14 +84,37 @@ export function countAuditEntries(prisma: AuditedPrismaClient, organizationId: s
   });
 }
 
-export async function listAuditEntries(prisma: AuditedPrismaClient, organizationId: string, input: ListInput): Promise<ListOutput> {
+/** A page number past the last page: refused with the last page's number, so a client can go there. */
+export class PageOutOfRangeError extends Error {
+  override name = 'PageOutOfRangeError';
+  constructor(page: number, pageCount: number) {
+    super(`page ${page} is past the last page: the last page is ${pageCount} (pageSize and filters as given).`);
+  }
+}
+
+/**
+ * One page of the organization's entries. `cursorKey` signs the cursors handed out and verifies those given.
+ * @throws InvalidCursorError for a cursor that is not this API's for this organization and filters
+ * @throws PageOutOfRangeError for a page after the last
+ */
+export async function listAuditEntries(
+  prisma: AuditedPrismaClient,
+  organizationId: string,
+  input: ListInput,
+  cursorKey: Uint8Array,
+): Promise<ListOutput> {
   const { pageSize } = input;
+  const scope = { organizationId, key: cursorKey };
   const fingerprint = filtersFingerprint({ a: input.action, e: input.entityType, s: input.startDate, n: input.endDate, z: pageSize });
-  const cursor = input.cursor ? decodeCursor(input.cursor, fingerprint) : undefined;
+  const cursor = input.cursor ? decodeCursor(input.cursor, fingerprint, scope) : undefined;
   const page = cursor?.p ?? input.page;
 
   const total = await countAuditEntries(prisma, organizationId, input);
   const pageCount = Math.ceil(total / pageSize);
+  if (page > Math.max(pageCount, 1)) {
+    if (cursor) throw new InvalidCursorError('The cursor leads past the last page: start again from page 1.');
+    throw new PageOutOfRangeError(page, pageCount);
+  }
 
   let rows: Row[];
   if (cursor?.d === 'prev') {
@@ -112,7 +138,7 @@ export async function listAuditEntries(prisma: AuditedPrismaClient, organization
   const first = rows[0];
   const last = rows[rows.length - 1];
   const cursorAt = (row: Row, d: 'next' | 'prev', p: number) =>
-    encodeCursor({ d, t: row.createdAt.toISOString(), i: row.id, p, f: fingerprint });
+    encodeCursor({ d, t: row.createdAt.toISOString(), i: row.id, p, f: fingerprint }, scope);
   return {
     items: await summaries(prisma, organizationId, rows),
     total,
@@ -146,7 +172,9 @@ export async function getAuditEntry(prisma: AuditedPrismaClient, organizationId:
     } satisfies Prisma.AuditLogSelect,
   });
   if (!entry) return null;
-  const [summary] = await summaries(prisma, organizationId, [entry]);
+  const metadata = entry.metadata && typeof entry.metadata === 'object' && !Array.isArray(entry.metadata) ? entry.metadata : null;
+  const attempted = entry.actorType === 'ANONYMOUS' && metadata ? metadata.attemptedEmail : null;
+  const [summary] = await summaries(prisma, organizationId, [{ ...entry, attemptedEmail: typeof attempted === 'string' ? attempted : null }]);
   if (!summary) return null;
   const asObject = <T>(value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? (value as T) : null);
   return {

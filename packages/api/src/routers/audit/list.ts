@@ -1,5 +1,5 @@
 import { TRPCError } from '@trpc/server';
-import { listAuditEntries } from '../../services/audit-entries.ts';
+import { listAuditEntries, PageOutOfRangeError } from '../../services/audit-entries.ts';
 import { InvalidCursorError } from '../../services/cursor.ts';
 import { auditReaderProcedure } from './access.ts';
 import { listInputSchema, listOutputSchema } from './schemas.ts';
@@ -10,9 +10,9 @@ export const list = auditReaderProcedure
   .output(listOutputSchema)
   .query(async ({ ctx, input }) => {
     try {
-      return await listAuditEntries(ctx.prisma, ctx.organizationId, input);
+      return await listAuditEntries(ctx.prisma, ctx.organizationId, input, ctx.cursorKey);
     } catch (error) {
-      if (error instanceof InvalidCursorError) throw new TRPCError({ code: 'BAD_REQUEST', message: error.message });
+      if (error instanceof InvalidCursorError || error instanceof PageOutOfRangeError) throw new TRPCError({ code: 'BAD_REQUEST', message: error.message });
       throw error;
     }
   });

@@ -4,6 +4,7 @@
  */
 import { MAX_JSON_BYTES, NAME_PATTERN, recordEntrySchema } from '@auditlog/audit';
 import { z } from 'zod';
+import { isReservedAction, RESERVED_ACTIONS } from './record-policy.ts';
 
 /** An instant PostgreSQL and JavaScript both represent: years 1970 to 9999. */
 export function isSupportedInstant(value: string): boolean {
@@ -48,7 +49,8 @@ export type ListInput = z.infer<typeof listInputSchema>;
 export const actorSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('user'), id: z.string().nullable(), name: z.string(), email: z.string().nullable() }),
   z.object({ type: z.literal('system'), name: z.string().nullable() }),
-  z.object({ type: z.literal('anonymous') }),
+  /** Nobody verified (a failed sign-in): `attemptedEmail` is what the caller claimed to be, not who they are. */
+  z.object({ type: z.literal('anonymous'), attemptedEmail: z.string().nullable() }),
   z.object({ type: z.literal('unattributed') }),
 ]);
 
@@ -93,14 +95,56 @@ export const entryDetailSchema = entrySummarySchema.extend({
   metadata: z.record(z.string(), z.unknown()).nullable(),
 });
 
-/** Actions only the system writes: row changes come from the database, sign-ins from the auth service. */
-export const SYSTEM_ACTIONS = ['create', 'update', 'delete', 'login', 'logout', 'failed_login'] as const;
+/** The largest metadata `audit.record` takes, as JSON, and how deeply it may nest. */
+export const MAX_RECORD_METADATA_BYTES = 8 * 1024;
+export const MAX_RECORD_METADATA_DEPTH = 4;
 
-/** Custom actions only, so that no caller can fake a row change or a sign-in. */
-export const recordInputSchema = recordEntrySchema.extend({
-  action: recordEntrySchema.shape.action.refine((action) => !(SYSTEM_ACTIONS as readonly string[]).includes(action), {
-    message: `${SYSTEM_ACTIONS.join(', ')} are recorded by the system itself; record other actions here (e.g. "export")`,
+/** How deeply `value` nests, counted without recursion and only up to `limit + 1` (a 20,000-deep array is cheap). */
+function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [item, depth] = stack.pop() ?? [null, 0];
+    if (item === null || typeof item !== 'object') continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+const metadataBytes = (value: unknown) => {
+  try {
+    return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+};
+
+/**
+ * A custom entry, as a caller may describe it: what happened to which record, and bounded metadata. Never
+ * before/after `changes`: those come from the database, and a caller's would be made up. The actor, organization,
+ * IP and user agent come from the request. Which actions a caller may record is `record-policy.ts`'s to say.
+ */
+export const recordInputSchema = z.strictObject({
+  action: recordEntrySchema.shape.action.refine((action) => !isReservedAction(action), {
+    message: `${RESERVED_ACTIONS.join(', ')} are recorded by the system itself; record other actions here (e.g. "export")`,
   }),
+  entityType: recordEntrySchema.shape.entityType,
+  entityId: recordEntrySchema.shape.entityId,
+  changes: z
+    .never({ error: 'changes are not accepted: before/after values come from the database itself. Describe the event in metadata.' })
+    .optional(),
+  metadata: z
+    .record(z.string().max(128, 'metadata keys are at most 128 characters'), z.unknown())
+    .nullish()
+    .refine((value) => value == null || nestingDepth(value, MAX_RECORD_METADATA_DEPTH) <= MAX_RECORD_METADATA_DEPTH, {
+      message: `metadata nests at most ${MAX_RECORD_METADATA_DEPTH} levels deep`,
+      abort: true,
+    })
+    .refine((value) => value == null || metadataBytes(value) <= MAX_RECORD_METADATA_BYTES, {
+      message: `metadata must be at most ${MAX_RECORD_METADATA_BYTES / 1024} KB as JSON`,
+    }),
 });
 
 export const recordOutputSchema = z.object({ id: z.string(), createdAt: z.string() });
