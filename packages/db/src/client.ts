@@ -2,7 +2,6 @@
  * The one place a Prisma client is made: PostgreSQL through `@prisma/adapter-pg` when a URL is given, otherwise
  * embedded PGlite persisted in a folder. Both speak the same SQL, so triggers and jsonb behave identically.
  */
-import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -10,9 +9,11 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { auditComments, auditExtension, sensitiveFieldNames, withAuditComments } from '@auditlog/audit';
 import { auditConfig } from './audited.ts';
-import { parsePostgresUrl, pgliteMigrationFactory, postgresMigrationFactory } from './adapters.ts';
+import { pgliteMigrationFactory, postgresMigrationFactory, resolvePostgresConfig } from './adapters.ts';
+import type { PostgresConfig } from './adapters.ts';
+import { lockDirectory, preparePrivateDirectory, restrictFiles } from './data-dir.ts';
 import { env } from './env.ts';
-import { assertPostgresUrl, connectionError, redactUrl } from './errors.ts';
+import { assertPostgresUrl, connectionError, DatabaseConfigError, redactUrl } from './errors.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { deployMigrations } from './migrate/index.ts';
 
@@ -68,16 +69,16 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Connects once with a plain client, so that a bad URL fails with a readable message instead of a stack trace. */
-async function probePostgres(url: string): Promise<void> {
-  const probe = new pg.Client({ ...parsePostgresUrl(url), connectionTimeoutMillis: 5_000 });
+/**
+ * Connects once, so that a bad URL fails with a readable message instead of a stack trace, and settles how TLS is
+ * used (`sslmode`, see adapters.ts) for every later connection.
+ */
+async function probePostgres(url: string): Promise<PostgresConfig> {
   try {
-    await probe.connect();
-    await probe.query('SELECT 1');
+    return await resolvePostgresConfig(url);
   } catch (error) {
+    if (error instanceof DatabaseConfigError) throw error;
     throw connectionError(url, error);
-  } finally {
-    await probe.end().catch(() => undefined);
   }
 }
 
@@ -89,15 +90,15 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
 
   if (url) {
     assertPostgresUrl(url, options.url ? 'The database URL' : 'DATABASE_URL');
-    await probePostgres(url);
-    const pool = new pg.Pool({ ...parsePostgresUrl(url), max: options.poolSize ?? 10 });
+    const config = await probePostgres(url);
+    const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10 });
     // An idle connection that the server drops (a restart, a dropped test database) must not crash the process: the
     // pool replaces it on the next query.
     const onConnectionLost = (error: Error) => process.stderr.write(`[db] connection lost (${redactUrl(url)}): ${error.message}\n`);
     pool.on('error', onConnectionLost);
     const prisma = audited(new PrismaClient({ ...clientOptions, adapter: withContext(new PrismaPg(pool, { onConnectionError: onConnectionLost })) }));
-    const migrationFactory = postgresMigrationFactory(url);
-    const { host, port, database } = parsePostgresUrl(url);
+    const migrationFactory = postgresMigrationFactory(url, config);
+    const { host, port, database } = config;
     const db: Database = {
       prisma,
       engine: 'postgres',
@@ -115,10 +116,21 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   }
 
   const dataDir = options.dataDir ?? env.dataDir;
+  const onDisk = !options.pglite && !dataDir.startsWith('memory://');
   let pglite = options.pglite;
+  let unlock: () => Promise<void> = async () => undefined;
   if (!pglite) {
-    if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
-    pglite = await PGlite.create({ dataDir });
+    if (onDisk) {
+      await preparePrivateDirectory(dataDir);
+      unlock = await lockDirectory(dataDir);
+    }
+    try {
+      pglite = await PGlite.create({ dataDir });
+      if (onDisk) await restrictFiles(dataDir);
+    } catch (error) {
+      await unlock();
+      throw error;
+    }
   }
   const embedded = pglite;
   const prisma = audited(
@@ -140,6 +152,8 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     async close() {
       await prisma.$disconnect();
       if (!embedded.closed) await embedded.close();
+      if (onDisk) await restrictFiles(dataDir);
+      await unlock();
     },
   };
   if (options.migrate ?? true) await db.migrate();

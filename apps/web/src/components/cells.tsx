@@ -38,13 +38,17 @@ export const ActorCell: Component<{ actor: AuditEntrySummary['actor'] }> = (prop
         </div>
       )}
     </Match>
-    <Match when={props.actor.type === 'anonymous'}>
-      <div class="two-line">
-        <span class="system">
-          <UserX aria-hidden /> Unverified
-        </span>
-        <span class="secondary">not signed in</span>
-      </div>
+    <Match when={props.actor.type === 'anonymous' ? props.actor : undefined}>
+      {(anonymous) => (
+        <div class="two-line" title="Nobody was verified: the email is what the caller typed, not who they are.">
+          <span class="system">
+            <UserX aria-hidden /> Unverified
+          </span>
+          <Show when={anonymous().attemptedEmail} fallback={<span class="secondary">not signed in</span>}>
+            {(email) => <span class="secondary" title={email()}>attempted as {email()}</span>}
+          </Show>
+        </div>
+      )}
     </Match>
     <Match when={props.actor.type === 'unattributed'}>
       <div class="two-line" title="Written outside any audit context: the application did not say who acted.">
