@@ -12,6 +12,7 @@ import type { RouterOutputs } from '@auditlog/api/client';
 import { Prisma } from '@auditlog/db';
 import { testEngines } from '@auditlog/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PLATFORM_ORGANIZATION_ID } from '@auditlog/auth';
 import { startTestServer, TEST_PASSWORD } from '../src/testing.ts';
 import type { TestOrganization, TestServer } from '../src/testing.ts';
 import { bearer, failureOf, rawMutation, rawQuery, withCookie } from './helpers.ts';
@@ -134,7 +135,7 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
     expect(again.status).toBe(401);
   });
 
-  it('records a failed login with the attempted email and never the password', async () => {
+  it('records a failed login with an unverified actor, the attempted email, and never the password', async () => {
     const user = org.users.TECHNICIAN;
     const password = `wrong-${randomUUID()}`;
     const requestId = `failed-${randomUUID()}`;
@@ -150,21 +151,31 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
       action: 'failed_login',
       entityType: 'user',
       entityId: user.id,
-      actorType: 'USER',
-      actorUserId: user.id,
+      // Nobody was verified: the victim is the entity, never the actor.
+      actorType: 'ANONYMOUS',
+      actorUserId: null,
+      actorName: null,
+      actorEmail: null,
       ipAddress: '127.0.0.1',
       userAgent: 'AuditTests/1.0 (failed)',
     });
-    expect(stored.metadata).toMatchObject({ email: user.email });
+    expect(stored.metadata).toMatchObject({ attemptedEmail: user.email, reason: 'wrong_password' });
     expect(await entriesContaining(server, password)).toBe(0);
     // The probe itself finds what is there.
     expect(await entriesContaining(server, requestId)).toBe(1);
   });
 
-  it('records nothing for an unknown email, and answers exactly as for a wrong password', async () => {
-    const before = await server.db.prisma.auditLog.count();
-    const unknown = await login(server.url, `nobody-${randomUUID()}@example.test`, 'whatever-password');
-    expect(await server.db.prisma.auditLog.count()).toBe(before);
+  it('records an unknown email in the platform scope, and answers exactly as for a wrong password', async () => {
+    const email = `nobody-${randomUUID()}@example.test`;
+    const requestId = `unknown-${randomUUID()}`;
+    const unknown = await login(server.url, email, 'whatever-password', { 'x-request-id': requestId });
+    const stored = await server.db.prisma.auditLog.findFirstOrThrow({ where: { requestId } });
+    expect(stored).toMatchObject({
+      organizationId: PLATFORM_ORGANIZATION_ID,
+      action: 'failed_login',
+      actorType: 'ANONYMOUS',
+      metadata: { attemptedEmail: email, reason: 'unknown_email' },
+    });
 
     const wrong = await login(server.url, org.users.READ_ONLY.email, 'whatever-password');
     expect(unknown.status).toBe(401);
@@ -183,7 +194,7 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
     expect(response.error).toEqual(wrong.error);
     expect(sessionCookieOf(response.headers)).toBeUndefined();
     const stored = await server.db.prisma.auditLog.findFirstOrThrow({ where: { requestId } });
-    expect(stored).toMatchObject({ action: 'failed_login', entityId: user.id, metadata: { email: user.email, reason: 'account_deactivated' } });
+    expect(stored).toMatchObject({ action: 'failed_login', entityId: user.id, actorType: 'ANONYMOUS', metadata: { attemptedEmail: user.email, reason: 'account_deactivated' } });
   });
 
   describe('cross-site requests', () => {
@@ -279,12 +290,12 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
     });
   });
 
-  describe('with a rate limit of 3 failures per email', () => {
+  describe('with 3 free attempts per account and address', () => {
     let limited: TestServer;
     let limitedOrg: TestOrganization;
 
     beforeAll(async () => {
-      limited = await startTestServer(engine, { rateLimit: { perEmail: 3, perIp: 100 } });
+      limited = await startTestServer(engine, { loginPolicy: { freeAttempts: 3, accountAttackThreshold: 100, addressThreshold: 100 } });
       limitedOrg = await limited.createOrganization('Limited Org');
     }, 60_000);
 
@@ -292,7 +303,7 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
       await limited?.close();
     }, 60_000);
 
-    it('refuses further attempts with 429 TOO_MANY_REQUESTS, even with the right password, for that email only', async () => {
+    it('then refuses with 429 TOO_MANY_REQUESTS and Retry-After, even with the right password, for that email only', async () => {
       const target = limitedOrg.users.OWNER;
       // Case and spaces do not make a new email.
       for (const email of [target.email, target.email.toUpperCase(), ` ${target.email}`]) {
@@ -303,6 +314,7 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
       expect(refused.status).toBe(429);
       expect(refused.error?.data.code).toBe('TOO_MANY_REQUESTS');
       expect(refused.error?.message).toMatch(/too many/i);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect(sessionCookieOf(refused.headers)).toBeUndefined();
       expect(await limited.db.prisma.auditLog.count({ where: { organizationId: limitedOrg.id, action: 'login' } })).toBe(0);
       expect(await limited.db.prisma.auditLog.count({ where: { organizationId: limitedOrg.id } })).toBe(before);
@@ -326,10 +338,13 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
       await production?.close();
     }, 60_000);
 
-    it('marks the session cookie Secure, HttpOnly, SameSite=Lax, Path=/', async () => {
+    it('names the session cookie __Host- and marks it Secure, HttpOnly, SameSite=Lax, Path=/, without Domain', async () => {
       const response = await login(production.url, productionOrg.users.OWNER.email, TEST_PASSWORD);
       expect(response.status).toBe(200);
-      const cookie = parseCookie(sessionCookieOf(response.headers) ?? '');
+      const setCookie = response.headers.getSetCookie().find((cookie) => cookie.startsWith('__Host-auditlog_session='));
+      const cookie = parseCookie(setCookie ?? '');
+      expect(cookie.value).not.toBe('');
+      expect(cookie.attributes).not.toHaveProperty('domain');
       expect(cookie.attributes).toHaveProperty('secure');
       expect(cookie.attributes).toHaveProperty('httponly');
       expect(cookie.attributes.samesite?.toLowerCase()).toBe('lax');
