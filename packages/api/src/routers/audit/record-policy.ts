@@ -28,9 +28,9 @@ export const RECORDABLE_ACTIONS: {
   roles: {
     OWNER: ['view', 'access', 'export', 'import', 'sync', 'archive', 'restore'],
     ADMIN: ['view', 'access', 'export', 'import', 'sync', 'archive', 'restore'],
-    TECHNICIAN: ['view', 'access', 'sync'],
+    TECHNICIAN: ['view', 'access', 'export', 'sync'],
     BILLING: ['view', 'access', 'export'],
-    READ_ONLY: ['view', 'access'],
+    READ_ONLY: ['view', 'access', 'export'],
   },
   apiKeyScopes: {
     'audit:write': ['view', 'access', 'export', 'import', 'sync', 'archive', 'restore'],

@@ -124,9 +124,10 @@ const metadataBytes = (value: unknown) => {
 /**
  * A custom entry, as a caller may describe it: what happened to which record, and bounded metadata. Never
  * before/after `changes`: those come from the database, and a caller's would be made up. The actor, organization,
- * IP and user agent come from the request. Which actions a caller may record is `record-policy.ts`'s to say.
+ * IP and user agent come from the request (other keys are dropped). Which actions a caller may record is
+ * `record-policy.ts`'s to say.
  */
-export const recordInputSchema = z.strictObject({
+export const recordInputSchema = z.object({
   action: recordEntrySchema.shape.action.refine((action) => !isReservedAction(action), {
     message: `${RESERVED_ACTIONS.join(', ')} are recorded by the system itself; record other actions here (e.g. "export")`,
   }),
