@@ -1,8 +1,10 @@
 /**
- * Password verifications wait here for one of a few slots, taken in turn by client address (round robin), so that a
- * flood of sign-ins from one address waits behind itself and a sign-in from another address waits for at most the
- * verifications already running. scrypt at N=2^17 takes about 0.4 s of a core: without a bound, 40 concurrent guesses
- * kept libuv's four threads busy and a real sign-in took 8.6 s instead of 0.2 s.
+ * Password verifications wait here for one of a few slots. A free slot goes to the address with the fewest
+ * verifications in flight (running or waiting), the longest-waiting first among equals; so a flood from a few
+ * addresses waits behind itself, and a sign-in from an address that is not flooding waits only for the verifications
+ * already running. scrypt at N=2^17 takes about 0.4 s of a core: without a bound, 40 concurrent guesses kept libuv's
+ * four threads busy and a real sign-in took 8.6 s instead of 0.2 s. (A flood spread over many addresses with one
+ * request each is indistinguishable from many users: each then waits its turn.)
  */
 import { availableParallelism } from 'node:os';
 
@@ -24,6 +26,7 @@ export class VerificationQueueFullError extends Error {
 }
 
 interface Job {
+  arrival: number;
   start: () => void;
 }
 
@@ -33,8 +36,11 @@ export class VerificationQueue {
   private readonly maxWaiting: number;
   private running = 0;
   private waiting = 0;
-  /** Waiting jobs by address; the Map's order is the round robin: an address served goes to the back. */
+  private arrivals = 0;
+  /** Waiting jobs by address, oldest first. */
   private readonly byAddress = new Map<string, Job[]>();
+  /** Running and waiting jobs by address. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(options: VerificationQueueOptions = {}) {
     this.concurrency = Math.max(1, options.concurrency ?? Math.min(availableParallelism(), 4));
@@ -49,35 +55,46 @@ export class VerificationQueue {
 
   /** Runs `task` when a slot is free and it is `address`'s turn. @throws VerificationQueueFullError */
   run<T>(address: string, task: () => Promise<T>): Promise<T> {
-    if (this.running < this.concurrency && this.waiting === 0) return this.execute(task);
+    const now = this.running < this.concurrency && this.waiting === 0;
     const queued = this.byAddress.get(address) ?? [];
-    if (queued.length >= this.maxWaitingPerAddress || this.waiting >= this.maxWaiting) {
+    if (!now && (queued.length >= this.maxWaitingPerAddress || this.waiting >= this.maxWaiting)) {
       return Promise.reject(new VerificationQueueFullError());
     }
+    this.inFlight.set(address, (this.inFlight.get(address) ?? 0) + 1);
+    if (now) return this.execute(address, task);
     return new Promise<T>((resolve, reject) => {
-      queued.push({ start: () => void this.execute(task).then(resolve, reject) });
+      queued.push({ arrival: (this.arrivals += 1), start: () => void this.execute(address, task).then(resolve, reject) });
       this.byAddress.set(address, queued);
       this.waiting += 1;
     });
   }
 
-  private async execute<T>(task: () => Promise<T>): Promise<T> {
+  private async execute<T>(address: string, task: () => Promise<T>): Promise<T> {
     this.running += 1;
     try {
       return await task();
     } finally {
       this.running -= 1;
+      const left = (this.inFlight.get(address) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(address, left);
+      else this.inFlight.delete(address);
       this.next();
     }
   }
 
   private next(): void {
-    const first = this.byAddress.entries().next();
-    if (first.done) return;
-    const [address, jobs] = first.value;
-    const job = jobs.shift();
-    this.byAddress.delete(address);
-    if (jobs.length > 0) this.byAddress.set(address, jobs);
+    let chosen: { address: string; jobs: Job[]; load: number; arrival: number } | undefined;
+    for (const [address, jobs] of this.byAddress) {
+      const head = jobs[0];
+      if (!head) continue;
+      const load = this.inFlight.get(address) ?? 0;
+      if (!chosen || load < chosen.load || (load === chosen.load && head.arrival < chosen.arrival)) {
+        chosen = { address, jobs, load, arrival: head.arrival };
+      }
+    }
+    if (!chosen) return;
+    const job = chosen.jobs.shift();
+    if (chosen.jobs.length === 0) this.byAddress.delete(chosen.address);
     if (!job) return;
     this.waiting -= 1;
     job.start();
