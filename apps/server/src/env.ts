@@ -74,6 +74,11 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): ServerEnv {
   return env;
 }
 
+/** Whether to seed the demo: when SEED_DEMO says so, else only in development (never by default in test or production). */
+export function wantsDemoSeed(env: Pick<ServerEnv, 'SEED_DEMO' | 'NODE_ENV'>): boolean {
+  return env.SEED_DEMO ?? env.NODE_ENV === 'development';
+}
+
 /** A reason not to start that the operator can fix (configuration, unsafe state): printed without a stack trace. */
 export class StartupRefusal extends Error {
   override name = 'StartupRefusal';

@@ -1,5 +1,5 @@
 import { DatabaseConfigError } from '@auditlog/db';
-import { readEnv, StartupRefusal } from './env.ts';
+import { readEnv, StartupRefusal, wantsDemoSeed } from './env.ts';
 import { logger } from './logger.ts';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from './seed/demo.ts';
 import { startServer, stopOnSignals } from './server.ts';
@@ -7,8 +7,7 @@ import { startServer, stopOnSignals } from './server.ts';
 try {
   const env = readEnv();
   const production = env.NODE_ENV === 'production';
-  // Only when asked, or in development: a test or staging run never gets accounts with a published password.
-  const seed = env.SEED_DEMO ?? env.NODE_ENV === 'development';
+  const seed = wantsDemoSeed(env);
   const running = await startServer({
     port: env.PORT,
     host: env.HOST,
