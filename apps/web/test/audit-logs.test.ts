@@ -104,6 +104,27 @@ describe('the Audit Logs page', () => {
     await context.close();
   });
 
+  it('shows a failed sign-in as Unverified, attempted as the email typed, never as the account’s owner', async () => {
+    const victim = org.users.BILLING;
+    const failed = await fetch(`${server.url}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: victim.email, password: 'a guess' }),
+    });
+    expect(failed.status).toBe(401);
+    const { context, page, errors } = await newPage();
+    await page.goto(`${server.url}/login?next=${encodeURIComponent('/admin/audit-logs?action=failed_login')}`);
+    await signIn(page, org.users.OWNER.email);
+    await at(page, '/admin/audit-logs', /^\?action=failed_login$/);
+    const row = rows(page).first();
+    await expect.poll(() => row.locator('td').nth(1).innerText()).toBe(`Unverified\nattempted as ${victim.email}`);
+    // The account is what was attacked (the Entity column), not who acted.
+    expect(await row.locator('td').nth(3).innerText()).toContain(victim.name);
+    await screenshot(page, 'failed-sign-in');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('filters by action, entity type and dates, with the right rows and total, and keeps them in the URL', async () => {
     const { context, page, errors } = await newPage();
     await page.goto(`${server.url}/login`);
