@@ -1,9 +1,12 @@
 /**
  * One line per event: readable in a terminal, greppable in production. Values under secret keys are replaced before
- * anything is written, by the audit engine's own rule (`isSensitiveField`), so the log and the audit table never
- * disagree about what a secret is.
+ * anything is written, by the audit engine's own rule (`isSensitiveField`, with the fields the app's audit config
+ * adds), so the log and the audit table never disagree about what a secret is.
  */
-import { isSensitiveField, REDACTED } from '@auditlog/audit';
+import { isSensitiveField, REDACTED, sensitiveFieldNames } from '@auditlog/audit';
+import { auditConfig } from '@auditlog/db';
+
+const configuredSecrets = sensitiveFieldNames(auditConfig);
 
 type Fields = Record<string, unknown>;
 
@@ -13,7 +16,7 @@ export function scrubLogFields(value: unknown, depth = 0): unknown {
   if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
   if (Array.isArray(value)) return value.map((item) => scrubLogFields(item, depth + 1));
   return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [key, isSensitiveField(key) && item !== null && item !== undefined ? REDACTED : scrubLogFields(item, depth + 1)]),
+    Object.entries(value).map(([key, item]) => [key, isSensitiveField(key, configuredSecrets) && item !== null && item !== undefined ? REDACTED : scrubLogFields(item, depth + 1)]),
   );
 }
 
