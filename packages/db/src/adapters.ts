@@ -190,26 +190,18 @@ export async function resolvePostgresConfig(url: string, timeoutMs = 5_000): Pro
   const config = parsePostgresUrl(url);
   const withTls = { ...config, ssl: config.tls ?? false };
   const plain = { ...config, ssl: false as const };
-  if (config.sslmode === 'prefer') {
+  const negotiate = async (first: PostgresConfig, fallback: PostgresConfig, fallsBack: (error: unknown) => boolean) => {
     try {
-      await tryConnect(withTls, timeoutMs);
-      return withTls;
+      await tryConnect(first, timeoutMs);
+      return first;
     } catch (error) {
-      if (!refusesTls(error)) throw error;
+      if (!fallsBack(error)) throw error;
     }
-    await tryConnect(plain, timeoutMs);
-    return plain;
-  }
-  if (config.sslmode === 'allow') {
-    try {
-      await tryConnect(plain, timeoutMs);
-      return plain;
-    } catch (error) {
-      if (!requiresTls(error)) throw error;
-    }
-    await tryConnect(withTls, timeoutMs);
-    return withTls;
-  }
+    await tryConnect(fallback, timeoutMs);
+    return fallback;
+  };
+  if (config.sslmode === 'prefer') return negotiate(withTls, plain, refusesTls);
+  if (config.sslmode === 'allow') return negotiate(plain, withTls, requiresTls);
   await tryConnect(config, timeoutMs);
   return config;
 }

@@ -119,7 +119,7 @@ describe.each(testEngines)('sessions and passwords on %s', { timeout: 120_000 },
     const user = org.users.ADMIN;
     const before = await server.db.prisma.session.count({ where: { userId: user.id } });
     const logins = await server.db.prisma.auditLog.count({ where: { action: 'login', entityId: user.id } });
-    for (const headers of [{ 'trpc-accept': 'application/jsonl' }, { accept: 'application/jsonl' }]) {
+    for (const headers of [{ 'trpc-accept': 'application/jsonl' }, { accept: 'application/jsonl' }] as Record<string, string>[]) {
       const response = await fetch(`${server.url}/trpc/auth.login?batch=1`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },

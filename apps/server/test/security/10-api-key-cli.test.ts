@@ -18,7 +18,7 @@ const TSX = path.join(SERVER_DIR, 'node_modules/.bin/tsx');
 
 /** Runs `pnpm api-key …` (its script, directly) against `dataDir`; resolves with the exit code and output. */
 async function apiKeyCli(dataDir: string, args: string[]): Promise<{ code: number; out: string }> {
-  const env = { ...process.env, DATA_DIR: dataDir, NODE_ENV: 'test' };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, NODE_ENV: 'test' };
   delete env.DATABASE_URL;
   try {
     const { stdout, stderr } = await promisify(execFile)(TSX, ['src/api-keys-cli.ts', ...args], { cwd: SERVER_DIR, env, timeout: 60_000 });

@@ -4,20 +4,13 @@
  * make most convincing) are never recorded through the API. Every other action is allowed per role and per API-key
  * scope, from the audit catalog's vocabulary; a name outside these lists is refused.
  */
+import { ROW_CHANGE_ACTIONS } from '@auditlog/audit';
 import type { KnownAction } from '@auditlog/audit';
 import type { ApiKeyScope } from '@auditlog/auth';
 import type { Role } from '@auditlog/db';
 
 /** Never through the API, for anyone. */
-export const RESERVED_ACTIONS = [
-  'create',
-  'update',
-  'delete',
-  'login',
-  'logout',
-  'failed_login',
-  'permission_change',
-] as const satisfies readonly KnownAction[];
+export const RESERVED_ACTIONS = [...ROW_CHANGE_ACTIONS, 'login', 'logout', 'failed_login', 'permission_change'] as const satisfies readonly KnownAction[];
 
 type RecordableAction = Exclude<KnownAction, (typeof RESERVED_ACTIONS)[number]>;
 
