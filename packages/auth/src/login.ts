@@ -87,8 +87,12 @@ async function verifyInQueue(services: AuthServices, origin: RequestOrigin, hash
   }
 }
 
-/** Counts the attempt before anything is verified; refuses it when a limit says wait. */
+/**
+ * Counts the attempt before anything is verified; refuses it when a limit says wait. A flood that has filled its
+ * share of the verification queue is turned away first, before it costs the database anything.
+ */
 async function admit(services: AuthServices, email: string, origin: RequestOrigin) {
+  if (!services.verifier.hasRoom(addressKey(origin))) throw new LoginError({ reason: 'busy', retryAfterSeconds: 1 });
   const admission = await services.throttle.admitLogin(email, addressKey(origin));
   if ('refused' in admission) throw new LoginError({ reason: 'rate_limited', ...admission.refused });
   return admission.attempt;

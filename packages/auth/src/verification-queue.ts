@@ -9,7 +9,10 @@
 import { availableParallelism } from 'node:os';
 
 export interface VerificationQueueOptions {
-  /** Verifications running at once (default: the number of cores, at most 4: libuv's thread pool). */
+  /**
+   * Verifications running at once (default: one less than the cores, at least 1 and at most 4, libuv's thread pool):
+   * a core stays free for the requests themselves and the database, and a sign-in that gets a slot runs at full speed.
+   */
   concurrency?: number;
   /** Verifications one address may have waiting; more are refused at once (default 4). */
   maxWaitingPerAddress?: number;
@@ -43,7 +46,7 @@ export class VerificationQueue {
   private readonly inFlight = new Map<string, number>();
 
   constructor(options: VerificationQueueOptions = {}) {
-    this.concurrency = Math.max(1, options.concurrency ?? Math.min(availableParallelism(), 4));
+    this.concurrency = Math.max(1, options.concurrency ?? Math.min(availableParallelism() - 1, 4));
     this.maxWaitingPerAddress = options.maxWaitingPerAddress ?? 4;
     this.maxWaiting = options.maxWaiting ?? 256;
   }
@@ -53,13 +56,17 @@ export class VerificationQueue {
     return { running: this.running, waiting: this.waiting };
   }
 
+  /** Whether `address` could queue one more verification now (checked before any other work is spent on it). */
+  hasRoom(address: string): boolean {
+    if (this.running < this.concurrency && this.waiting === 0) return true;
+    return (this.byAddress.get(address)?.length ?? 0) < this.maxWaitingPerAddress && this.waiting < this.maxWaiting;
+  }
+
   /** Runs `task` when a slot is free and it is `address`'s turn. @throws VerificationQueueFullError */
   run<T>(address: string, task: () => Promise<T>): Promise<T> {
+    if (!this.hasRoom(address)) return Promise.reject(new VerificationQueueFullError());
     const now = this.running < this.concurrency && this.waiting === 0;
     const queued = this.byAddress.get(address) ?? [];
-    if (!now && (queued.length >= this.maxWaitingPerAddress || this.waiting >= this.maxWaiting)) {
-      return Promise.reject(new VerificationQueueFullError());
-    }
     this.inFlight.set(address, (this.inFlight.get(address) ?? 0) + 1);
     if (now) return this.execute(address, task);
     return new Promise<T>((resolve, reject) => {
