@@ -2,7 +2,7 @@
 import { entityTypeLabel } from '@auditlog/audit/catalog';
 import type { Component } from 'solid-js';
 import { Match, Show, Switch } from 'solid-js';
-import CircleHelp from 'lucide-solid/icons/circle-help';
+import CircleHelp from 'lucide-solid/icons/circle-question-mark';
 import Cog from 'lucide-solid/icons/cog';
 import UserX from 'lucide-solid/icons/user-x';
 import type { AuditEntrySummary } from '../lib/api.ts';

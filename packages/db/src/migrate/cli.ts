@@ -10,7 +10,7 @@ import { openDatabase } from '../client.ts';
 import { env } from '../env.ts';
 import { assertPostgresUrl, DatabaseConfigError } from '../errors.ts';
 import { createMigration, defaultPaths, migrationStatus } from './index.ts';
-import { auditTriggerMigrationSql } from './audit-triggers.ts';
+import { auditTriggerMigrationSql, REGISTRY_PATH, writeAuditRegistry } from './audit-triggers.ts';
 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
         extraSql: auditTriggerMigrationSql(defaultPaths.schema),
       });
       console.log(created ? `Created ${created.path}` : 'schema.prisma and the audit triggers match the migrations: nothing to do.');
+      if (await writeAuditRegistry(defaultPaths.schema)) console.log(`Updated ${REGISTRY_PATH}`);
     } finally {
       await shadowHost?.close();
     }
