@@ -1,6 +1,6 @@
 export * from './catalog.ts';
 export { withAuditComments } from './adapter.ts';
-export { auditComments, AUDIT_COMMENT_KEY, MAX_ENCODED_CONTEXT_BYTES } from './comments.ts';
+export { auditComments, AUDIT_COMMENT_KEY, encodeAuditContext, MAX_ENCODED_CONTEXT_BYTES } from './comments.ts';
 export { currentAuditContext, runAsSystem, withAuditContext } from './context.ts';
 export type { AnonymousAuditContext, AuditContext, SystemAuditContext, UserAuditContext } from './context.ts';
 export { auditExtension, AuditLogImmutableError } from './extension.ts';

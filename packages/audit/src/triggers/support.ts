@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS ${names.internal}.runtime_roles (role_name name PRIMA
 
 -- DDL on audited tables and on this schema, collected per transaction and written as one entry at commit.
 CREATE TABLE IF NOT EXISTS ${names.internal}.ddl_events (
-  tx xid8 NOT NULL, command text NOT NULL, object_type text, identity text, statement text, role_name name NOT NULL DEFAULT session_user);
+  tx xid8 NOT NULL, command text NOT NULL, object_type text, identity text, statement text, role_name name NOT NULL DEFAULT session_user,
+  actor_type text, user_id text, actor_name text, actor_email text, ip text, ua text, request_id text);
 
 -- Which capture SQL is installed, by hash (the registry and \`pnpm db:check\` compare it).
 CREATE TABLE IF NOT EXISTS ${names.internal}.installed (hash text NOT NULL, installed_at timestamptz NOT NULL DEFAULT now());`;
@@ -167,11 +168,16 @@ BEGIN
   request_id := payload->>'r';
   IF payload ? 'at' THEN
     IF has_function_privilege(session_user, ${literal(`${names.seedClock}()`)}, 'EXECUTE') THEN
-      BEGIN
-        at := (payload->>'at')::timestamptz;
-      EXCEPTION WHEN OTHERS THEN
+      -- Only what toISOString() writes: PostgreSQL would also take 'now', 'epoch' or 'yesterday'.
+      IF payload->>'at' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?Z$' THEN
+        BEGIN
+          at := (payload->>'at')::timestamptz;
+        EXCEPTION WHEN OTHERS THEN
+          issue := 'malformed_context';
+        END;
+      ELSE
         issue := 'malformed_context';
-      END;
+      END IF;
     ELSE
       issue := 'clock_refused';
     END IF;
@@ -307,9 +313,12 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 ${PINNED_SEARCH_PATH}
 AS $audit$
+DECLARE
+  ctx record := ${names.context}();
 BEGIN
-  INSERT INTO ${events} (tx, command, object_type, identity, statement)
-  SELECT pg_current_xact_id(), d.command_tag, d.object_type, d.object_identity, left(current_query(), 1000)
+  INSERT INTO ${events} (tx, command, object_type, identity, statement, actor_type, user_id, actor_name, actor_email, ip, ua, request_id)
+  SELECT pg_current_xact_id(), d.command_tag, d.object_type, d.object_identity, left(current_query(), 1000),
+    ctx.actor_type, ctx.user_id, ctx.actor_name, ctx.actor_email, ctx.ip, ctx.ua, ctx.request_id
   FROM pg_event_trigger_ddl_commands() d
   WHERE ${names.fn('ddl_relevant')}(d.schema_name, d.object_identity);
 END;
@@ -320,44 +329,44 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 ${PINNED_SEARCH_PATH}
 AS $audit$
+DECLARE
+  ctx record := ${names.context}();
 BEGIN
   IF to_regclass(${literal(events)}) IS NULL THEN RETURN; END IF;
-  INSERT INTO ${events} (tx, command, object_type, identity, statement)
-  SELECT pg_current_xact_id(), tg_tag, d.object_type, d.object_identity, left(current_query(), 1000)
+  INSERT INTO ${events} (tx, command, object_type, identity, statement, actor_type, user_id, actor_name, actor_email, ip, ua, request_id)
+  SELECT pg_current_xact_id(), tg_tag, d.object_type, d.object_identity, left(current_query(), 1000),
+    ctx.actor_type, ctx.user_id, ctx.actor_name, ctx.actor_email, ctx.ip, ctx.ua, ctx.request_id
   FROM pg_event_trigger_dropped_objects() d
   WHERE ${names.fn('ddl_relevant')}(d.schema_name, d.object_identity);
 END;
 $audit$;
 
 -- Runs at commit (a deferred constraint trigger): the first call takes the transaction's events, later ones find none.
+-- The actor is the first event's: the context of the statement that ran the DDL, else the database role.
 CREATE OR REPLACE FUNCTION ${names.fn('flush_ddl_events')}() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 ${PINNED_SEARCH_PATH}
 AS $audit$
 DECLARE
-  ctx record := ${names.context}();
-  commands jsonb;
-  total bigint;
-  first_statement text;
-  role_name name;
+  at timestamptz := date_trunc('milliseconds', statement_timestamp());
 BEGIN
   WITH taken AS (DELETE FROM ${events} e WHERE e.tx = pg_current_xact_id() RETURNING e.*),
-       numbered AS (SELECT t.*, row_number() OVER () AS n FROM taken t)
-  SELECT jsonb_agg(jsonb_build_object('command', x.command, 'objectType', x.object_type, 'object', x.identity) ORDER BY x.n)
-           FILTER (WHERE x.n <= 100),
-         count(*), (array_agg(x.statement ORDER BY x.n))[1], (array_agg(x.role_name ORDER BY x.n))[1]
-    INTO commands, total, first_statement, role_name
-    FROM numbered x;
-  IF total = 0 THEN RETURN NULL; END IF;
+       numbered AS (SELECT t.*, row_number() OVER () AS n FROM taken t),
+       summary AS (
+         SELECT jsonb_agg(jsonb_build_object('command', x.command, 'objectType', x.object_type, 'object', x.identity) ORDER BY x.n)
+                  FILTER (WHERE x.n <= 100) AS commands,
+                count(*) AS total
+         FROM numbered x),
+       first_event AS (SELECT * FROM numbered WHERE n = 1)
   INSERT INTO ${names.auditTable} (${insertColumns(config)})
-  SELECT ${names.nextId}(ctx.at), o.id, ctx.at, ${literal(SCHEMA_CHANGE_ACTION)}, 'database', current_database(),
-    (CASE WHEN ctx.actor_type = 'UNATTRIBUTED' THEN 'SYSTEM' ELSE ctx.actor_type END)::${names.actorType},
-    ctx.user_id,
-    CASE WHEN ctx.actor_type = 'UNATTRIBUTED' THEN format('database role %s', role_name) ELSE ctx.actor_name END,
-    ctx.actor_email, ctx.ip, ctx.ua, ctx.request_id, NULL,
-    jsonb_build_object('role', role_name, 'commandCount', total, 'commands', commands, 'statement', first_statement)
-  FROM (${organizations}) o;
+  SELECT ${names.nextId}(at), o.id, at, ${literal(SCHEMA_CHANGE_ACTION)}, 'database', current_database(),
+    (CASE WHEN a.actor_type IS NULL OR a.actor_type = 'UNATTRIBUTED' THEN 'SYSTEM' ELSE a.actor_type END)::${names.actorType},
+    a.user_id,
+    CASE WHEN a.actor_type IS NULL OR a.actor_type = 'UNATTRIBUTED' THEN format('database role %s', a.role_name) ELSE a.actor_name END,
+    a.actor_email, a.ip, a.ua, a.request_id, NULL,
+    jsonb_build_object('role', a.role_name, 'commandCount', s.total, 'commands', s.commands, 'statement', a.statement)
+  FROM (${organizations}) o CROSS JOIN first_event a CROSS JOIN summary s;
   RETURN NULL;
 END;
 $audit$;
@@ -420,6 +429,8 @@ BEGIN
     EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO %I', ${literal(config.schema)}, r.role_name);
     EXECUTE format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', ${literal(config.schema)}, r.role_name);
     EXECUTE format('GRANT EXECUTE ON FUNCTION ${names.record}(text, text, text, text, jsonb, jsonb) TO %I', r.role_name);
+    -- The start-up check compares this with the registry.
+    EXECUTE format('GRANT SELECT ON ${names.internal}.installed TO %I', r.role_name);
   END LOOP;
 END;
 $audit$;
