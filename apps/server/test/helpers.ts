@@ -2,10 +2,11 @@
  * Shared helpers for the HTTP tests: raw tRPC calls over `fetch` (for status codes, headers and cookies), errors of the
  * typed client, seeding entries at chosen times, and the order the API promises (newest first, ties by id descending).
  */
-import { withAuditContext } from '@auditlog/audit';
+import { runAsSystem, withAuditContext } from '@auditlog/audit';
 import type { SystemAuditContext, UserAuditContext } from '@auditlog/audit';
 import { withSeedClock } from '@auditlog/audit/seeding';
 import type { AuditedPrismaClient } from '@auditlog/db';
+import { TEST_SETUP } from '../src/testing.ts';
 
 /** tRPC's error body, as shaped by the server's errorFormatter. */
 export interface TrpcErrorBody {
@@ -152,4 +153,9 @@ export async function storedEntries(prisma: AuditedPrismaClient, organizationId:
     select: { id: true, createdAt: true, action: true, entityType: true, entityId: true, organizationId: true },
   });
   return rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString() })).sort(newestFirst);
+}
+
+/** Runs test setup as the named system actor the test server expects (it runs in strict mode, as in production). */
+export function asSetup<T>(fn: () => PromiseLike<T>): Promise<T> {
+  return runAsSystem({ name: TEST_SETUP }, fn);
 }
