@@ -370,6 +370,58 @@ model Country {
   });
 });
 
+describe('resolveAuditConfig: semantic actions, relations and the tenant', () => {
+  it('maps a field to its action, and keeps it among the recorded columns', () => {
+    expect(modelOf(resolved, 'User').actions).toEqual({ role: 'permission_change' });
+    expect(modelOf(resolved, 'ApiKey').actions).toEqual({ scopes: 'permission_change' });
+    expect(modelOf(resolved, 'Ticket').actions).toEqual({});
+  });
+
+  it('refuses an action on a field that is not recorded, an unknown field, a row-change action or a bad name', () => {
+    const withActions = (actions: Record<string, string>): AuditConfig => ({
+      ...auditConfig,
+      models: { ...auditConfig.models, User: { entityType: 'user', label: 'name', ignore: ['lastLoginAt'], actions } },
+    });
+    expect(configError(() => resolveAuditConfig(withActions({ lastLoginAt: 'signed_in' }), dmmf))).toBe(
+      'User.lastLoginAt has an action but is not recorded (ignored, the id or the organization).',
+    );
+    expect(configError(() => resolveAuditConfig(withActions({ rank: 'permission_change' }), dmmf))).toBe(
+      'User has no scalar field "rank" (action field of User in the audit config).',
+    );
+    expect(configError(() => resolveAuditConfig(withActions({ role: 'update' }), dmmf))).toBe(
+      'User.role: "update" is a row change; name an action of its own, e.g. permission_change.',
+    );
+    expect(configError(() => resolveAuditConfig(withActions({ role: 'Permission Change' }), dmmf))).toBe(
+      'The action of User.role: "Permission Change" must be lower-case letters, digits and _.',
+    );
+  });
+
+  it('finds the relations of each model from the schema, with the entity type of an audited target', () => {
+    expect(modelOf(resolved, 'Ticket').relations).toEqual([
+      { field: 'organizationId', column: 'organizationId', targetModel: 'Organization', targetEntityType: 'organization' },
+      { field: 'clientId', column: 'clientId', targetModel: 'Client', targetEntityType: 'client' },
+      { field: 'contactId', column: 'contactId', targetModel: 'Contact', targetEntityType: 'contact' },
+      { field: 'assigneeId', column: 'assigneeId', targetModel: 'User', targetEntityType: 'user' },
+    ]);
+  });
+
+  it('knows the tenant table and the read-only tables, and lists every column of each table', () => {
+    expect(resolved.tenant).toEqual({ table: 'Organization', idColumn: 'id' });
+    expect(resolved.readOnlyTables).toEqual(['AuditLogDailyCount', 'AuditLogRollup']);
+    expect(modelOf(resolved, 'Vendor').tableColumns).toEqual([
+      'id',
+      'organizationId',
+      'name',
+      'website',
+      'account_number',
+      'supportEmail',
+      'supportPhone',
+      'createdAt',
+      'updatedAt',
+    ]);
+  });
+});
+
 describe('AuditConfigError', () => {
   it('names an unknown model of the config', () => {
     const config: AuditConfig = { ...auditConfig, models: { ...auditConfig.models, Widget: { label: 'name' } } };
