@@ -1,3 +1,4 @@
+import { CaptureDriftError } from '@auditlog/audit';
 import { DatabaseConfigError } from '@auditlog/db';
 import { readEnv, StartupRefusal, wantsDemoSeed } from './env.ts';
 import { logger } from './logger.ts';
@@ -18,6 +19,7 @@ try {
     maxSessionHours: env.SESSION_MAX_HOURS,
     cursorSecret: env.CURSOR_SECRET,
     recordPolicy: { limit: env.RECORD_RATE_LIMIT },
+    migrate: env.MIGRATE_ON_START ?? !production,
     async prepare(db) {
       if (!seed) return;
       const started = Date.now();
@@ -33,7 +35,7 @@ try {
       (seed ? `\n  Demo accounts, password "${DEMO_PASSWORD}":\n${accounts}\n  Audit Logs: ${running.url}/admin/audit-logs\n` : ''),
   );
 } catch (error) {
-  if (error instanceof DatabaseConfigError || error instanceof StartupRefusal) {
+  if (error instanceof DatabaseConfigError || error instanceof CaptureDriftError || error instanceof StartupRefusal) {
     console.error(`\n  Cannot start: ${error.message}\n`);
   } else {
     console.error(error);

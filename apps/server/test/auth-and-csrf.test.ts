@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLATFORM_ORGANIZATION_ID } from '@auditlog/auth';
 import { startTestServer, TEST_PASSWORD } from '../src/testing.ts';
 import type { TestOrganization, TestServer } from '../src/testing.ts';
-import { bearer, failureOf, rawMutation, rawQuery, withCookie } from './helpers.ts';
+import { asSetup, bearer, failureOf, rawMutation, rawQuery, withCookie } from './helpers.ts';
 
 type Me = NonNullable<RouterOutputs['auth']['me']>;
 
@@ -186,7 +186,7 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
 
   it("refuses a deactivated user's correct password like a wrong one, and records why", async () => {
     const user = org.users.BILLING;
-    await server.db.prisma.user.update({ where: { id: user.id }, data: { deactivatedAt: new Date() } });
+    await asSetup(() => server.db.prisma.user.update({ where: { id: user.id }, data: { deactivatedAt: new Date() } }));
     const requestId = `deactivated-${randomUUID()}`;
     const response = await login(server.url, user.email, TEST_PASSWORD, { 'x-request-id': requestId });
     const wrong = await login(server.url, org.users.READ_ONLY.email, 'not-the-password');

@@ -50,13 +50,22 @@ export const ActorCell: Component<{ actor: AuditEntrySummary['actor'] }> = (prop
         </div>
       )}
     </Match>
-    <Match when={props.actor.type === 'unattributed'}>
-      <div class="two-line" title="Written outside any audit context: the application did not say who acted.">
-        <span class="system unattributed">
-          <CircleHelp aria-hidden /> Unattributed
-        </span>
-        <span class="secondary">no actor recorded</span>
-      </div>
+    <Match when={props.actor.type === 'unattributed' ? props.actor : undefined}>
+      {(unattributed) => (
+        <div
+          class="two-line"
+          title={
+            unattributed().reason === 'malformed_context'
+              ? 'The write carried an audit context the database could not read.'
+              : 'Written outside any audit context: the application did not say who acted.'
+          }
+        >
+          <span class="system unattributed">
+            <CircleHelp aria-hidden /> Unattributed
+          </span>
+          <span class="secondary">{unattributed().reason === 'malformed_context' ? 'unreadable context' : 'no audit context'}</span>
+        </div>
+      )}
     </Match>
   </Switch>
 );

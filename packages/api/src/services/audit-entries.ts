@@ -24,10 +24,12 @@ interface Row {
   /** What an anonymous caller claimed (a failed sign-in's email), from the metadata. */
   attemptedEmail: string | null;
   ipAddress: string | null;
+  /** What the database noted about the context (`metadata.auditContext`), if anything. */
+  contextIssue: string | null;
 }
 
 const COLUMNS = Prisma.sql`id::text AS id, "createdAt", action, "entityType", "entityId", "actorType"::text AS "actorType",
-  "actorUserId", "actorName", "actorEmail", "ipAddress",
+  "actorUserId", "actorName", "actorEmail", "ipAddress", metadata->>'auditContext' AS "contextIssue",
   CASE WHEN "actorType" = 'ANONYMOUS' THEN metadata->>'attemptedEmail' END AS "attemptedEmail"`;
 
 function whereClause(organizationId: string, input: ListInput, after?: Cursor): Prisma.Sql {
@@ -47,7 +49,9 @@ function whereClause(organizationId: string, input: ListInput, after?: Cursor): 
   return Prisma.join(conditions, ' AND ');
 }
 
-function toActor(row: Pick<Row, 'actorType' | 'actorUserId' | 'actorName' | 'actorEmail' | 'attemptedEmail'>): EntrySummary['actor'] {
+function toActor(
+  row: Pick<Row, 'actorType' | 'actorUserId' | 'actorName' | 'actorEmail' | 'attemptedEmail' | 'contextIssue'>,
+): EntrySummary['actor'] {
   switch (row.actorType) {
     case 'USER':
       return { type: 'user', id: row.actorUserId, name: row.actorName ?? row.actorEmail ?? 'Unknown user', email: row.actorEmail };
@@ -56,7 +60,7 @@ function toActor(row: Pick<Row, 'actorType' | 'actorUserId' | 'actorName' | 'act
     case 'ANONYMOUS':
       return { type: 'anonymous', attemptedEmail: row.attemptedEmail };
     case 'UNATTRIBUTED':
-      return { type: 'unattributed' };
+      return { type: 'unattributed', reason: row.contextIssue === 'malformed_context' ? 'malformed_context' : 'no_context' };
   }
 }
 
@@ -172,11 +176,17 @@ export async function getAuditEntry(prisma: AuditedPrismaClient, organizationId:
     } satisfies Prisma.AuditLogSelect,
   });
   if (!entry) return null;
-  const metadata = entry.metadata && typeof entry.metadata === 'object' && !Array.isArray(entry.metadata) ? entry.metadata : null;
-  const attempted = entry.actorType === 'ANONYMOUS' && metadata ? metadata.attemptedEmail : null;
-  const [summary] = await summaries(prisma, organizationId, [{ ...entry, attemptedEmail: typeof attempted === 'string' ? attempted : null }]);
-  if (!summary) return null;
   const asObject = <T>(value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? (value as T) : null);
+  const noted = asObject<{ auditContext?: unknown; attemptedEmail?: unknown }>(entry.metadata);
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  const [summary] = await summaries(prisma, organizationId, [
+    {
+      ...entry,
+      contextIssue: text(noted?.auditContext),
+      attemptedEmail: entry.actorType === 'ANONYMOUS' ? text(noted?.attemptedEmail) : null,
+    },
+  ]);
+  if (!summary) return null;
   return {
     ...summary,
     userAgent: entry.userAgent,

@@ -51,7 +51,11 @@ export const actorSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('system'), name: z.string().nullable() }),
   /** Nobody verified (a failed sign-in): `attemptedEmail` is what the caller claimed to be, not who they are. */
   z.object({ type: z.literal('anonymous'), attemptedEmail: z.string().nullable() }),
-  z.object({ type: z.literal('unattributed') }),
+  z.object({
+    type: z.literal('unattributed'),
+    /** `no_context`: the application wrote outside any audit context; `malformed_context`: its context was unreadable. */
+    reason: z.enum(['no_context', 'malformed_context']),
+  }),
 ]);
 
 export const entitySchema = z.object({

@@ -24,3 +24,6 @@ CREATE INDEX "RateLimitCounter_updatedAt_idx" ON "RateLimitCounter"("updatedAt")
 -- Sessions are now keyed by the SHA-256 of their token; rows stored before hold the tokens themselves. End them all:
 -- their users sign in again, and a copy of the old table signs nobody in.
 DELETE FROM "Session";
+
+-- The runtime roles write the new tables too (throttle counters, the deployment's secrets).
+SELECT "auditlog"."apply_grants"();
