@@ -7,7 +7,8 @@ import { DEFAULT_LOGIN_POLICY } from '@auditlog/auth';
 import { createTestDatabase, testEngines } from '@auditlog/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/server.ts';
-import { startTestServer, TEST_PASSWORD } from '../../src/testing.ts';
+import { runAsSystem } from '@auditlog/audit';
+import { startTestServer, TEST_PASSWORD, TEST_SETUP } from '../../src/testing.ts';
 import type { TestOrganization, TestServer } from '../../src/testing.ts';
 import { addressNumber, attempt, median, ONE_HOP, sessionCookieOf } from './support.ts';
 
@@ -112,9 +113,11 @@ describe.each(testEngines)('two server processes on one %s database', { timeout:
     const first = await startServer(options);
     const second = await startServer(options);
     try {
-      const organization = await first.db.prisma.organization.create({ data: { name: 'Shared', slug: `shared-${randomUUID()}` } });
       const email = `shared-${randomUUID()}@example.test`;
-      await first.db.prisma.user.create({ data: { organizationId: organization.id, email, name: 'Shared user', passwordHash: 'scrypt$1$1$1$x$y' } });
+      await runAsSystem({ name: TEST_SETUP }, async () => {
+        const organization = await first.db.prisma.organization.create({ data: { name: 'Shared', slug: `shared-${randomUUID()}` } });
+        await first.db.prisma.user.create({ data: { organizationId: organization.id, email, name: 'Shared user', passwordHash: 'scrypt$1$1$1$x$y' } });
+      });
       const statuses: number[] = [];
       for (const server of [first, second, first, second]) {
         statuses.push((await attempt(server.url, email, 'wrong', { address: '203.0.113.90' })).status);

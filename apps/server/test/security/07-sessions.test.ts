@@ -7,7 +7,8 @@ import { randomBytes, randomUUID, scrypt } from 'node:crypto';
 import { hashPassword, hashSessionToken, PASSWORD_PARAMS, verifyPassword } from '@auditlog/auth';
 import { testEngines } from '@auditlog/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, TEST_PASSWORD } from '../../src/testing.ts';
+import { runAsSystem } from '@auditlog/audit';
+import { startTestServer, TEST_PASSWORD, TEST_SETUP } from '../../src/testing.ts';
 import type { TestOrganization, TestServer } from '../../src/testing.ts';
 import { bearer, rawMutation, rawQuery, withCookie } from '../helpers.ts';
 import { attempt, sessionCookieOf } from './support.ts';
@@ -94,12 +95,12 @@ describe.each(testEngines)('sessions and passwords on %s', { timeout: 120_000 },
     );
     const weak = ['scrypt', 2 ** 14, 8, 1, salt.toString('base64url'), key.toString('base64url')].join('$');
     const user = org.users.OWNER;
-    await server.db.prisma.user.update({ where: { id: user.id }, data: { passwordHash: weak } });
+    await runAsSystem({ name: TEST_SETUP }, () => server.db.prisma.user.update({ where: { id: user.id }, data: { passwordHash: weak } }));
     expect((await attempt(server.url, user.email, TEST_PASSWORD)).status).toBe(200);
     const stored = await server.db.prisma.user.findUniqueOrThrow({ where: { id: user.id } });
     expect(stored.passwordHash.split('$')[1]).toBe(String(2 ** 17));
     expect(await verifyPassword(stored.passwordHash, TEST_PASSWORD)).toBe(true);
-    // The newest update of the user (the one before is this test planting the weak hash, outside any context).
+    // The newest update of the user (the one before is this test planting the weak hash).
     const upgrade = await server.db.prisma.auditLog.findFirstOrThrow({ where: { action: 'update', entityId: user.id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
     expect(upgrade).toMatchObject({ actorType: 'SYSTEM', actorName: 'Password hash upgrade', changes: { passwordHash: { before: '[REDACTED]', after: '[REDACTED]' } } });
   });

@@ -9,7 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAsSystem } from '@auditlog/audit';
 import { startServer } from '../../src/server.ts';
+import { TEST_SETUP } from '../../src/testing.ts';
 import type { RunningServer } from '../../src/server.ts';
 import { rawQuery, bearer } from '../helpers.ts';
 
@@ -39,7 +41,8 @@ describe('pnpm api-key against the embedded database', { timeout: 180_000 }, () 
     parent = await mkdtemp(path.join(tmpdir(), 'auditlog-cli-'));
     dataDir = path.join(parent, '.data');
     running = await start();
-    await running.db.prisma.organization.create({ data: { name: 'CLI Org', slug: 'cli-org' } });
+    const db = running.db;
+    await runAsSystem({ name: TEST_SETUP }, () => db.prisma.organization.create({ data: { name: 'CLI Org', slug: 'cli-org' } }));
   }, 120_000);
 
   afterAll(async () => {
