@@ -4,3 +4,15 @@ export type { AuditConfig, AuditModelConfig, AuditedModel, AuditedColumn, Resolv
 export { dmmfFromSchema, dmmfFromSchemaFile } from './dmmf.ts';
 export { AUDIT_SQL_MARKER, CAPTURE_PREFIX, captureFunctionName, expectedFunctionSource, generateAuditSql } from './sql.ts';
 export type { GeneratedAuditSql } from './sql.ts';
+export {
+  auditJsonSql,
+  auditTextSql,
+  canonicalNameSql,
+  fingerprintSql,
+  redactionSql,
+  schemaIdent,
+  secretValuePrefilterSql,
+  sensitiveNameSql,
+  sqlString,
+} from './redaction-sql.ts';
+export type { RedactionSqlOptions } from './redaction-sql.ts';
