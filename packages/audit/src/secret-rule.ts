@@ -246,9 +246,10 @@ export const SECRET_VALUE_PATTERNS: readonly SecretValuePattern[] = [
     replacement: `$1${REDACTED}@`,
   },
   {
-    // Password=…; in ADO / ODBC / libpq strings, token=… in query strings; quoted, braced or up to ; & or the line end.
+    // Password=…; in ADO / ODBC / libpq strings, token=… in query strings: quoted, braced, or up to a quote, `;` or
+    // the line's end (not `&` or a space: a password may hold them; a query string loses what follows instead).
     name: 'name=secret',
-    source: `(?<![A-Za-z0-9_.-])(${KV_NAME} *= *)(?:"[^"]*"?|'[^']*'?|\\{[^}]*\\}?|[^ \\t\\r\\n"'{;&][^\\r\\n"';&]*)`,
+    source: `(?<![A-Za-z0-9_.-])(${KV_NAME} *= *)(?:"[^"]*"?|'[^']*'?|\\{[^}]*\\}?|[^ \\t\\r\\n"'{;][^\\r\\n"';]*)`,
     replacement: `$1${REDACTED}`,
   },
   {

@@ -355,12 +355,12 @@ model Country {
   id             String @id
   organizationId String
   name           String
-  ssn            String?
+  nationalId     String?
 }`),
     );
-    const config = resolveAuditConfig({ ...miniConfig, sensitive: ['ssn'] }, dmmfOf);
-    expect(encodingOf(config, 'Person', 'ssn')).toBe('redacted');
-    expect(encodingOf(resolveAuditConfig(miniConfig, dmmfOf), 'Person', 'ssn')).toBe('json-native');
+    const config = resolveAuditConfig({ ...miniConfig, sensitive: ['nationalId'] }, dmmfOf);
+    expect(encodingOf(config, 'Person', 'nationalId')).toBe('redacted');
+    expect(encodingOf(resolveAuditConfig(miniConfig, dmmfOf), 'Person', 'nationalId')).toBe('json-native');
   });
 });
 

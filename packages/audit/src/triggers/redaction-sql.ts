@@ -52,7 +52,7 @@ export function schemaIdent(schema: string): string {
  */
 export function sqlString(value: string): string {
   return value.includes('\\')
-    ? `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
+    ? `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`
     : `'${value.replaceAll("'", "''")}'`;
 }
 
