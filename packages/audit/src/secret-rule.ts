@@ -172,16 +172,23 @@ export function anyCase(text: string): string {
 /**
  * A cheap test that a raw (not canonical) name may be secret: it contains, in any case, a word that every secret
  * name contains (one word of each term; the words of a term are whole in the raw name however it is written). A
- * name failing this is never secret; the SQL tests it first, and only canonicalizes the names that pass. It also
- * runs over a whole Json value's text, so a value without any such word is not walked at all.
+ * name failing this is never secret; the SQL tests it first, over all the keys of an object at once, and applies
+ * the rule only to the keys that pass. It also runs over a whole Json value's text, so a value without any such
+ * word is not walked at all. The words are few (each term needs one: `key` serves `api_key` and `ssh_key`).
  */
 export function nameStemSource(extra: readonly string[] = []): string {
-  const terms = [...SECRET_TERMS, ...SHORT_SECRET_TERMS, ENCRYPTED_AFFIX, ...canonicalExtras(extra)];
-  const stems = new Set(
-    terms.map((term) => term.split('_').reduce((longest, word) => (word.length > longest.length ? word : longest), '')),
-  );
+  const terms = [...SECRET_TERMS, ...SHORT_SECRET_TERMS, ENCRYPTED_AFFIX, ...canonicalExtras(extra)].map((term) => term.split('_'));
+  const stems: string[] = [];
+  // Greedy cover: the word found in most of the terms not yet covered (the longer on a tie), until all are.
+  for (let rest = terms; rest.length > 0; ) {
+    const counts = new Map<string, number>();
+    for (const words of rest) for (const word of new Set(words)) counts.set(word, (counts.get(word) ?? 0) + 1);
+    const [best = ''] = [...counts].sort(([a, m], [b, n]) => n - m || b.length - a.length || a.localeCompare(b))[0] ?? [];
+    stems.push(best);
+    rest = rest.filter((words) => !words.some((word) => word.includes(best)));
+  }
   // A stem containing another stem adds nothing: `password` contains `pass`.
-  const minimal = [...stems].filter((stem) => ![...stems].some((other) => other !== stem && stem.includes(other))).sort();
+  const minimal = stems.filter((stem) => !stems.some((other) => other !== stem && stem.includes(other))).sort();
   return `(?:${minimal.map(anyCase).join('|')})`;
 }
 
@@ -280,18 +287,27 @@ export const CARD_MAX_DIGITS = 19;
 export const CARD_FIRST_DIGITS = '23456';
 
 /**
- * Every match of every value pattern contains a match of this (a card number too), also inside a Json value's
- * text, where `"`, `\` and control characters are escaped. A text without a match holds no secret value, so the
- * redaction costs one regular-expression scan in the common case.
+ * Every match of every value pattern contains a match of this (a card number too). A text without a match holds no
+ * secret value, so the redaction costs one regular-expression scan in the common case.
  */
-export const SECRET_VALUE_PREFILTER_SOURCE = [
-  'PRIVATE KEY',
-  AUTHORIZATION,
-  anyCase('bearer'),
-  'eyJ',
-  '://[^ /?#@]*:[^ /?#]*@',
-  `(?:${KV_LONG}|${KV_SHORT}) *=`,
-  `(?:${KV_LONG}|${KV_SHORT})\\\\?"`,
-  'A[KS]IA[A-Z0-9]{16}',
-  `[0-9](?:[ -]?[0-9]){${CARD_MIN_DIGITS - 1}}`,
-].join('|');
+export const SECRET_VALUE_PREFILTER_SOURCE = valuePrefilter('"');
+
+/**
+ * The same test over a Json value's text, where a string's `"`, `\` and control characters are escaped: `"pin":`
+ * inside a string is `\"pin\":` there, while the value's own keys (`"pin":`) do not count.
+ */
+export const SECRET_JSON_PREFILTER_SOURCE = valuePrefilter('\\\\"');
+
+function valuePrefilter(quote: string): string {
+  return [
+    'PRIVATE KEY',
+    AUTHORIZATION,
+    anyCase('bearer'),
+    'eyJ',
+    '://[^ /?#@]*:[^ /?#]*@',
+    `(?:${KV_LONG}|${KV_SHORT}) *=`,
+    `(?:${KV_LONG}|${KV_SHORT})${quote}`,
+    'A[KS]IA[A-Z0-9]{16}',
+    `[0-9](?:[ -]?[0-9]){${CARD_MIN_DIGITS - 1}}`,
+  ].join('|');
+}

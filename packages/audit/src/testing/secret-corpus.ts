@@ -338,4 +338,10 @@ export const JSON_VALUES: readonly unknown[] = [
   ['plain', 1, null, { keyboard: 'qwerty', monkey: 'see' }],
   { escaped: 'quote " backslash \\ tab \t newline \n', 'key"with"quotes': 'x', 'back\\slash': 'y' },
   { tokenHash: 'h', keyHash: 'h', privateKeyPem: 'p', recoveryCodes: ['1', '2'], password_confirmation: 'c' },
+  // more replacements in one object than the SQL sets one by one
+  Object.fromEntries(['password', 'token', 'secret', 'apiKey', 'pin', 'cvv', 'ssn', 'otp', 'jwt', 'cookie', 'sessionId', 'name'].map((key) => [key, 'v'])),
+  { 'a\nb': 1, 'pass\nword': 'x', '': 'empty', '--': 'dashes', 'line\nbreak': { pin: '1' } },
+  { logs: Array.from({ length: 50 }, (_, i) => (i === 25 ? 'Authorization: Bearer abc25def' : `line ${i}`)), again: 'Authorization: Bearer abc25def' },
+  ['Bearer abc123def', 'plain', 'Bearer abc123def', { deeper: ['postgres://u:pw@h/db'] }, [[['eyJa.eyJb.c']]]],
+  { createdAt: 1700000000000, note: 'plain', list: ['a', 'b'] },
 ];

@@ -21,6 +21,7 @@ import {
   MAX_VALUE_BYTES,
   nameStemSource,
   NON_WORD_SOURCE,
+  SECRET_JSON_PREFILTER_SOURCE,
   SECRET_VALUE_PATTERNS,
   SECRET_VALUE_PREFILTER_SOURCE,
   sensitiveNameSource,
@@ -101,6 +102,9 @@ export function fingerprintSql(schema: string, scope: string, value: string): st
 const TOO_DEEP_PATH = `strict $.**{${MAX_DEPTH + 1}} ? (@.type() == "object" || @.type() == "array")`;
 
 const PINNED = `SET search_path = pg_catalog, pg_temp`;
+
+/** Up to this many replacements in one object are set one by one (each a linear copy); more are merged at once. */
+const MERGE_ABOVE = 8;
 
 function fn(signature: string, returns: string, attributes: string, body: string): string {
   return `CREATE OR REPLACE FUNCTION ${signature} RETURNS ${returns}
@@ -273,50 +277,105 @@ END;`,
 function jsonFunctions(s: string, sensitive: readonly string[]): string[] {
   const redactedJson = sqlString(JSON.stringify(REDACTED));
   const tooDeepJson = sqlString(JSON.stringify(TOO_DEEP));
-  const stringLeaf = (item: string) =>
-    `WHEN strings AND jsonb_typeof(${item}) = 'string' AND ${secretValuePrefilterSql(`(${item} #>> '{}')`)} THEN to_jsonb(${s}.redact_text(${item} #>> '{}'))`;
-  const child = (item: string) => `WHEN jsonb_typeof(${item}) IN ('object', 'array') THEN ${s}.redact_json_walk(${item}, depth + 1, names, strings)
-          ${stringLeaf(item)}`;
-  // The fast path of redact_json and audit_json: the value's text (`t`) decides whether the value must be walked.
-  const mustWalk = `names := t ~ ${sqlString(nameStemSource(sensitive))};
-  strings := ${secretValuePrefilterSql('t')};
-  deep := octet_length(t) - octet_length(translate(t, '{[', '')) > ${MAX_DEPTH} AND jsonb_path_exists(value, ${sqlString(TOO_DEEP_PATH)});`;
+  const stems = nameStemSource(sensitive);
+  // Whole lines (newline-sensitive mode), without a capture group: capturing makes PostgreSQL's matcher several times slower.
+  const lineWithStem = sqlString(`^[^\\n]*${stems}[^\\n]*$`);
+  const walk = (item: string) => `${s}.redact_json_walk(${item}, depth + 1, names, strings, nested)`;
+  const redactedString = (item: string) => `to_jsonb(${s}.redact_text(${item} #>> '{}'))`;
+  /** The JSON texts of the string members of `items` that may hold a secret, found in one scan of all of them. */
+  const suspiciousStrings = (items: string) => `SELECT array_agg(m[1]) INTO suspicious
+          FROM regexp_matches((SELECT string_agg(e.item::text, E'\\n') FROM ${items} WHERE jsonb_typeof(e.item) = 'string'),
+                              ${sqlString(`^[^\\n]*(?:${SECRET_JSON_PREFILTER_SOURCE})[^\\n]*$`)}, 'gn') AS m;`;
+  // The fast path of redact_json and audit_json: the value's text (`t`) decides whether it must be walked at all.
+  // Braces are counted with replace(), several times faster than translate() on a large text.
+  // One scan answers "nothing to do" for most values; only a value that may hold a secret gets the second, which
+  // tells secret strings from secret names (assumed then: the walk tests keys cheaply, object by object).
+  const mustWalk = `names := t ~ ${sqlString(`${stems}|${SECRET_JSON_PREFILTER_SOURCE}`)};
+  strings := names AND t ~ ${sqlString(SECRET_JSON_PREFILTER_SOURCE)};
+  braces := octet_length(t) - octet_length(replace(replace(t, '{', ''), '[', ''));
+  deep := braces > ${MAX_DEPTH} AND jsonb_path_exists(value, ${sqlString(TOO_DEEP_PATH)});`;
   const walkDeclarations = `t text := value::text;
   names boolean;
   strings boolean;
+  braces integer;
   deep boolean;`;
+  const walkCall = `${s}.redact_json_walk(value, 0, names, strings, braces > 1)`;
   return [
     `-- One level of a Json value (redact.ts: walk): values under secret names become ${REDACTED}, secrets inside strings
--- too, containers below ${MAX_DEPTH} levels ${TOO_DEEP}. \`names\` / \`strings\` say whether the value's text can hold a
--- secret name / a secret string at all; each object is rebuilt once (jsonb_object_agg), so the walk is linear.
+-- too, containers below ${MAX_DEPTH} levels ${TOO_DEEP}. The flags say what the whole value's text may hold: secret names,
+-- secret strings, nested containers. Nothing is tested member by member: the keys of an object are scanned as one
+-- text (one per line) for a secret word, and only those few are tested; the string members likewise for a secret
+-- value; replacements are merged with one ||, and only nested containers are visited. Linear in the value's size.
 ${fn(
-  `${s}.redact_json_walk(value jsonb, depth integer, names boolean, strings boolean)`,
+  `${s}.redact_json_walk(value jsonb, depth integer, names boolean, strings boolean, nested boolean)`,
   'jsonb',
   'IMMUTABLE STRICT PARALLEL SAFE',
   `
 DECLARE
+  key_lines text;
+  key_count integer;
+  escaped boolean := false;
+  suspicious text[];
+  redactions jsonb;
+  children jsonb;
   result jsonb;
+  member record;
 BEGIN
   CASE jsonb_typeof(value)
     WHEN 'object' THEN
       IF depth > ${MAX_DEPTH} THEN RETURN ${tooDeepJson}::jsonb; END IF;
-      SELECT coalesce(jsonb_object_agg(e.key, CASE
-          WHEN names AND jsonb_typeof(e.item) <> 'null' AND ${sensitiveNameSql('e.key', sensitive)} THEN ${redactedJson}::jsonb
-          ${child('e.item')}
-          ELSE e.item
-        END), '{}'::jsonb) INTO result
-        FROM jsonb_each(value) AS e(key, item);
+      IF names THEN
+        SELECT string_agg(k, E'\\n'), count(*) INTO key_lines, key_count FROM jsonb_object_keys(value) AS k;
+        IF octet_length(key_lines) - octet_length(replace(key_lines, E'\\n', '')) <> key_count - 1 THEN
+          -- A key holds a newline: one JSON string per line instead.
+          SELECT string_agg(to_jsonb(k)::text, E'\\n') INTO key_lines FROM jsonb_object_keys(value) AS k;
+          escaped := true;
+        END IF;
+        SELECT jsonb_object_agg(c.key, ${redactedJson}::jsonb) INTO redactions
+          FROM (SELECT CASE WHEN escaped THEN m[1]::jsonb #>> '{}' ELSE m[1] END AS key
+                  FROM regexp_matches(key_lines, ${lineWithStem}, 'gn') AS m) AS c
+          WHERE jsonb_typeof(value -> c.key) <> 'null' AND ${sensitiveNameSql('c.key', sensitive)};
+      END IF;
+      IF strings THEN
+        ${suspiciousStrings('jsonb_each(value) AS e(key, item)')}
+      END IF;
+      IF nested OR suspicious IS NOT NULL THEN
+        SELECT jsonb_object_agg(e.key, CASE WHEN jsonb_typeof(e.item) = 'string' THEN ${redactedString('e.item')} ELSE ${walk('e.item')} END)
+          INTO children
+          FROM jsonb_each(value) AS e(key, item)
+          WHERE CASE jsonb_typeof(e.item)
+                  WHEN 'object' THEN nested
+                  WHEN 'array' THEN nested
+                  WHEN 'string' THEN e.item::text = ANY (suspicious)
+                  ELSE false
+                END;
+      END IF;
+      IF children IS NULL AND redactions IS NULL THEN RETURN value; END IF;
+      children := coalesce(children, '{}'::jsonb) || coalesce(redactions, '{}'::jsonb);
+      -- A few replacements in place (jsonb_set keeps the keys sorted: no re-sort of a large object), many in one merge.
+      IF (SELECT count(*) FROM jsonb_object_keys(children)) > ${MERGE_ABOVE} THEN RETURN value || children; END IF;
+      result := value;
+      FOR member IN SELECT * FROM jsonb_each(children) LOOP
+        result := jsonb_set(result, ARRAY[member.key], member.value);
+      END LOOP;
       RETURN result;
     WHEN 'array' THEN
       IF depth > ${MAX_DEPTH} THEN RETURN ${tooDeepJson}::jsonb; END IF;
-      SELECT coalesce(jsonb_agg(CASE
-          ${child('e.item')}
-          ELSE e.item
-        END ORDER BY e.n), '[]'::jsonb) INTO result
+      IF strings THEN
+        ${suspiciousStrings('jsonb_array_elements(value) AS e(item)')}
+      END IF;
+      IF NOT nested AND suspicious IS NULL THEN RETURN value; END IF;
+      SELECT jsonb_agg(CASE jsonb_typeof(e.item)
+                         WHEN 'object' THEN ${walk('e.item')}
+                         WHEN 'array' THEN ${walk('e.item')}
+                         WHEN 'string' THEN CASE WHEN e.item::text = ANY (suspicious) THEN ${redactedString('e.item')} ELSE e.item END
+                         ELSE e.item
+                       END ORDER BY e.n)
+        INTO result
         FROM jsonb_array_elements(value) WITH ORDINALITY AS e(item, n);
-      RETURN result;
+      RETURN coalesce(result, '[]'::jsonb);
     WHEN 'string' THEN
-      IF strings THEN RETURN to_jsonb(${s}.redact_text(value #>> '{}')); END IF;
+      IF strings THEN RETURN ${redactedString('value')}; END IF;
       RETURN value;
     ELSE
       RETURN value;
@@ -334,7 +393,7 @@ DECLARE
 BEGIN
   ${mustWalk}
   IF NOT (names OR strings OR deep) THEN RETURN value; END IF;
-  RETURN ${s}.redact_json_walk(value, 0, names, strings);
+  RETURN ${walkCall};
 END;`,
 )}`,
     `-- A Json value as it is when its text fits in ${MAX_VALUE_BYTES} bytes, else its text's truncation marker (a string);
@@ -366,7 +425,7 @@ DECLARE
 BEGIN
   ${mustWalk}
   IF names OR strings OR deep THEN
-    result := ${s}.redact_json_walk(value, 0, names, strings);
+    result := ${walkCall};
     IF jsonb_typeof(result) = 'string' THEN RETURN ${s}.cap_json(result); END IF;
     t := result::text;
   ELSIF jsonb_typeof(value) = 'string' THEN
