@@ -206,15 +206,24 @@ export interface SecretValuePattern {
   replacement: string;
 }
 
-const AUTHORIZATION = anyCase('authorization');
+/**
+ * A word as people write it: capitalised, lower or upper case. Not any mix (`AuThOrIzAtIoN`): so the prefilter can
+ * look for three plain substrings instead of running a case-insensitive expression over every text.
+ */
+const spellings = (word: string) => [word.charAt(0).toUpperCase() + word.slice(1), word, word.toUpperCase()];
+const AUTHORIZATION_SPELLINGS = spellings('authorization');
+const BEARER_SPELLINGS = spellings('bearer');
+const AUTHORIZATION = `(?:${AUTHORIZATION_SPELLINGS.join('|')})`;
 const AUTH_SCHEMES = ['bearer', 'basic', 'digest', 'token', 'negotiate', 'ntlm', 'hawk', 'apikey'].map(anyCase).join('|');
 /** An opaque credential: at least 8 token characters, one of them a digit (so `Bearer instruments` is prose). */
 const OPAQUE_TOKEN = '(?=[A-Za-z._~+/=-]*[0-9])[A-Za-z0-9._~+/=-]{8,}';
-/** Names in `name=value` and `"name": value` that say the value is a secret (any case, separators allowed). */
-const KV_LONG = ['password', 'passwd', 'passphrase', 'secret', 'token', 'credentials', 'credential', 'api_key', 'private_key', 'access_key']
-  .map((word) => word.split('_').map(anyCase).join('[_-]?'))
-  .join('|');
-const KV_SHORT = ['pwd', 'pass', 'pin', 'otp', 'cvv', 'cvc', 'ssn'].map(anyCase).join('|');
+/**
+ * Names in `name=value` and `"name": value` that say the value is a secret, in any case: long words may end a
+ * longer name (`db_password=`), short ones need a separator before them (`user.pin=`, not `shipping=`). Factored
+ * (password, passwd, passphrase share `pass`): a small alternation is what keeps PostgreSQL's matcher fast.
+ */
+const KV_LONG = anyCase('pass(?:w(?:or)?d|phrase)|secret|token|credentials?|(?:api|private|access)[_-]?key');
+const KV_SHORT = anyCase('pass|pwd|pin|otp|cv(?:v|c)|ssn');
 const KV_NAME = `(?:[A-Za-z0-9_.-]*(?:${KV_LONG})|(?:[A-Za-z0-9_.-]*[_.-])?(?:${KV_SHORT}))`;
 const PEM_LABEL = '[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----';
 
@@ -237,7 +246,7 @@ export const SECRET_VALUE_PATTERNS: readonly SecretValuePattern[] = [
   },
   {
     name: 'Bearer token',
-    source: `(?<![A-Za-z0-9])(${anyCase('bearer')}[ \\t]+)${OPAQUE_TOKEN}`,
+    source: `(?<![A-Za-z0-9])((?:${BEARER_SPELLINGS.join('|')})[ \\t]+)${OPAQUE_TOKEN}`,
     replacement: `$1${REDACTED}`,
   },
   {
@@ -287,27 +296,36 @@ export const CARD_MAX_DIGITS = 19;
 export const CARD_FIRST_DIGITS = '23456';
 
 /**
- * Every match of every value pattern contains a match of this (a card number too). A text without a match holds no
- * secret value, so the redaction costs one regular-expression scan in the common case.
+ * Something every match of a value pattern contains. `gates` are plain substrings, one of which every match of
+ * `source` contains: the SQL tests them first with strpos(), far cheaper than a regular expression, and runs the
+ * expression only when one is there (`literal`: the anchor is a plain substring, no expression at all).
  */
-export const SECRET_VALUE_PREFILTER_SOURCE = valuePrefilter('"');
+export interface PrefilterAnchor {
+  source: string;
+  literal?: string;
+  gates?: readonly string[];
+}
 
 /**
- * The same test over a Json value's text, where a string's `"`, `\` and control characters are escaped: `"pin":`
- * inside a string is `\"pin\":` there, while the value's own keys (`"pin":`) do not count.
+ * The anchors of a text (`quote` = `"`) or of a Json value's text (`quote` = `\\"`), where a string's `"`, `\` and
+ * control characters are escaped: `"pin":` inside a string is `\"pin\":` there, while the value's own keys do not
+ * count. Every match of every value pattern contains a match of one of them, a card number too.
  */
-export const SECRET_JSON_PREFILTER_SOURCE = valuePrefilter('\\\\"');
-
-function valuePrefilter(quote: string): string {
+export function prefilterAnchors(quote: '"' | '\\"'): readonly PrefilterAnchor[] {
   return [
-    'PRIVATE KEY',
-    AUTHORIZATION,
-    anyCase('bearer'),
-    'eyJ',
-    '://[^ /?#@]*:[^ /?#]*@',
-    `(?:${KV_LONG}|${KV_SHORT}) *=`,
-    `(?:${KV_LONG}|${KV_SHORT})${quote}`,
-    'A[KS]IA[A-Z0-9]{16}',
-    `[0-9](?:[ -]?[0-9]){${CARD_MIN_DIGITS - 1}}`,
-  ].join('|');
+    { source: 'PRIVATE KEY', literal: 'PRIVATE KEY' },
+    { source: 'eyJ', literal: 'eyJ' },
+    ...[...AUTHORIZATION_SPELLINGS, ...BEARER_SPELLINGS].map((word) => ({ source: word, literal: word })),
+    { source: `[0-9](?:[ -]?[0-9]){${CARD_MIN_DIGITS - 1}}` },
+    { source: '://[^ /?#@]*:[^ /?#]*@', gates: ['://'] },
+    { source: `(?:${KV_LONG}|${KV_SHORT})(?: *=|${quote === '"' ? '"' : '\\\\"'})`, gates: ['=', quote] },
+    { source: 'A[KS]IA[A-Z0-9]{16}', gates: ['AKIA', 'ASIA'] },
+  ];
 }
+
+const prefilterSource = (anchors: readonly PrefilterAnchor[]) => anchors.map((anchor) => anchor.source).join('|');
+
+/** A text without a match of this holds no secret value: the redaction costs one scan in the common case. */
+export const SECRET_VALUE_PREFILTER_SOURCE = prefilterSource(prefilterAnchors('"'));
+/** The same over a Json value's text. */
+export const SECRET_JSON_PREFILTER_SOURCE = prefilterSource(prefilterAnchors('\\"'));

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { REDACTED } from '../src/catalog.ts';
 import { passesLuhn, redactText } from '../src/redact.ts';
-import { SECRET_VALUE_PATTERNS, SECRET_VALUE_PREFILTER_SOURCE } from '../src/secret-rule.ts';
+import { prefilterAnchors, SECRET_JSON_PREFILTER_SOURCE, SECRET_VALUE_PATTERNS, SECRET_VALUE_PREFILTER_SOURCE } from '../src/secret-rule.ts';
 import { PLAIN_TEXTS, SECRET_TEXTS } from '../src/testing/secret-corpus.ts';
 
 const prefilter = new RegExp(SECRET_VALUE_PREFILTER_SOURCE);
+const jsonPrefilter = new RegExp(SECRET_JSON_PREFILTER_SOURCE);
 
 describe('redactText: secrets inside a text, whatever the field', () => {
   it.each(SECRET_TEXTS)('$what', ({ input, expected }) => {
@@ -13,7 +14,7 @@ describe('redactText: secrets inside a text, whatever the field', () => {
 
   it.each(SECRET_TEXTS)('$what: found by the prefilter, also inside a Json value’s text (escaped)', ({ input }) => {
     expect(prefilter.test(input)).toBe(true);
-    expect(prefilter.test(JSON.stringify({ note: input }))).toBe(true);
+    expect(jsonPrefilter.test(JSON.stringify({ note: input }))).toBe(true);
   });
 
   it.each(SECRET_TEXTS)('$what: redacting twice changes nothing more', ({ expected }) => {
@@ -30,6 +31,29 @@ describe('redactText: near misses stay as they are', () => {
     for (const text of ['Printer on floor 3 is offline again.', 'Customer reports printer jams when duplex printing, '.repeat(40)]) {
       expect(prefilter.test(text), text.slice(0, 40)).toBe(false);
     }
+  });
+});
+
+describe('the prefilter anchors', () => {
+  it.each([['text', '"'] as const, ['Json text', '\\"'] as const])(
+    'in a %s: a gated anchor never matches without one of its substrings, a literal is itself',
+    (_kind, quote) => {
+      for (const anchor of prefilterAnchors(quote)) {
+        if (anchor.literal) expect(anchor.source).toBe(anchor.literal);
+        const regex = new RegExp(anchor.source, 'g');
+        const inputs = [...SECRET_TEXTS.map((c) => c.input), ...SECRET_TEXTS.map((c) => JSON.stringify(c.input))];
+        for (const input of inputs) {
+          for (const match of input.matchAll(regex)) {
+            if (anchor.gates) expect(anchor.gates.some((gate) => match[0].includes(gate)), `${anchor.source}: ${match[0]}`).toBe(true);
+          }
+        }
+      }
+    },
+  );
+
+  it('does not take a Json value’s own secret keys for a secret string (the walk tests keys by name)', () => {
+    expect(jsonPrefilter.test(JSON.stringify({ password: 'x', pin: 1 }))).toBe(false);
+    expect(jsonPrefilter.test(JSON.stringify({ note: '"password": "x"' }))).toBe(true);
   });
 });
 

@@ -86,9 +86,17 @@ describe('the fragments for the capture generator', () => {
   });
 
   it('calls audit_text only when the prefilter matches or the value is over the cap', () => {
-    expect(auditTextSql('auditlog', 'n."description"')).toMatch(
-      /^CASE WHEN n\."description" ~ E'.+' OR octet_length\(n\."description"\) > 8192 THEN "auditlog"\.audit_text\(n\."description"\) ELSE n\."description" END$/,
+    const expression = auditTextSql('auditlog', 'n."description"');
+    expect(expression).toMatch(
+      /^CASE WHEN \(CASE WHEN octet_length\(n\."description"\) <= 256 THEN .+ ELSE .+ END\) OR octet_length\(n\."description"\) > 8192 THEN "auditlog"\.audit_text\(n\."description"\) ELSE n\."description" END$/,
     );
+    // A short text: plain substrings with strpos, expressions only where none stands for them or behind one.
+    const [, short = '', long = ''] = /THEN (.+) ELSE (.+) END\) OR/.exec(expression) ?? [];
+    expect(short).toContain(`strpos(n."description", 'Bearer') > 0`);
+    expect(short).toMatch(/\(\(strpos\(n\."description", '='\) > 0 OR strpos\(n\."description", '"'\) > 0\) AND n\."description" ~ /);
+    // A long one: one expression, and the name= words behind a single character.
+    expect(long).not.toContain(`strpos(n."description", 'Bearer')`);
+    expect(long.match(/ ~ /g)).toHaveLength(2);
     expect(auditJsonSql('auditlog', 'n."settings"')).toBe('"auditlog".audit_json(n."settings")');
     expect(fingerprintSql('auditlog', "'user:' || n.id || ':pin'", 'n."pin"')).toBe(`"auditlog".fingerprint('user:' || n.id || ':pin', n."pin")`);
   });

@@ -16,3 +16,5 @@ export {
   sqlString,
 } from './redaction-sql.ts';
 export type { RedactionSqlOptions } from './redaction-sql.ts';
+export { prefilterAnchors, SECRET_JSON_PREFILTER_SOURCE, SECRET_VALUE_PREFILTER_SOURCE } from '../secret-rule.ts';
+export type { PrefilterAnchor } from '../secret-rule.ts';

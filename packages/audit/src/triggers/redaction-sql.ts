@@ -21,14 +21,15 @@ import {
   MAX_VALUE_BYTES,
   nameStemSource,
   NON_WORD_SOURCE,
+  prefilterAnchors,
   SECRET_JSON_PREFILTER_SOURCE,
   SECRET_VALUE_PATTERNS,
-  SECRET_VALUE_PREFILTER_SOURCE,
   sensitiveNameSource,
   TOO_DEEP,
   TRUNCATED_PREFIX_BYTES,
   WORD_BREAK_SOURCE,
 } from '../secret-rule.ts';
+import type { PrefilterAnchor } from '../secret-rule.ts';
 
 export interface RedactionSqlOptions {
   /** The schema the functions and the key table go to, e.g. `auditlog` (created if missing). */
@@ -74,9 +75,31 @@ export function sensitiveNameSql(name: string, sensitive: readonly string[] = []
   return `(${name} ~ ${sqlString(nameStemSource(sensitive))} AND ${canonicalNameSql(name)} ~ ${sqlString(sensitiveNameSource(sensitive))})`;
 }
 
-/** False when the text expression `value` certainly holds no secret value (then `redact_text` returns it unchanged). */
-export function secretValuePrefilterSql(value: string): string {
-  return `${value} ~ ${sqlString(SECRET_VALUE_PREFILTER_SOURCE)}`;
+/** Up to this size a text is tested with strpos() per substring; a longer one with one regular expression. */
+const SHORT_TEXT_BYTES = 256;
+
+/**
+ * Whether the text expression `value` may hold a secret value; false means `redact_text` would return it
+ * unchanged. PostgreSQL's regular expressions cost a few µs to start and about 8 ns a character: a short text is
+ * tested with strpos() for the plain substrings and with expressions only where no substring stands for them (or
+ * the substring is there); a long one with one expression for everything but the `name=` words, which wait for a
+ * `=` or a quote (a memchr). Evaluates `value` several times: pass a column or variable.
+ */
+export function secretValuePrefilterSql(value: string, anchors: readonly PrefilterAnchor[] = prefilterAnchors('"')): string {
+  const contains = (text: string) => `strpos(${value}, ${sqlString(text)}) > 0`;
+  const matches = (sources: readonly string[]) => `${value} ~ ${sqlString(sources.join('|'))}`;
+  const gated = (anchor: PrefilterAnchor) => `((${(anchor.gates ?? []).map(contains).join(' OR ')}) AND ${matches([anchor.source])})`;
+  const singleCharacterGates = (anchor: PrefilterAnchor) => (anchor.gates ?? []).every((gate) => gate.length === 1);
+  const short = [
+    ...anchors.flatMap((anchor) => (anchor.literal ? [contains(anchor.literal)] : [])),
+    matches(anchors.filter((anchor) => !anchor.literal && !anchor.gates).map((anchor) => anchor.source)),
+    ...anchors.filter((anchor) => anchor.gates).map(gated),
+  ];
+  const long = [
+    matches(anchors.filter((anchor) => !anchor.gates || !singleCharacterGates(anchor)).map((anchor) => anchor.source)),
+    ...anchors.filter((anchor) => anchor.gates && singleCharacterGates(anchor)).map(gated),
+  ];
+  return `(CASE WHEN octet_length(${value}) <= ${SHORT_TEXT_BYTES} THEN ${short.join(' OR ')} ELSE ${long.join(' OR ')} END)`;
 }
 
 /**
@@ -288,10 +311,9 @@ function jsonFunctions(s: string, sensitive: readonly string[]): string[] {
                               ${sqlString(`^[^\\n]*(?:${SECRET_JSON_PREFILTER_SOURCE})[^\\n]*$`)}, 'gn') AS m;`;
   // The fast path of redact_json and audit_json: the value's text (`t`) decides whether it must be walked at all.
   // Braces are counted with replace(), several times faster than translate() on a large text.
-  // One scan answers "nothing to do" for most values; only a value that may hold a secret gets the second, which
-  // tells secret strings from secret names (assumed then: the walk tests keys cheaply, object by object).
-  const mustWalk = `names := t ~ ${sqlString(`${stems}|${SECRET_JSON_PREFILTER_SOURCE}`)};
-  strings := names AND t ~ ${sqlString(SECRET_JSON_PREFILTER_SOURCE)};
+  const mustWalk = `strings := ${secretValuePrefilterSql('t', prefilterAnchors('\\"'))};
+  -- A value that may hold a secret string is walked anyway: its keys are then tested cheaply, object by object.
+  names := strings OR t ~ ${sqlString(stems)};
   braces := octet_length(t) - octet_length(replace(replace(t, '{', ''), '[', ''));
   deep := braces > ${MAX_DEPTH} AND jsonb_path_exists(value, ${sqlString(TOO_DEEP_PATH)});`;
   const walkDeclarations = `t text := value::text;

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { fingerprint, redactSensitive, redactText, redactValue, capJson, capText, isSensitiveField, TOO_DEEP, TRUNCATED_PATTERN } from '@auditlog/audit';
 import { JSON_VALUES, PLAIN_NAMES, PLAIN_TEXTS, SECRET_NAMES, SECRET_TEXTS } from '@auditlog/audit/testing';
-import { redactionSql, sensitiveNameSql } from '@auditlog/audit/triggers';
+import { redactionSql, SECRET_VALUE_PREFILTER_SOURCE, secretValuePrefilterSql, sensitiveNameSql } from '@auditlog/audit/triggers';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { DatabaseEngine, DatabaseOptions } from '../../src/index.ts';
@@ -120,6 +120,24 @@ describe.each(testEngines)('redaction functions on %s', (engine: DatabaseEngine)
     const output = await eachText(db(), 'redact_text', inputs);
     expect(disagreements(inputs, output, redactText).join('\n')).toBe('');
     expect(output).toEqual([...SECRET_TEXTS.map((c) => c.expected), ...PLAIN_TEXTS]);
+  });
+
+  it('redacts long texts (past the short-text path of the prefilter) as redactText does', async () => {
+    const prose = 'The customer called again about the printer on the third floor, which keeps jamming. '.repeat(4);
+    const inputs = [...SECRET_TEXTS.map((c) => c.input), ...PLAIN_TEXTS].flatMap((text) => [`${prose}${text}`, `${text}${prose}`]);
+    expect(inputs.every((text) => Buffer.byteLength(text) > 256)).toBe(true);
+    expect(disagreements(inputs, await eachText(db(), 'redact_text', inputs), redactText).join('\n')).toBe('');
+  });
+
+  it('evaluates the inline prefilter of the capture SQL as the TypeScript prefilter does, for short and long texts', async () => {
+    const prose = 'x'.repeat(300);
+    const inputs = [...SECRET_TEXTS.map((c) => c.input), ...PLAIN_TEXTS].flatMap((text) => [text, `${prose}${text}`]);
+    const rows = await db().query<{ hit: boolean }>(
+      `SELECT ${secretValuePrefilterSql('v')} AS hit FROM unnest($1::text[]) WITH ORDINALITY AS t(v, n) ORDER BY n`,
+      [inputs],
+    );
+    const prefilter = new RegExp(SECRET_VALUE_PREFILTER_SOURCE);
+    expect(disagreements(inputs, rows.map((row) => row.hit), (text) => prefilter.test(text)).join('\n')).toBe('');
   });
 
   it('redacts every Json value of the corpus as redactSensitive does', async () => {
