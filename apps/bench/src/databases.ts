@@ -27,7 +27,7 @@ ALTER TABLE "${table}" DISABLE TRIGGER bench_floor_insert, DISABLE TRIGGER bench
 
 function switchTriggersSql(table: string, mode: CaptureMode, floorInstalled: boolean): string {
   const set = (on: boolean, names: string[]) => names.map((name) => `${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${name}`);
-  const capture = set(mode === 'capture', ['audit_capture_insert', 'audit_capture_update', 'audit_capture_delete']);
+  const capture = set(mode === 'capture', ['audit_capture_insert', 'audit_capture_update', 'audit_capture_delete', 'audit_capture_truncate', 'audit_capture_rekey']);
   const floor = floorInstalled ? set(mode === 'floor', ['bench_floor_insert', 'bench_floor_update', 'bench_floor_delete']) : [];
   return `ALTER TABLE "${table}" ${[...capture, ...floor].join(', ')}`;
 }

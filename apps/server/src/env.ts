@@ -20,6 +20,11 @@ const schema = z.object({
     .transform((value) => (value ? value.split(',').map((origin) => origin.trim().replace(/\/$/, '')).filter(Boolean) : [])),
   /** Seed the demo organization on first run (default: yes, except in production, where it is refused). */
   SEED_DEMO: flag,
+  /**
+   * Apply pending migrations at start (default: on, except in production, where a migrator role deploys them and
+   * the server runs as a role that may not change the schema).
+   */
+  MIGRATE_ON_START: flag,
   /** How long a session lasts without activity, in hours. */
   SESSION_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
 });

@@ -1,3 +1,4 @@
+import { CaptureDriftError } from '@auditlog/audit';
 import { DatabaseConfigError } from '@auditlog/db';
 import { readEnv } from './env.ts';
 import { logger } from './logger.ts';
@@ -15,6 +16,7 @@ try {
     trustProxy: env.TRUST_PROXY,
     allowedOrigins: env.APP_ORIGINS,
     sessionHours: env.SESSION_HOURS,
+    migrate: env.MIGRATE_ON_START ?? !production,
     async prepare(db) {
       if (!seed) return;
       const started = Date.now();
@@ -30,7 +32,11 @@ try {
       (seed ? `\n  Demo accounts, password "${DEMO_PASSWORD}":\n${accounts}\n  Audit Logs: ${running.url}/admin/audit-logs\n` : ''),
   );
 } catch (error) {
-  if (error instanceof DatabaseConfigError || (error instanceof Error && /^(Invalid server|The demo seed)/.test(error.message))) {
+  if (
+    error instanceof DatabaseConfigError ||
+    error instanceof CaptureDriftError ||
+    (error instanceof Error && /^(Invalid server|The demo seed)/.test(error.message))
+  ) {
     console.error(`\n  Cannot start: ${error.message}\n`);
   } else {
     console.error(error);

@@ -25,6 +25,13 @@ export interface ServerOptions {
   allowedOrigins?: readonly string[];
   sessionHours?: number;
   limiter?: LoginRateLimiter;
+  /** Apply pending migrations before serving (default on; off in production, where the migrator role does it). */
+  migrate?: boolean;
+  /**
+   * Strict mode (default on): the database refuses an audited write made outside any audit context, so a code path
+   * that forgot one fails loudly instead of leaving an unattributed entry.
+   */
+  strict?: boolean;
   /** Runs after migrations and before the server accepts requests (the demo seed). */
   prepare?: (db: Database) => Promise<void>;
   /** The built web app to serve (default: `apps/web/dist` of this repository). `null`: API only. */
@@ -33,9 +40,17 @@ export interface ServerOptions {
 
 export const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
-/** Opens the database (applying migrations), and listens. Port 0 picks a free port (tests). */
+/**
+ * Opens the database (migrating it if asked), refuses to go on unless the capture installed there is exactly this
+ * build's (a CaptureDriftError names each problem), and listens. Port 0 picks a free port (tests).
+ */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const db = await openDatabase({ migrate: true, ...options.database });
+  const db = await openDatabase({
+    ...options.database,
+    migrate: options.migrate ?? options.database?.migrate ?? true,
+    strict: options.strict ?? true,
+    checkCapture: true,
+  });
   try {
     await options.prepare?.(db);
   } catch (error) {

@@ -2,6 +2,7 @@
  * A real server on an ephemeral port over a fresh test database, with helpers to make organizations, users, sessions
  * and API keys. For tests across packages (HTTP tests here, the React bindings, the web app's browser tests).
  */
+import { runAsSystem } from '@auditlog/audit';
 import { createApiKey, hashPassword, LoginRateLimiter } from '@auditlog/auth';
 import type { ApiKeyScope, RateLimitOptions } from '@auditlog/auth';
 import type { DatabaseEngine, Role } from '@auditlog/db';
@@ -10,6 +11,9 @@ import { startServer } from './server.ts';
 import type { RunningServer, ServerOptions } from './server.ts';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
+
+/** The system actor of test setup writes (organizations, users, keys): the test server runs in strict mode. */
+export const TEST_SETUP = 'Test setup';
 
 let counter = 0;
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++counter}`;
@@ -56,21 +60,25 @@ export async function startTestServer(
   return {
     ...running,
     async createOrganization(name = unique('Org')) {
-      const organization = await prisma.organization.create({ data: { name, slug: unique('org') } });
-      const users = {} as Record<Role, TestUser>;
-      for (const role of ROLES) {
-        const label = role.charAt(0) + role.slice(1).toLowerCase().replace('_', ' ');
-        const user = await prisma.user.create({
-          data: { organizationId: organization.id, role, passwordHash, name: `${label} of ${name}`, email: `${unique(role.toLowerCase())}@example.test` },
-        });
-        users[role] = { id: user.id, name: user.name, email: user.email, role };
-      }
+      // The server runs in strict mode, like production: test setup says who it is, as any job would.
+      const { organization, users } = await runAsSystem({ name: TEST_SETUP }, async () => {
+        const organization = await prisma.organization.create({ data: { name, slug: unique('org') } });
+        const users = {} as Record<Role, TestUser>;
+        for (const role of ROLES) {
+          const label = role.charAt(0) + role.slice(1).toLowerCase().replace('_', ' ');
+          const user = await prisma.user.create({
+            data: { organizationId: organization.id, role, passwordHash, name: `${label} of ${name}`, email: `${unique(role.toLowerCase())}@example.test` },
+          });
+          users[role] = { id: user.id, name: user.name, email: user.email, role };
+        }
+        return { organization, users };
+      });
       return {
         id: organization.id,
         name,
         users,
         async createApiKey(scopes, keyName = unique('Service')) {
-          return (await createApiKey(prisma, organization.id, { name: keyName, scopes })).key;
+          return (await runAsSystem({ name: TEST_SETUP }, () => createApiKey(prisma, organization.id, { name: keyName, scopes }))).key;
         },
       };
     },

@@ -18,7 +18,7 @@ import { testEngines } from '@auditlog/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../src/testing.ts';
 import type { TestOrganization, TestServer } from '../src/testing.ts';
-import { bearer, rawMutation, rawQuery, storedEntries, withCookie } from './helpers.ts';
+import { asSetup, bearer, rawMutation, rawQuery, storedEntries, withCookie } from './helpers.ts';
 import type { RawResponse } from './helpers.ts';
 
 const ROLES: Role[] = ['OWNER', 'ADMIN', 'TECHNICIAN', 'BILLING', 'READ_ONLY'];
@@ -115,16 +115,14 @@ describe.each(testEngines)('access and tenant isolation on %s', { timeout: 30_00
     );
 
     // The revoked key works before it is revoked, so the refusals below are the revocation's doing.
-    const revoked = await createApiKey(prisma, org.id, { name: 'Revoked service', scopes: ['audit:read', 'audit:write'] });
+    const revoked = await asSetup(() => createApiKey(prisma, org.id, { name: 'Revoked service', scopes: ['audit:read', 'audit:write'] }));
     expect((await rawQuery(server.url, 'audit.list', {}, bearer(revoked.key))).status).toBe(200);
-    expect(await revokeApiKey(prisma, org.id, revoked.id)).toBe(true);
+    expect(await asSetup(() => revokeApiKey(prisma, org.id, revoked.id))).toBe(true);
     bearerTokens['revoked API key'] = revoked.key;
 
-    const expired = await createApiKey(prisma, org.id, {
-      name: 'Expired service',
-      scopes: ['audit:read', 'audit:write'],
-      expiresAt: new Date(Date.now() - 60_000),
-    });
+    const expired = await asSetup(() =>
+      createApiKey(prisma, org.id, { name: 'Expired service', scopes: ['audit:read', 'audit:write'], expiresAt: new Date(Date.now() - 60_000) }),
+    );
     bearerTokens['expired API key'] = expired.key;
     bearerTokens['garbage bearer token'] = 'not-a-key';
     bearerTokens['unknown well-formed API key'] = `alk_${'A'.repeat(12)}_${'a'.repeat(43)}`;
@@ -231,14 +229,14 @@ describe.each(testEngines)('access and tenant isolation on %s', { timeout: 30_00
       const cookie = await server.signIn(other.users.ADMIN.email);
       expect((await rawQuery(server.url, 'audit.list', {}, withCookie(cookie))).status).toBe(200);
 
-      await server.db.prisma.user.update({ where: { id: other.users.ADMIN.id }, data: { role: 'READ_ONLY' } });
+      await asSetup(() => server.db.prisma.user.update({ where: { id: other.users.ADMIN.id }, data: { role: 'READ_ONLY' } }));
       try {
         const demoted = await rawQuery(server.url, 'audit.list', {}, withCookie(cookie));
         expect(demoted.status).toBe(403);
         expect(demoted.error?.message).toBe('Audit Logs are restricted to the Owner and Admin roles.');
         expect((await rawQuery<{ role: string }>(server.url, 'auth.me', undefined, withCookie(cookie))).data?.role).toBe('READ_ONLY');
       } finally {
-        await server.db.prisma.user.update({ where: { id: other.users.ADMIN.id }, data: { role: 'ADMIN' } });
+        await asSetup(() => server.db.prisma.user.update({ where: { id: other.users.ADMIN.id }, data: { role: 'ADMIN' } }));
       }
     });
 
@@ -246,7 +244,7 @@ describe.each(testEngines)('access and tenant isolation on %s', { timeout: 30_00
       const cookie = await server.signIn(other.users.BILLING.email);
       expect((await rawQuery(server.url, 'auth.me', undefined, withCookie(cookie))).data).not.toBeNull();
 
-      await server.db.prisma.user.update({ where: { id: other.users.BILLING.id }, data: { deactivatedAt: new Date() } });
+      await asSetup(() => server.db.prisma.user.update({ where: { id: other.users.BILLING.id }, data: { deactivatedAt: new Date() } }));
       const me = await rawQuery(server.url, 'auth.me', undefined, withCookie(cookie));
       expect(me.data).toBeNull();
       expect(me.headers.getSetCookie().some((c) => /^auditlog_session=;/.test(c) && /Max-Age=0/i.test(c))).toBe(true);
@@ -256,7 +254,7 @@ describe.each(testEngines)('access and tenant isolation on %s', { timeout: 30_00
     });
 
     it('refuses to create an API key without scopes', async () => {
-      await expect(createApiKey(server.db.prisma, other.id, { name: 'No scopes', scopes: [] })).rejects.toThrow(/at least one scope/);
+      await expect(asSetup(() => createApiKey(server.db.prisma, other.id, { name: 'No scopes', scopes: [] }))).rejects.toThrow(/at least one scope/);
       expect(await server.db.prisma.apiKey.count({ where: { organizationId: other.id, name: 'No scopes' } })).toBe(0);
     });
 

@@ -14,7 +14,7 @@ import { testEngines } from '@auditlog/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, TEST_PASSWORD } from '../src/testing.ts';
 import type { TestOrganization, TestServer } from '../src/testing.ts';
-import { bearer, failureOf, rawMutation, rawQuery, withCookie } from './helpers.ts';
+import { asSetup, bearer, failureOf, rawMutation, rawQuery, withCookie } from './helpers.ts';
 
 type Me = NonNullable<RouterOutputs['auth']['me']>;
 
@@ -175,7 +175,7 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
 
   it("refuses a deactivated user's correct password like a wrong one, and records why", async () => {
     const user = org.users.BILLING;
-    await server.db.prisma.user.update({ where: { id: user.id }, data: { deactivatedAt: new Date() } });
+    await asSetup(() => server.db.prisma.user.update({ where: { id: user.id }, data: { deactivatedAt: new Date() } }));
     const requestId = `deactivated-${randomUUID()}`;
     const response = await login(server.url, user.email, TEST_PASSWORD, { 'x-request-id': requestId });
     const wrong = await login(server.url, org.users.READ_ONLY.email, 'not-the-password');

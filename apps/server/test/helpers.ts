@@ -2,10 +2,11 @@
  * Shared helpers for the HTTP tests: raw tRPC calls over `fetch` (for status codes, headers and cookies), errors of the
  * typed client, seeding entries at chosen times, and the order the API promises (newest first, ties by id descending).
  */
-import { withAuditContext } from '@auditlog/audit';
+import { runAsSystem, withAuditContext } from '@auditlog/audit';
 import type { SystemAuditContext, UserAuditContext } from '@auditlog/audit';
 import { withSeedClock } from '@auditlog/audit/seeding';
 import type { AuditedPrismaClient } from '@auditlog/db';
+import { TEST_SETUP } from '../src/testing.ts';
 
 /** tRPC's error body, as shaped by the server's errorFormatter. */
 export interface TrpcErrorBody {
@@ -103,8 +104,9 @@ export interface SeededEntry extends SeedEntry {
 }
 
 /**
- * Writes `entries` into `organizationId`'s log through `$record`, each stamped at its `at` with the seed clock, as
- * `actor`. Returns them with their ids, in the order given.
+ * Writes `entries` into `organizationId`'s log, each stamped at its `at` with the seed clock, as `actor`, with the
+ * context the triggers would read. Inserted as the owner (the tests' superuser), not through `record()`: list
+ * fixtures need row-change actions, which `record()` refuses to anyone. Returns them with their ids, in order.
  */
 export async function seedEntries(
   prisma: AuditedPrismaClient,
@@ -114,18 +116,25 @@ export async function seedEntries(
 ): Promise<SeededEntry[]> {
   const seeded: SeededEntry[] = [];
   for (const entry of entries) {
-    const { id, createdAt } = await withAuditContext(actor, () =>
+    const [row] = await withAuditContext(actor, () =>
       withSeedClock(entry.at, () =>
-        prisma.$record({
+        prisma.$queryRawUnsafe<{ id: string; createdAt: Date }[]>(
+          `INSERT INTO "AuditLog" (id, "organizationId", "createdAt", action, "entityType", "entityId", "actorType", "actorUserId",
+             "actorName", "actorEmail", "ipAddress", "userAgent", "requestId", metadata)
+           SELECT auditlog.next_id(c.at), $1, c.at, $2, $3, $4, c.actor_type::"AuditActorType", c.user_id,
+             c.actor_name, c.actor_email, c.ip, c.ua, c.request_id, $5::jsonb
+           FROM auditlog.context() c
+           RETURNING id::text AS id, "createdAt"`,
           organizationId,
-          action: entry.action,
-          entityType: entry.entityType,
-          entityId: entry.entityId,
-          metadata: entry.metadata ?? null,
-        }),
+          entry.action,
+          entry.entityType,
+          entry.entityId,
+          entry.metadata ? JSON.stringify(entry.metadata) : null,
+        ),
       ),
     );
-    seeded.push({ ...entry, id, createdAt: createdAt.toISOString() });
+    if (!row) throw new Error('the fixture entry was not written');
+    seeded.push({ ...entry, id: row.id, createdAt: row.createdAt.toISOString() });
   }
   return seeded;
 }
@@ -144,4 +153,9 @@ export async function storedEntries(prisma: AuditedPrismaClient, organizationId:
     select: { id: true, createdAt: true, action: true, entityType: true, entityId: true, organizationId: true },
   });
   return rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString() })).sort(newestFirst);
+}
+
+/** Runs test setup as the named system actor the test server expects (it runs in strict mode, as in production). */
+export function asSetup<T>(fn: () => PromiseLike<T>): Promise<T> {
+  return runAsSystem({ name: TEST_SETUP }, fn);
 }

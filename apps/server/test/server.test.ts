@@ -1,4 +1,6 @@
+import { CaptureDriftError } from '@auditlog/audit';
 import { describe, expect, it } from 'vitest';
+import { openDatabase } from '@auditlog/db';
 import { createTestDatabase, testEngines } from '@auditlog/db/testing';
 import { startServer } from '../src/server.ts';
 
@@ -28,4 +30,18 @@ describe.each(testEngines)('the server on %s', (engine) => {
     await stopped;
     await handle.drop();
   });
+
+  it('refuses to start on a database whose capture does not match this build, naming the table', async () => {
+    const handle = await createTestDatabase(engine);
+    const setup = await openDatabase(handle.options);
+    await setup.prisma.$executeRawUnsafe('ALTER TABLE "Ticket" DISABLE TRIGGER audit_capture_update');
+    await setup.prisma.$executeRawUnsafe('ALTER TABLE "Vendor" ADD COLUMN "taxId" text');
+    if (engine === 'postgres') await setup.close();
+    const error = await startServer({ port: 0, host: '127.0.0.1', database: handle.options }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CaptureDriftError);
+    expect((error as Error).message).toMatch(/Ticket: trigger audit_capture_update is disabled/);
+    expect((error as Error).message).toMatch(/Vendor: column "taxId" is not captured/);
+    await handle.drop();
+  });
 });
+

@@ -19,12 +19,16 @@ export const KNOWN_ACTIONS = [
   'restore',
   'access',
   'permission_change',
+  'schema_change',
 ] as const;
 
 export type KnownAction = (typeof KNOWN_ACTIONS)[number];
 
-/** Actions the capture triggers write; every other action comes from `record()`. */
+/** Actions the capture triggers write for row changes; `record()` refuses them. */
 export const ROW_CHANGE_ACTIONS = ['create', 'update', 'delete'] as const satisfies readonly KnownAction[];
+
+/** DDL that can change what is captured (a trigger disabled, a column added), written by the database's DDL watch. */
+export const SCHEMA_CHANGE_ACTION = 'schema_change' satisfies KnownAction;
 
 const ACTION_LABELS: Record<KnownAction, string> = {
   create: 'Create',
@@ -41,6 +45,7 @@ const ACTION_LABELS: Record<KnownAction, string> = {
   restore: 'Restore',
   access: 'Access',
   permission_change: 'Permission change',
+  schema_change: 'Schema change',
 };
 
 export const KNOWN_ENTITY_TYPES = [
@@ -69,6 +74,7 @@ export const KNOWN_ENTITY_TYPES = [
   'quote',
   'opportunity',
   'api_key',
+  'database',
 ] as const;
 
 export type KnownEntityType = (typeof KNOWN_ENTITY_TYPES)[number];

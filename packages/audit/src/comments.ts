@@ -19,6 +19,15 @@ export const AUDIT_COMMENT_KEY = 'audit';
 /** Longest value kept per field: user agents can be kilobytes, and the comment shows in pg_stat_activity. */
 const LIMITS = { userAgent: 512, ipAddress: 64, requestId: 128, name: 200, userId: 191 } as const;
 
+/**
+ * The most the encoded comment value may take, in bytes (base64url is ASCII, so also in characters). The trigger
+ * reads twice this from the end of the statement (`CONTEXT_TAIL_CHARS`), so a context the library writes is always
+ * found whole, whatever its names and user agent hold.
+ */
+export const MAX_ENCODED_CONTEXT_BYTES = 4096;
+/** The JSON that base64url turns into at most MAX_ENCODED_CONTEXT_BYTES. */
+const MAX_PAYLOAD_BYTES = (MAX_ENCODED_CONTEXT_BYTES / 4) * 3;
+
 function clean(value: string | null | undefined, limit: number): string | undefined {
   // A lone surrogate makes Prisma's encoder throw, and jsonb refuses NUL: both are replaced or dropped. (A cut that
   // splits an emoji leaves half of it, which becomes U+FFFD.)
@@ -26,9 +35,31 @@ function clean(value: string | null | undefined, limit: number): string | undefi
   return text === '' ? undefined : text;
 }
 
-/** The JSON the trigger parses: short keys, absent fields omitted. */
+type Payload = Record<string, string | number | undefined>;
+const payloadBytes = (payload: Payload) => Buffer.byteLength(JSON.stringify(payload), 'utf8');
+
+/**
+ * Shortens the user agent, then the email, then the name, until the JSON fits the budget: characters that JSON
+ * escapes (control characters take six bytes) or that UTF-8 encodes in four could otherwise make it too long to be
+ * read back, which would store the entry as unattributed. The ids, address and clock are never cut.
+ */
+function fitBudget(payload: Payload): Payload {
+  for (const field of ['ua', 'e', 'n'] as const) {
+    const excess = payloadBytes(payload) - MAX_PAYLOAD_BYTES;
+    if (excess <= 0) break;
+    const value = payload[field];
+    if (typeof value !== 'string') continue;
+    // Every character takes at least one byte: dropping `excess` characters always removes enough of this field.
+    const kept = cleanText(value.slice(0, Math.max(0, value.length - excess)));
+    payload[field] = kept === '' ? undefined : kept;
+  }
+  if (payloadBytes(payload) > MAX_PAYLOAD_BYTES) throw new Error('The audit context is too large to encode (its ids exceed the budget).');
+  return payload;
+}
+
+/** The JSON the trigger parses: short keys, absent fields omitted, at most MAX_ENCODED_CONTEXT_BYTES once encoded. */
 export function encodeAuditContext(context: AuditContext): string {
-  const payload = {
+  const payload = fitBudget({
     u: context.actor.type === 'user' ? clean(context.actor.userId, LIMITS.userId) : undefined,
     n: context.actor.type === 'user' ? clean(context.actor.name, LIMITS.name) : undefined,
     e: context.actor.type === 'user' ? clean(context.actor.email, LIMITS.name) : undefined,
@@ -38,7 +69,7 @@ export function encodeAuditContext(context: AuditContext): string {
     ua: clean(context.userAgent, LIMITS.userAgent),
     r: clean(context.requestId, LIMITS.requestId),
     at: context.at?.toISOString(),
-  };
+  });
   return Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
 }
 

@@ -28,6 +28,8 @@ export interface AuditExtensionOptions {
   auditModel?: string;
   /** Field names that hold secrets besides the defaults, redacted in `$record()`'s changes and metadata. */
   sensitive?: readonly string[];
+  /** The engine's schema in the database (default `auditlog`). */
+  internalSchema?: string;
 }
 
 const lowerFirst = (name: string) => name.charAt(0).toLowerCase() + name.slice(1);
@@ -53,7 +55,10 @@ export function auditExtension(options: AuditExtensionOptions = {}) {
     client: {
       /** Writes a custom entry (login, export, …) in this client's transaction, if it is one. */
       $record(input: RecordEntryInput): Promise<RecordedEntry> {
-        return record(Prisma.getExtensionContext(this) as unknown as RawQueryClient, input, { sensitive: options.sensitive });
+        return record(Prisma.getExtensionContext(this) as unknown as RawQueryClient, input, {
+          sensitive: options.sensitive,
+          internalSchema: options.internalSchema,
+        });
       },
     },
   });

@@ -1,12 +1,12 @@
 export * from './catalog.ts';
 export { withAuditComments } from './adapter.ts';
-export { auditComments, AUDIT_COMMENT_KEY } from './comments.ts';
+export { auditComments, AUDIT_COMMENT_KEY, encodeAuditContext, MAX_ENCODED_CONTEXT_BYTES } from './comments.ts';
 export { currentAuditContext, runAsSystem, withAuditContext } from './context.ts';
 export type { AnonymousAuditContext, AuditContext, SystemAuditContext, UserAuditContext } from './context.ts';
 export { auditExtension, AuditLogImmutableError } from './extension.ts';
 export type { AuditExtensionOptions } from './extension.ts';
 export { AuditRecordError, MAX_JSON_BYTES, record, recordEntrySchema, redactChanges, redactMetadata } from './record.ts';
-export type { RawQueryClient, RecordEntryInput, RecordedEntry } from './record.ts';
+export type { RawQueryClient, RecordEntryInput, RecordedEntry, RecordOptions } from './record.ts';
 export {
   canonicalName,
   capJson,
@@ -21,4 +21,7 @@ export {
 export { MAX_DEPTH, MAX_VALUE_BYTES, TOO_DEEP, TRUNCATED_PATTERN } from './secret-rule.ts';
 export { fingerprint, FINGERPRINT_HEX_LENGTH } from './fingerprint.ts';
 export { defineAuditConfig, sensitiveFieldNames } from './triggers/config.ts';
+export { AUDIT_SETTINGS } from './settings.ts';
+export { CaptureDriftError, checkInstalledCapture, REGISTRY_VERSION } from './registry.ts';
+export type { AuditRegistry, CaptureProblem, CatalogQueryClient, RegistryColumn, RegistryModel, RegistryRelation } from './registry.ts';
 export type { AuditConfig, AuditModelConfig } from './triggers/config.ts';

@@ -54,9 +54,9 @@ export interface RecordedEntry {
   createdAt: Date;
 }
 
-/** The one method `record()` needs: a tagged-template raw query, on a client or inside a transaction. */
+/** The one method `record()` needs: a raw query, on a client or inside a transaction. */
 export interface RawQueryClient {
-  $queryRaw<T = unknown>(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<T>;
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
 }
 
 /**
@@ -92,11 +92,14 @@ export class AuditRecordError extends Error {
  * Writes a custom entry through `client` (a Prisma client or an interactive transaction: the entry then commits or
  * rolls back with it). The actor, IP, user agent and time come from the audit context.
  */
-export async function record(
-  client: RawQueryClient,
-  input: RecordEntryInput,
-  options: { sensitive?: readonly string[] } = {},
-): Promise<RecordedEntry> {
+export interface RecordOptions {
+  /** Secret field names besides the defaults (the audit config's). */
+  sensitive?: readonly string[];
+  /** The engine's schema in the database (the audit config's `internalSchema`, default `auditlog`). */
+  internalSchema?: string;
+}
+
+export async function record(client: RawQueryClient, input: RecordEntryInput, options: RecordOptions = {}): Promise<RecordedEntry> {
   const parsed = recordEntrySchema.safeParse(input);
   if (!parsed.success) {
     throw new AuditRecordError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; '));
@@ -106,10 +109,17 @@ export async function record(
   const { action, entityType, entityId, changes, metadata } = parsed.data;
   const changesJson = changes ? JSON.stringify(redactChanges(changes, options.sensitive)) : null;
   const metadataJson = metadata ? JSON.stringify(redactMetadata(metadata, options.sensitive)) : null;
-  const rows = await client.$queryRaw<{ id: string; created_at: Date }[]>`
-    SELECT id::text, created_at FROM audit_record(${organizationId}, ${action}, ${entityType}, ${entityId},
-      ${changesJson}::jsonb, ${metadataJson}::jsonb)`;
+  const schema = `"${(options.internalSchema ?? 'auditlog').replaceAll('"', '""')}"`;
+  const rows = await client.$queryRawUnsafe<{ id: string; created_at: Date }[]>(
+    `SELECT id::text, created_at FROM ${schema}.record($1, $2, $3, $4, $5::jsonb, $6::jsonb)`,
+    organizationId,
+    action,
+    entityType,
+    entityId,
+    changesJson,
+    metadataJson,
+  );
   const row = rows[0];
-  if (!row) throw new AuditRecordError('audit_record() returned no row: are the audit migrations applied?');
+  if (!row) throw new AuditRecordError('record() returned no row: are the audit migrations applied?');
   return { id: row.id, createdAt: row.created_at };
 }

@@ -18,9 +18,9 @@ function metadataOfBytes(bytes: number): Record<string, string> {
 
 /** Not a database: a client that fails the test if `record()` sends anything. */
 function clientThatMustNotBeQueried() {
-  const queries: TemplateStringsArray[] = [];
+  const queries: string[] = [];
   const client: RawQueryClient = {
-    $queryRaw<T>(query: TemplateStringsArray): PromiseLike<T> {
+    $queryRawUnsafe<T>(query: string): PromiseLike<T> {
       queries.push(query);
       throw new Error('record() sent a query for invalid input');
     },
@@ -33,9 +33,9 @@ function clientThatMustNotBeQueried() {
  * fixed row, to check the JSON parameters record() builds.
  */
 function recordingClient() {
-  const calls: { query: TemplateStringsArray; values: unknown[] }[] = [];
+  const calls: { query: string; values: unknown[] }[] = [];
   const client: RawQueryClient = {
-    $queryRaw<T>(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<T> {
+    $queryRawUnsafe<T>(query: string, ...values: unknown[]): PromiseLike<T> {
       calls.push({ query, values });
       return Promise.resolve([{ id: 'x', created_at: new Date(0) }] as T);
     },
@@ -43,7 +43,7 @@ function recordingClient() {
   return { client, calls };
 }
 
-/** The changes and metadata JSON parameters of the one query `record()` sent (the last two template values). */
+/** The changes and metadata JSON parameters of the one query `record()` sent (the last two parameters). */
 function sentJson(calls: { values: unknown[] }[]): { changes: unknown; metadata: unknown } {
   expect(calls).toHaveLength(1);
   const values = calls[0]?.values ?? [];

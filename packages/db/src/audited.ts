@@ -10,14 +10,24 @@ import { defineAuditConfig } from '@auditlog/audit';
 
 export const auditConfig = defineAuditConfig({
   auditModel: 'AuditLog',
+  // The API's entry counts: maintained by a database function, read by the list; the app role only reads them.
+  readOnly: ['AuditLogDailyCount', 'AuditLogRollup'],
   actorModel: { model: 'User', nameField: 'name', emailField: 'email' },
   models: {
     Organization: { entityType: 'organization', label: 'name', organizationField: 'id' },
-    // Sign-in time changes on every login, which is recorded as a `login` entry of its own.
-    User: { entityType: 'user', label: 'name', ignore: ['lastLoginAt'] },
+    // Sign-in time changes on every login, which is recorded as a `login` entry of its own; a role change is a
+    // permission change, recorded as such rather than as an ordinary update.
+    User: { entityType: 'user', label: 'name', ignore: ['lastLoginAt'], actions: { role: 'permission_change' } },
     // Sign-ins and sign-outs are recorded as `login` / `logout` entries; sessions themselves are noise.
     Session: false,
-    ApiKey: { entityType: 'api_key', label: 'name', sensitive: ['keyHash'], ignore: ['lastUsedAt'] },
+    // What a key may do is a permission too.
+    ApiKey: {
+      entityType: 'api_key',
+      label: 'name',
+      sensitive: ['keyHash'],
+      ignore: ['lastUsedAt'],
+      actions: { scopes: 'permission_change' },
+    },
     Client: { entityType: 'client', label: 'name' },
     Contact: { entityType: 'contact', label: 'name' },
     Ticket: {

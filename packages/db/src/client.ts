@@ -8,7 +8,9 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { auditComments, auditExtension, sensitiveFieldNames, withAuditComments } from '@auditlog/audit';
+import { AUDIT_SETTINGS, auditComments, auditExtension, CaptureDriftError, checkInstalledCapture, sensitiveFieldNames, withAuditComments } from '@auditlog/audit';
+import type { CaptureProblem } from '@auditlog/audit';
+import { auditRegistry } from './audit-registry.ts';
 import { auditConfig } from './audited.ts';
 import { parsePostgresUrl, pgliteMigrationFactory, postgresMigrationFactory } from './adapters.ts';
 import { env } from './env.ts';
@@ -17,6 +19,9 @@ import { PrismaClient } from './generated/prisma/client.ts';
 import { deployMigrations } from './migrate/index.ts';
 
 export type DatabaseEngine = 'postgres' | 'pglite';
+
+/** The engine's strict-mode setting, as a connection option (PostgreSQL) or a session setting (PGlite). */
+const STRICT_OPTION = `-c ${AUDIT_SETTINGS.strict}=on`;
 
 export interface DatabaseOptions {
   /** A `postgres://` URL. Defaults to `DATABASE_URL`; when neither is set, embedded PGlite is used. */
@@ -39,6 +44,17 @@ export interface DatabaseOptions {
   auditTransport?: 'adapter' | 'comments-plugin';
   /** Connections in the PostgreSQL pool (default 10). */
   poolSize?: number;
+  /**
+   * Strict mode: the database refuses an audited write made outside any audit context (instead of storing it as
+   * unattributed), with an error naming the table. Servers turn it on; scripts and tests may leave it off.
+   */
+  strict?: boolean;
+  /**
+   * Check that the capture installed in the database is exactly what this build's registry describes (every
+   * trigger present and enabled, every function current, no column added behind its back), and refuse to open it
+   * otherwise with a CaptureDriftError naming each problem. Runs after `migrate`.
+   */
+  checkCapture?: boolean;
 }
 
 /**
@@ -46,7 +62,9 @@ export interface DatabaseOptions {
  * the audit model is read-only through Prisma, with `$record()` for custom entries (`auditExtension`).
  */
 function audited(client: PrismaClient) {
-  return client.$extends(auditExtension({ auditModel: auditConfig.auditModel, sensitive: sensitiveFieldNames(auditConfig) }));
+  return client.$extends(
+    auditExtension({ auditModel: auditConfig.auditModel, sensitive: sensitiveFieldNames(auditConfig), internalSchema: auditRegistry.internalSchema }),
+  );
 }
 
 export type AuditedPrismaClient = ReturnType<typeof audited>;
@@ -62,6 +80,8 @@ export interface Database {
   migrationFactory: SqlMigrationAwareDriverAdapterFactory;
   /** Applies pending migrations; returns the names applied. */
   migrate(): Promise<string[]>;
+  /** What differs between the installed capture and this build's registry (empty: nothing). */
+  checkCapture(): Promise<CaptureProblem[]>;
   /** Answers `true` when a trivial query succeeds. */
   ping(): Promise<boolean>;
   /** Disconnects Prisma and closes the pool or the embedded database. */
@@ -90,7 +110,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   if (url) {
     assertPostgresUrl(url, options.url ? 'The database URL' : 'DATABASE_URL');
     await probePostgres(url);
-    const pool = new pg.Pool({ ...parsePostgresUrl(url), max: options.poolSize ?? 10 });
+    const pool = new pg.Pool({ ...parsePostgresUrl(url), max: options.poolSize ?? 10, ...(options.strict ? { options: STRICT_OPTION } : {}) });
     // An idle connection that the server drops (a restart, a dropped test database) must not crash the process: the
     // pool replaces it on the next query.
     const onConnectionLost = (error: Error) => process.stderr.write(`[db] connection lost (${redactUrl(url)}): ${error.message}\n`);
@@ -104,14 +124,14 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       description: `PostgreSQL at ${host}:${port}/${database}`,
       migrationFactory,
       migrate: () => deployMigrations(migrationFactory),
+      checkCapture: () => checkInstalledCapture(prisma, auditRegistry),
       ping: () => ping(prisma),
       async close() {
         await prisma.$disconnect();
         await pool.end();
       },
     };
-    if (options.migrate) await db.migrate();
-    return db;
+    return prepared(db, options);
   }
 
   const dataDir = options.dataDir ?? env.dataDir;
@@ -121,6 +141,8 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     pglite = await PGlite.create({ dataDir });
   }
   const embedded = pglite;
+  // One connection for every query: a session setting holds for all of them.
+  if (options.strict) await embedded.exec(`SET ${AUDIT_SETTINGS.strict} = on`);
   const prisma = audited(
     new PrismaClient({
       ...clientOptions,
@@ -136,14 +158,29 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     description: options.pglite ? 'PGlite (in memory)' : `PGlite in ${redactUrl(dataDir)}`,
     migrationFactory,
     migrate: () => deployMigrations(migrationFactory),
+    checkCapture: () => checkInstalledCapture(prisma, auditRegistry),
     ping: () => ping(prisma),
     async close() {
       await prisma.$disconnect();
       if (!embedded.closed) await embedded.close();
     },
   };
-  if (options.migrate ?? true) await db.migrate();
-  return db;
+  return prepared(db, { ...options, migrate: options.migrate ?? true });
+}
+
+/** Migrates and checks as asked; closes the database if either fails. */
+async function prepared(db: Database, options: DatabaseOptions): Promise<Database> {
+  try {
+    if (options.migrate) await db.migrate();
+    if (options.checkCapture) {
+      const problems = await db.checkCapture();
+      if (problems.some((problem) => problem.severity === 'error')) throw new CaptureDriftError(problems, db.description);
+    }
+    return db;
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
 }
 
 async function ping(prisma: AuditedPrismaClient): Promise<boolean> {

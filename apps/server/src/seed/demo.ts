@@ -5,7 +5,7 @@
  * tenant isolation. Seeding twice changes nothing: it stops when the demo organization exists.
  */
 import { randomUUID } from 'node:crypto';
-import { record, runAsSystem, withAuditContext } from '@auditlog/audit';
+import { currentAuditContext, record, runAsSystem, withAuditContext } from '@auditlog/audit';
 import { withSeedClock } from '@auditlog/audit/seeding';
 import { hashPassword } from '@auditlog/auth';
 import type { AuditedPrismaClient, Role } from '@auditlog/db';
@@ -78,7 +78,38 @@ export interface SeedResult {
 }
 
 /** Seeds the demo unless it is there already. Refuses in production: the accounts have a published password. */
-export async function seedDemo(prisma: AuditedPrismaClient, options: { now?: Date; production?: boolean } = {}): Promise<SeedResult> {
+/**
+ * Sets `createdAt` on a create's data and on the records its nested writes create. The objects are the seed's own,
+ * built inline for one call: stamping them in place changes nothing else.
+ */
+function stampCreates(data: object, at: Date): void {
+  if (!('createdAt' in data)) Object.assign(data, { createdAt: at });
+  for (const value of Object.values(data)) {
+    const nested: unknown = value && typeof value === 'object' && 'create' in value ? value.create : undefined;
+    for (const item of Array.isArray(nested) ? nested : [nested]) if (item && typeof item === 'object') stampCreates(item, at);
+  }
+}
+
+/**
+ * The client the seed writes through: a record created at a moment of the story carries that moment as its own
+ * createdAt (which its create entry shows), not the day the demo was seeded.
+ */
+function stampedWithSeedClock(prisma: AuditedPrismaClient): AuditedPrismaClient {
+  return prisma.$extends({
+    query: {
+      $allModels: {
+        create({ args, query }) {
+          const at = currentAuditContext()?.at;
+          if (at) stampCreates(args.data, at);
+          return query(args);
+        },
+      },
+    },
+  });
+}
+
+export async function seedDemo(audited: AuditedPrismaClient, options: { now?: Date; production?: boolean } = {}): Promise<SeedResult> {
+  const prisma = stampedWithSeedClock(audited);
   if (options.production) throw new Error('The demo seed is refused when NODE_ENV=production: its accounts have a published password.');
   if (await prisma.organization.findUnique({ where: { slug: DEMO_SLUG } })) return { created: false, organizations: 0, entries: 0 };
 

@@ -5,13 +5,41 @@
 import { actionLabel, entityTypeLabel } from '@auditlog/audit/catalog';
 import { useQuery } from '@tanstack/solid-query';
 import type { Component } from 'solid-js';
-import { createEffect, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
+import { createEffect, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
 import X from 'lucide-solid/icons/x';
 import { api, errorCode, errorMessage } from '../lib/api.ts';
 import { formatExact } from '../lib/time.ts';
 import { ActionBadge } from './ActionBadge.tsx';
 import { ActorCell, EntityCell } from './cells.tsx';
 import { ChangesTable, Value } from './ChangesTable.tsx';
+
+/** What the database noted about how an entry came to be, in words: moves, TRUNCATE, an unreadable context. */
+const NOTES: Record<string, Record<string, string>> = {
+  moved: {
+    out: 'This record moved to another organization. These are its last values here.',
+    in: 'This record arrived from another organization.',
+  },
+  via: { truncate: 'Removed by a TRUNCATE of its table, recorded row by row.' },
+  auditContext: {
+    malformed_context: 'The write carried an audit context that could not be read, so who acted is unknown.',
+    clock_refused: 'A backdated time was asked for and refused: the time shown is the database’s.',
+  },
+};
+
+const EntryNotes: Component<{ metadata: Record<string, unknown> | null }> = (props) => {
+  const notes = () => Object.entries(NOTES).flatMap(([key, texts]) => {
+    const value = props.metadata?.[key];
+    const text = typeof value === 'string' ? texts[value] : undefined;
+    return text ? [text] : [];
+  });
+  return (
+    <Show when={notes().length > 0}>
+      <ul class="entry-notes">
+        <For each={notes()}>{(note) => <li>{note}</li>}</For>
+      </ul>
+    </Show>
+  );
+};
 
 export const EntryDialog: Component<{ id: string; onClose: () => void }> = (props) => {
   let dialog: HTMLDialogElement | undefined;
@@ -90,6 +118,7 @@ export const EntryDialog: Component<{ id: string; onClose: () => void }> = (prop
                   <dt>User Agent</dt>
                   <dd class="mono">{data().userAgent ?? '—'}</dd>
                 </dl>
+                <EntryNotes metadata={data().metadata} />
                 <section class="changes" aria-labelledby="changes-title">
                   <h3 id="changes-title">Changes</h3>
                   <Show

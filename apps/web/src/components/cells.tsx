@@ -2,7 +2,7 @@
 import { entityTypeLabel } from '@auditlog/audit/catalog';
 import type { Component } from 'solid-js';
 import { Match, Show, Switch } from 'solid-js';
-import CircleHelp from 'lucide-solid/icons/circle-help';
+import CircleHelp from 'lucide-solid/icons/circle-question-mark';
 import Cog from 'lucide-solid/icons/cog';
 import UserX from 'lucide-solid/icons/user-x';
 import type { AuditEntrySummary } from '../lib/api.ts';
@@ -46,13 +46,22 @@ export const ActorCell: Component<{ actor: AuditEntrySummary['actor'] }> = (prop
         <span class="secondary">not signed in</span>
       </div>
     </Match>
-    <Match when={props.actor.type === 'unattributed'}>
-      <div class="two-line" title="Written outside any audit context: the application did not say who acted.">
-        <span class="system unattributed">
-          <CircleHelp aria-hidden /> Unattributed
-        </span>
-        <span class="secondary">no actor recorded</span>
-      </div>
+    <Match when={props.actor.type === 'unattributed' ? props.actor : undefined}>
+      {(unattributed) => (
+        <div
+          class="two-line"
+          title={
+            unattributed().reason === 'malformed_context'
+              ? 'The write carried an audit context the database could not read.'
+              : 'Written outside any audit context: the application did not say who acted.'
+          }
+        >
+          <span class="system unattributed">
+            <CircleHelp aria-hidden /> Unattributed
+          </span>
+          <span class="secondary">{unattributed().reason === 'malformed_context' ? 'unreadable context' : 'no audit context'}</span>
+        </div>
+      )}
     </Match>
   </Switch>
 );

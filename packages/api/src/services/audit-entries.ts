@@ -22,10 +22,12 @@ interface Row {
   actorName: string | null;
   actorEmail: string | null;
   ipAddress: string | null;
+  /** What the database noted about the context (`metadata.auditContext`), if anything. */
+  contextIssue: string | null;
 }
 
 const COLUMNS = Prisma.sql`id::text AS id, "createdAt", action, "entityType", "entityId", "actorType"::text AS "actorType",
-  "actorUserId", "actorName", "actorEmail", "ipAddress"`;
+  "actorUserId", "actorName", "actorEmail", "ipAddress", metadata->>'auditContext' AS "contextIssue"`;
 
 function whereClause(organizationId: string, input: ListInput, after?: Cursor): Prisma.Sql {
   const conditions = [Prisma.sql`"organizationId" = ${organizationId}`];
@@ -44,7 +46,7 @@ function whereClause(organizationId: string, input: ListInput, after?: Cursor): 
   return Prisma.join(conditions, ' AND ');
 }
 
-function toActor(row: Pick<Row, 'actorType' | 'actorUserId' | 'actorName' | 'actorEmail'>): EntrySummary['actor'] {
+function toActor(row: Pick<Row, 'actorType' | 'actorUserId' | 'actorName' | 'actorEmail' | 'contextIssue'>): EntrySummary['actor'] {
   switch (row.actorType) {
     case 'USER':
       return { type: 'user', id: row.actorUserId, name: row.actorName ?? row.actorEmail ?? 'Unknown user', email: row.actorEmail };
@@ -53,7 +55,7 @@ function toActor(row: Pick<Row, 'actorType' | 'actorUserId' | 'actorName' | 'act
     case 'ANONYMOUS':
       return { type: 'anonymous' };
     case 'UNATTRIBUTED':
-      return { type: 'unattributed' };
+      return { type: 'unattributed', reason: row.contextIssue === 'malformed_context' ? 'malformed_context' : 'no_context' };
   }
 }
 
@@ -146,9 +148,10 @@ export async function getAuditEntry(prisma: AuditedPrismaClient, organizationId:
     } satisfies Prisma.AuditLogSelect,
   });
   if (!entry) return null;
-  const [summary] = await summaries(prisma, organizationId, [entry]);
-  if (!summary) return null;
   const asObject = <T>(value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? (value as T) : null);
+  const contextIssue = asObject<{ auditContext?: unknown }>(entry.metadata)?.auditContext;
+  const [summary] = await summaries(prisma, organizationId, [{ ...entry, contextIssue: typeof contextIssue === 'string' ? contextIssue : null }]);
+  if (!summary) return null;
   return {
     ...summary,
     userAgent: entry.userAgent,

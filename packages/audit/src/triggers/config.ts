@@ -1,9 +1,10 @@
 /**
  * The one TypeScript description of what is audited, and its resolution against the Prisma schema's DMMF into
- * tables and columns. The trigger SQL (`sql.ts`) and the API's entity labels are both derived from it.
+ * tables and columns. The capture SQL (`sql.ts`) and the registry the runtime reads (`registry.ts`) are both derived
+ * from the resolved form, so they can never disagree.
  */
 import type * as DMMF from '@prisma/dmmf';
-import { NAME_PATTERN } from '../catalog.ts';
+import { NAME_PATTERN, ROW_CHANGE_ACTIONS } from '../catalog.ts';
 import { isSensitiveField } from '../redact.ts';
 
 export interface AuditModelConfig {
@@ -17,8 +18,14 @@ export interface AuditModelConfig {
   organizationField?: string;
   /** More fields whose values are secrets, besides the default names (password, token, …, *encrypted*). */
   sensitive?: readonly string[];
-  /** Fields never recorded (besides the id, the organization, `createdAt` and `@updatedAt` fields). */
+  /** Fields never recorded (besides the id, the organization and `@updatedAt` fields). */
   ignore?: readonly string[];
+  /**
+   * Fields whose change is an action of its own rather than an `update`: `{ role: 'permission_change' }`. An update
+   * that changes such a field writes one entry with that action (holding those fields' changes) and, if other
+   * fields changed too, one `update` entry with the rest.
+   */
+  actions?: Readonly<Record<string, string>>;
 }
 
 export interface AuditConfig {
@@ -33,6 +40,18 @@ export interface AuditConfig {
   models: Record<string, AuditModelConfig | false>;
   /** Secret field names for every model, besides the defaults. */
   sensitive?: readonly string[];
+  /** The PostgreSQL schema of the app's tables (default `public`, Prisma's default). */
+  schema?: string;
+  /**
+   * The schema that holds the engine's own functions, sequence and private tables (default `auditlog`). It belongs
+   * to the owner role; the application's runtime role may only call `record()` there.
+   */
+  internalSchema?: string;
+  /**
+   * Models the application's runtime role may read but never write: derived data that the database's own functions
+   * maintain (the API's entry counts, say). The audit model is always one of them.
+   */
+  readOnly?: readonly string[];
 }
 
 /** Every extra secret field name the config declares, global and per model (for `record()`'s redaction). */
@@ -48,13 +67,16 @@ export function defineAuditConfig<const C extends AuditConfig>(config: C): C {
 
 /** How a column's value becomes JSON in `changes`. */
 export type ColumnEncoding =
-  | 'json-native' // strings, numbers, booleans, enums, lists: to_jsonb as is
-  | 'text' // decimals, big integers, dates, times: their text form, exact
+  | 'string' // text: secrets inside the value redacted, long values truncated
+  | 'json-native' // numbers, booleans, enums, and lists of them: to_json as is
+  | 'exact-text' // decimals, big integers, times: their text form, exact
+  | 'date' // @db.Date: YYYY-MM-DD, whatever the session's DateStyle
   | 'timestamp' // timestamp without time zone (Prisma's default DateTime): ISO 8601 in UTC
   | 'timestamptz' // timestamp with time zone: ISO 8601 in UTC
   | 'json' // Json: the value, secrets redacted at any depth
-  | 'json-list' // Json[]: a JSON array of the values, secrets redacted at any depth
-  | 'text-list' // Decimal[], BigInt[], DateTime[]: a JSON array of their exact text forms
+  | 'json-list' // Json[] and String[]: a JSON array, secrets redacted in every element
+  | 'text-list' // Decimal[], BigInt[]: a JSON array of their exact text forms
+  | 'timestamp-list' // DateTime[]: a JSON array of ISO 8601 strings
   | 'binary' // Bytes: "[BINARY DATA]"
   | 'redacted'; // a sensitive field: "[REDACTED]"
 
@@ -64,18 +86,37 @@ export interface AuditedColumn {
   encoding: ColumnEncoding;
   /** `json` type columns (rare) need a cast to jsonb before comparison. */
   isJsonType: boolean;
+  /** Floats print according to `extra_float_digits`: their functions pin it. */
+  isFloat: boolean;
+}
+
+/** A foreign key of an audited model to another model, for labels and roll-ups. */
+export interface AuditedRelation {
+  /** The scalar field holding the key, e.g. `clientId`. */
+  field: string;
+  column: string;
+  /** The model it points at, and its entity type when that model is audited. */
+  targetModel: string;
+  targetEntityType: string | null;
 }
 
 export interface AuditedModel {
   model: string;
   table: string;
   entityType: string;
+  idField: string;
   idColumn: string;
   organizationColumn: string;
   organizationField: string;
   labelFields: readonly string[];
   formatLabel?: (values: Record<string, unknown>) => string;
+  /** The recorded columns, in schema order. */
   columns: AuditedColumn[];
+  /** Recorded columns whose change is an action of its own: field → action. */
+  actions: Readonly<Record<string, string>>;
+  relations: AuditedRelation[];
+  /** Every column of the table, recorded or not: a column the database has beyond these is not captured. */
+  tableColumns: readonly string[];
 }
 
 export interface AuditTable {
@@ -86,10 +127,17 @@ export interface AuditTable {
 }
 
 export interface ResolvedAuditConfig {
+  /** The app's schema and the engine's own. */
+  schema: string;
+  internalSchema: string;
   audit: AuditTable;
   /** The config's global secret names, also redacted inside Json values. */
   sensitive: readonly string[];
   actor: { table: string; idColumn: string; nameColumn: string; emailColumn: string };
+  /** The model that holds organizations (the tenant of every entry), when one of the audited models is it. */
+  tenant: { table: string; idColumn: string } | null;
+  /** Tables of the config's `readOnly` models. */
+  readOnlyTables: string[];
   models: AuditedModel[];
 }
 
@@ -136,25 +184,33 @@ function tableOf(model: DMMF.Model): string {
   return model.dbName ?? model.name;
 }
 
+function nativeTypeOf(field: DMMF.Field): string | undefined {
+  return Array.isArray(field.nativeType) ? String(field.nativeType[0]) : undefined;
+}
+
 function encodingOf(field: DMMF.Field, sensitive: boolean): ColumnEncoding {
   // Bytes first (lists too): an encrypted blob shows as binary data, which already says that nothing of it is shown.
   if (field.type === 'Bytes') return 'binary';
   if (sensitive) return 'redacted';
-  // Lists are recorded as JSON arrays; elements that JSON cannot hold exactly become their text form.
-  if (field.isList && field.type === 'Json') return 'json-list';
-  if (field.isList && ['Decimal', 'BigInt', 'DateTime'].includes(field.type)) return 'text-list';
-  if (field.kind === 'enum' || field.isList) return 'json-native';
-  const native = Array.isArray(field.nativeType) ? String(field.nativeType[0]) : undefined;
+  const native = nativeTypeOf(field);
+  if (field.isList) {
+    if (field.type === 'Json' || field.type === 'String') return 'json-list';
+    if (field.type === 'Decimal' || field.type === 'BigInt') return 'text-list';
+    if (field.type === 'DateTime') return native === 'Date' || native === 'Time' || native === 'Timetz' ? 'text-list' : 'timestamp-list';
+    return 'json-native';
+  }
+  if (field.kind === 'enum') return 'json-native';
   switch (field.type) {
-    case 'Bytes':
-      return 'binary';
+    case 'String':
+      return 'string';
     case 'Json':
       return 'json';
     case 'Decimal':
     case 'BigInt':
-      return 'text';
+      return 'exact-text';
     case 'DateTime':
-      if (native === 'Date' || native === 'Time' || native === 'Timetz') return 'text';
+      if (native === 'Date') return 'date';
+      if (native === 'Time' || native === 'Timetz') return 'exact-text';
       return native === 'Timestamptz' ? 'timestamptz' : 'timestamp';
     default:
       return 'json-native';
@@ -171,6 +227,102 @@ function findField(model: DMMF.Model, name: string, role: string): DMMF.Field {
   const field = model.fields.find((candidate) => candidate.name === name && candidate.kind !== 'object');
   if (!field) throw new AuditConfigError(`${model.name} has no scalar field "${name}" (${role}).`);
   return field;
+}
+
+function checkName(name: string, what: string): string {
+  if (!NAME_PATTERN.test(name)) throw new AuditConfigError(`${what} "${name}" must be lower-case letters, digits and _.`);
+  return name;
+}
+
+/** The audited models of `config`, with their entity types, before their columns are resolved. */
+function auditedModels(config: AuditConfig, dmmf: DMMF.Document) {
+  const selected: { model: DMMF.Model; settings: AuditModelConfig | undefined; entityType: string }[] = [];
+  for (const model of dmmf.datamodel.models) {
+    const settings = config.models[model.name];
+    if (settings === false || model.name === config.auditModel) continue;
+    const organizationField = settings?.organizationField ?? 'organizationId';
+    const hasOrganization = model.fields.some((field) => field.name === organizationField && field.kind === 'scalar');
+    if (!settings && !hasOrganization) continue;
+    const entityType = checkName(settings?.entityType ?? snakeCase(model.name), `The entity type of ${model.name}:`);
+    selected.push({ model, settings, entityType });
+  }
+  return selected;
+}
+
+function resolveModel(
+  model: DMMF.Model,
+  settings: AuditModelConfig | undefined,
+  entityType: string,
+  context: { config: AuditConfig; dmmf: DMMF.Document; entityTypes: ReadonlyMap<string, string> },
+): AuditedModel {
+  const where = `${model.name} in the audit config`;
+  const organization = findField(model, settings?.organizationField ?? 'organizationId', `organizationField of ${where}`);
+  const ids = model.fields.filter((field) => field.isId);
+  const id = ids[0];
+  if (ids.length !== 1 || !id) {
+    throw new AuditConfigError(`${model.name} needs a single-field @id to be audited (entries name records by id).`);
+  }
+  const label = settings?.label ?? LABEL_CANDIDATES.find((name) => model.fields.some((field) => field.name === name));
+  if (!label) throw new AuditConfigError(`${model.name} has no name, title, subject or number field: set its label.`);
+  const labelFields = typeof label === 'string' ? [label] : label;
+  for (const field of labelFields) findField(model, field, `label of ${where}`);
+
+  const sensitive = [...(context.config.sensitive ?? []), ...(settings?.sensitive ?? [])];
+  for (const field of settings?.sensitive ?? []) findField(model, field, `sensitive field of ${where}`);
+  for (const field of settings?.ignore ?? []) findField(model, field, `ignored field of ${where}`);
+  // The id names the record and the organization column says where the entry goes: a change of either is written
+  // as a key change or a move, never as a field of `changes`. createdAt is an ordinary field: rewriting it is news.
+  const ignored = new Set([id.name, organization.name, ...(settings?.ignore ?? [])]);
+
+  const scalars = model.fields.filter((field) => field.kind !== 'object');
+  const columns = scalars
+    .filter((field) => !field.isUpdatedAt && !ignored.has(field.name))
+    .map(
+      (field): AuditedColumn => ({
+        field: field.name,
+        column: columnOf(field),
+        encoding: encodingOf(field, isSensitiveField(field.name, sensitive)),
+        isJsonType: nativeTypeOf(field) === 'Json',
+        isFloat: field.type === 'Float',
+      }),
+    );
+
+  const actions: Record<string, string> = {};
+  for (const [field, action] of Object.entries(settings?.actions ?? {})) {
+    findField(model, field, `action field of ${where}`);
+    if (!columns.some((column) => column.field === field)) {
+      throw new AuditConfigError(`${model.name}.${field} has an action but is not recorded (ignored, the id or the organization).`);
+    }
+    checkName(action, `The action of ${model.name}.${field}:`);
+    if ((ROW_CHANGE_ACTIONS as readonly string[]).includes(action)) {
+      throw new AuditConfigError(`${model.name}.${field}: "${action}" is a row change; name an action of its own, e.g. permission_change.`);
+    }
+    actions[field] = action;
+  }
+
+  const relations = model.fields.flatMap((field): AuditedRelation[] => {
+    const from = field.relationFromFields ?? [];
+    const keyName = from[0];
+    if (field.kind !== 'object' || from.length !== 1 || !keyName) return [];
+    const key = findField(model, keyName, `relation ${field.name}`);
+    return [{ field: key.name, column: columnOf(key), targetModel: field.type, targetEntityType: context.entityTypes.get(field.type) ?? null }];
+  });
+
+  return {
+    model: model.name,
+    table: tableOf(model),
+    entityType,
+    idField: id.name,
+    idColumn: columnOf(id),
+    organizationColumn: columnOf(organization),
+    organizationField: organization.name,
+    labelFields,
+    formatLabel: settings?.formatLabel,
+    columns,
+    actions,
+    relations,
+    tableColumns: scalars.map(columnOf),
+  };
 }
 
 /** Resolves `config` against the schema. Throws an AuditConfigError naming the model and field at fault. */
@@ -193,67 +345,21 @@ export function resolveAuditConfig(config: AuditConfig, dmmf: DMMF.Document): Re
   const actorId = actorModel.fields.find((field) => field.isId);
   if (!actorId) throw new AuditConfigError(`The actor model ${actorModel.name} needs an @id field.`);
 
-  const models: AuditedModel[] = [];
-  for (const model of dmmf.datamodel.models) {
-    const settings = config.models[model.name];
-    if (settings === false || model.name === config.auditModel) continue;
-    const organizationField = settings?.organizationField ?? 'organizationId';
-    const hasOrganization = model.fields.some((field) => field.name === organizationField && field.kind === 'scalar');
-    if (!settings && !hasOrganization) continue;
-    const where = `${model.name} in the audit config`;
-    const organization = findField(model, organizationField, `organizationField of ${where}`);
-
-    const ids = model.fields.filter((field) => field.isId);
-    const id = ids[0];
-    if (ids.length !== 1 || !id) {
-      throw new AuditConfigError(`${model.name} needs a single-field @id to be audited (entries name records by id).`);
-    }
-    const entityType = settings?.entityType ?? snakeCase(model.name);
-    if (!NAME_PATTERN.test(entityType)) {
-      throw new AuditConfigError(`The entity type "${entityType}" of ${model.name} must be lower-case letters, digits and _.`);
-    }
-    const label = settings?.label ?? LABEL_CANDIDATES.find((name) => model.fields.some((field) => field.name === name));
-    if (!label) throw new AuditConfigError(`${model.name} has no name, title, subject or number field: set its label.`);
-    const labelFields = typeof label === 'string' ? [label] : label;
-    for (const field of labelFields) findField(model, field, `label of ${where}`);
-
-    const sensitive = [...(config.sensitive ?? []), ...(settings?.sensitive ?? [])];
-    for (const field of settings?.sensitive ?? []) findField(model, field, `sensitive field of ${where}`);
-    for (const field of settings?.ignore ?? []) findField(model, field, `ignored field of ${where}`);
-    const ignored = new Set([id.name, organization.name, 'createdAt', ...(settings?.ignore ?? [])]);
-
-    const columns = model.fields
-      .filter((field) => field.kind !== 'object' && !field.isUpdatedAt && !ignored.has(field.name))
-      .map(
-        (field): AuditedColumn => ({
-          field: field.name,
-          column: columnOf(field),
-          encoding: encodingOf(field, isSensitiveField(field.name, sensitive)),
-          isJsonType: Array.isArray(field.nativeType) && field.nativeType[0] === 'Json',
-        }),
-      );
-
-    models.push({
-      model: model.name,
-      table: tableOf(model),
-      entityType,
-      idColumn: columnOf(id),
-      organizationColumn: columnOf(organization),
-      organizationField: organization.name,
-      labelFields,
-      formatLabel: settings?.formatLabel,
-      columns,
-    });
-  }
-
+  const selected = auditedModels(config, dmmf);
   const entityTypes = new Map<string, string>();
-  for (const model of models) {
-    const other = entityTypes.get(model.entityType);
-    if (other) throw new AuditConfigError(`${other} and ${model.model} share the entity type "${model.entityType}".`);
-    entityTypes.set(model.entityType, model.model);
+  const modelOfEntityType = new Map<string, string>();
+  for (const { model, entityType } of selected) {
+    const other = modelOfEntityType.get(entityType);
+    if (other) throw new AuditConfigError(`${other} and ${model.name} share the entity type "${entityType}".`);
+    modelOfEntityType.set(entityType, model.name);
+    entityTypes.set(model.name, entityType);
   }
+  const models = selected.map(({ model, settings, entityType }) => resolveModel(model, settings, entityType, { config, dmmf, entityTypes }));
+  const tenantModel = models.find((model) => model.organizationColumn === model.idColumn);
 
   return {
+    schema: config.schema ?? 'public',
+    internalSchema: config.internalSchema ?? 'auditlog',
     sensitive: config.sensitive ?? [],
     audit: { table: tableOf(auditModel), actorTypeEnum: actorTypeEnum?.dbName ?? actorTypeField.type, columns: auditColumns },
     actor: {
@@ -262,6 +368,8 @@ export function resolveAuditConfig(config: AuditConfig, dmmf: DMMF.Document): Re
       nameColumn: columnOf(findField(actorModel, config.actorModel.nameField, 'actor name')),
       emailColumn: columnOf(findField(actorModel, config.actorModel.emailField, 'actor email')),
     },
+    tenant: tenantModel ? { table: tenantModel.table, idColumn: tenantModel.idColumn } : null,
+    readOnlyTables: (config.readOnly ?? []).map((name) => tableOf(findModel(dmmf, name, 'read-only model'))),
     models,
   };
 }

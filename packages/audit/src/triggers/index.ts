@@ -1,8 +1,19 @@
-/** Generating the capture SQL; used by the migration tool and the tests, never at runtime. */
-export { AuditConfigError, defineAuditConfig, resolveAuditConfig, AUDIT_FIELDS } from './config.ts';
-export type { AuditConfig, AuditModelConfig, AuditedModel, AuditedColumn, ResolvedAuditConfig } from './config.ts';
+/** Generating the capture SQL and the registry; used by the migration tool and the tests, never at runtime. */
+export { ACTOR_KINDS, AuditConfigError, defineAuditConfig, resolveAuditConfig, AUDIT_FIELDS } from './config.ts';
+export type {
+  AuditConfig,
+  AuditModelConfig,
+  AuditedColumn,
+  AuditedModel,
+  AuditedRelation,
+  ColumnEncoding,
+  ResolvedAuditConfig,
+} from './config.ts';
 export { dmmfFromSchema, dmmfFromSchemaFile } from './dmmf.ts';
-export { AUDIT_SQL_MARKER, CAPTURE_PREFIX, captureFunctionName, expectedFunctionSource, generateAuditSql } from './sql.ts';
+export { captureFunctionName, rekeyFunctionName, SETTINGS, TRIGGERS } from './names.ts';
+export { STRICT_MODE_MESSAGE } from './capture.ts';
+export { CONTEXT_TAIL_CHARS, DDL_EVENT_TRIGGERS, TRIGGER_ONLY_ACTIONS } from './support.ts';
+export { AUDIT_SQL_MARKER, functionBodies, generateAuditRegistry, generateAuditSql } from './sql.ts';
 export type { GeneratedAuditSql } from './sql.ts';
 export {
   auditJsonSql,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { dropDatabase } from '../adapters.ts';
 import { openDatabase } from '../client.ts';
 import type { Database, DatabaseEngine, DatabaseOptions } from '../client.ts';
-import { createPostgresDatabase, loadPglite, urlFor } from './template.ts';
+import { createPostgresDatabase, loadPglite, uniqueDatabaseName, urlFor, withAdminClient } from './template.ts';
 import type { TemplateInfo } from './template.ts';
 
 declare module 'vitest' {
@@ -85,4 +85,56 @@ export function useTestDatabase(
     if (!current) throw new Error('The test database is opened in beforeAll: use it inside a test or a hook.');
     return current;
   };
+}
+
+export interface TestRole {
+  /** The role's name (unique to this run). */
+  name: string;
+  /** A URL of the test database that logs in as this role. */
+  url: string;
+  /** Revokes what the role was granted in the database and drops it. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL login role on a test database, set up the way an operator would: `runtime` through the engine's own
+ * `grant_runtime()` (the application's role), `seeder` through `grant_seeder()`. Roles belong to the whole server,
+ * so each has a unique name and is dropped by the caller.
+ */
+export async function createTestRole(handle: TestDatabaseHandle, grants: { runtime?: boolean; seeder?: boolean } = {}): Promise<TestRole> {
+  const url = handle.url;
+  if (!url) throw new Error('Database roles need PostgreSQL (PGlite has one user).');
+  const name = uniqueDatabaseName('auditlog_role');
+  await withAdminClient(url, async (client) => {
+    await client.query(`CREATE ROLE "${name}" LOGIN`);
+    if (grants.runtime) await client.query('SELECT auditlog.grant_runtime($1)', [name]);
+    if (grants.seeder) await client.query('SELECT auditlog.grant_seeder($1)', [name]);
+  });
+  const roleUrl = new URL(url);
+  roleUrl.username = name;
+  roleUrl.password = '';
+  return {
+    name,
+    url: roleUrl.href,
+    async drop() {
+      await withAdminClient(url, async (client) => {
+        await client.query(`DELETE FROM auditlog.runtime_roles WHERE role_name = $1`, [name]);
+        await client.query(`DROP OWNED BY "${name}"`);
+        await client.query(`DROP ROLE "${name}"`);
+      });
+    },
+  };
+}
+
+/**
+ * Runs a multi-statement SQL script (a migration, the capture SQL) in one transaction on the test database, over
+ * the simple protocol: Prisma's raw queries take one statement at a time.
+ */
+export async function runScript(handle: TestDatabaseHandle, sql: string): Promise<void> {
+  if (handle.options.pglite) {
+    await handle.options.pglite.exec(sql);
+    return;
+  }
+  if (!handle.url) throw new Error('This test database has neither a PGlite instance nor a URL.');
+  await withAdminClient(handle.url, (client) => client.query(sql));
 }

@@ -51,8 +51,10 @@ async function pgliteTemplate(hash: string): Promise<string> {
   return file;
 }
 
-async function admin<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ ...parsePostgresUrl(url), database: 'postgres', connectionTimeoutMillis: 5_000 });
+/** Runs `run` on a superuser connection to `url`'s database (the server's `postgres` database by default). */
+export async function withAdminClient<T>(url: string, run: (client: pg.Client) => Promise<T>, database?: string): Promise<T> {
+  const config = parsePostgresUrl(url);
+  const client = new pg.Client({ ...config, database: database ?? config.database, connectionTimeoutMillis: 5_000 });
   try {
     await client.connect();
   } catch (error) {
@@ -63,6 +65,10 @@ async function admin<T>(url: string, run: (client: pg.Client) => Promise<T>): Pr
   } finally {
     await client.end();
   }
+}
+
+function admin<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+  return withAdminClient(url, run, 'postgres');
 }
 
 /** A database name no other run can pick: prefix, time and randomness. */

@@ -81,15 +81,18 @@ describe.each(testEngines)('changes on %s', (engine) => {
     const contact = await prisma().contact.create({ data: { organizationId: organization.id, name: 'Dana', email: 'dana@example.test' } });
     await prisma().contact.delete({ where: { id: contact.id } });
     const [created, deleted] = await entriesFor(prisma(), [contact.id]);
+    const createdAt = contact.createdAt.toISOString();
     expect(created?.changes).toEqual({
       name: { before: null, after: 'Dana' },
       email: { before: null, after: 'dana@example.test' },
       isPrimary: { before: null, after: false },
+      createdAt: { before: null, after: createdAt },
     });
     expect(deleted?.changes).toEqual({
       name: { before: 'Dana', after: null },
       email: { before: 'dana@example.test', after: null },
       isPrimary: { before: false, after: null },
+      createdAt: { before: createdAt, after: null },
     });
   });
 
@@ -101,11 +104,11 @@ describe.each(testEngines)('changes on %s', (engine) => {
     expect(entry?.changes).not.toHaveProperty('account_number');
   });
 
-  it('the id, organization and timestamps are not repeated in changes', async () => {
+  it('the id, organization and updatedAt are not repeated in changes; createdAt is a field like any other', async () => {
     const { organization } = await createOrganization(prisma());
     const vendor = await prisma().vendor.create({ data: { organizationId: organization.id, name: 'HP' } });
     const [entry] = await entriesFor(prisma(), [vendor.id]);
-    expect(Object.keys(entry?.changes ?? {})).toEqual(['name']);
+    expect(Object.keys(entry?.changes ?? {})).toEqual(['name', 'createdAt']);
   });
 
   it('a cascaded delete records the children too, with the same actor', async () => {

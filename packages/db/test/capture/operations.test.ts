@@ -116,7 +116,10 @@ describe.each(testEngines)('capture of every write on %s', (engine) => {
       await as(() => run(prisma, mode, upsert('Second name')));
       const entries = await entriesFor(prisma, [created.id]);
       expect(entries.map((e) => [e.action, e.changes])).toEqual([
-        ['create', { name: { before: null, after: 'First name' }, slug: { before: null, after: slug } }],
+        [
+          'create',
+          { name: { before: null, after: 'First name' }, slug: { before: null, after: slug }, createdAt: { before: null, after: created.createdAt.toISOString() } },
+        ],
         ['update', { name: { before: 'First name', after: 'Second name' } }],
       ]);
       expect(org).not.toBe(created.id);

@@ -1,38 +1,116 @@
-/** The database's capture triggers are exactly what the audit config and schema.prisma generate today. */
-import { AUDIT_SQL_MARKER, captureFunctionName, dmmfFromSchemaFile, expectedFunctionSource, resolveAuditConfig } from '@auditlog/audit/triggers';
+/**
+ * The capture installed in the database is exactly what the audit config and schema.prisma generate today, the
+ * committed registry says so too, and the start-up check names every way it can drift.
+ */
+import { checkInstalledCapture } from '@auditlog/audit';
+import { generateAuditRegistry } from '@auditlog/audit/triggers';
 import { describe, expect, it } from 'vitest';
-import { auditConfig } from '../../src/audited.ts';
-import { generateCaptureSql, latestCaptureHash } from '../../src/migrate/audit-triggers.ts';
+import { auditRegistry } from '../../src/audit-registry.ts';
+import { generateCaptureSql, latestCaptureHash, resolvedAuditConfig } from '../../src/migrate/audit-triggers.ts';
 import { defaultPaths, readMigrations } from '../../src/migrate/index.ts';
 import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
 
-const resolved = resolveAuditConfig(auditConfig, await dmmfFromSchemaFile(defaultPaths.schema));
+const resolved = await resolvedAuditConfig(defaultPaths.schema);
 
-describe('the migrations hold the current capture SQL', () => {
+describe('the migrations and the registry hold the current capture SQL', () => {
   it('the newest generated SQL in the migrations has the hash of what the config generates now (run pnpm db:migrate if not)', async () => {
     const { hash } = await generateCaptureSql(defaultPaths.schema);
     expect(latestCaptureHash(await readMigrations(defaultPaths.migrations))).toBe(hash);
   });
 
+  it('src/audit-registry.ts is what the config and schema generate now (run pnpm db:migrate if not)', () => {
+    expect(auditRegistry).toEqual(generateAuditRegistry(resolved));
+  });
+
   it('audits every model with an organization except sessions and the audit table', () => {
-    expect(resolved.models.map((m) => m.model).sort()).toEqual(
+    expect(auditRegistry.models.map((m) => m.model).sort()).toEqual(
       ['ApiKey', 'Asset', 'Client', 'Contact', 'Contract', 'Integration', 'Invoice', 'InvoiceLine', 'Organization', 'Project', 'Quote', 'Ticket', 'User', 'Vendor'].sort(),
     );
-    expect(AUDIT_SQL_MARKER).toMatch(/^-- /);
   });
 });
 
-describe.each(testEngines)('capture triggers in the database on %s', (engine) => {
+describe.each(testEngines)('the installed capture on %s', (engine) => {
   const db = useTestDatabase(engine);
+  const problems = () => checkInstalledCapture(db().prisma, auditRegistry);
+  const errors = async () => (await problems()).filter((p) => p.severity === 'error').map((p) => p.message);
 
-  it.each(resolved.models.map((model) => [model.model, model] as const))('%s has its three triggers and an up-to-date function', async (_name, model) => {
-    const triggers = await db().prisma.$queryRaw<{ tgname: string }[]>`
-      SELECT tgname FROM pg_trigger WHERE tgrelid = ${`"${model.table}"`}::regclass AND NOT tgisinternal ORDER BY tgname`;
-    expect(triggers.map((t) => t.tgname)).toEqual(['audit_capture_delete', 'audit_capture_insert', 'audit_capture_update']);
-    const [fn] = await db().prisma.$queryRaw<{ prosrc: string }[]>`
-      SELECT prosrc FROM pg_proc WHERE proname = ${captureFunctionName(model)}`;
-    expect(fn?.prosrc, `the capture function of ${model.model} is out of date: run pnpm db:migrate --name <name>`).toBe(
-      expectedFunctionSource(resolved, model),
+  it('matches the registry: every trigger present and enabled, every function current, no extra column', async () => {
+    expect(await errors()).toEqual([]);
+  });
+
+  it('has the DDL watch installed (the tests run as a superuser)', async () => {
+    expect(await problems()).toEqual([]);
+  });
+
+  it.each(auditRegistry.models.map((model) => [model.model, model] as const))('%s has its five capture triggers', async (_name, model) => {
+    const triggers = await db().prisma.$queryRawUnsafe<{ tgname: string }[]>(
+      `SELECT tgname FROM pg_trigger WHERE tgrelid = format('%I.%I', 'public', $1::text)::regclass AND NOT tgisinternal ORDER BY tgname`,
+      model.table,
     );
+    expect(triggers.map((t) => t.tgname)).toEqual([
+      'audit_capture_delete',
+      'audit_capture_insert',
+      'audit_capture_rekey',
+      'audit_capture_truncate',
+      'audit_capture_update',
+    ]);
+  });
+
+  /** Runs `change` in a transaction that is rolled back, and returns the check's errors seen inside it. */
+  async function errorsAfter(change: string): Promise<string[]> {
+    const marker = new Error('rollback');
+    let seen: string[] = [];
+    await db()
+      .prisma.$transaction(async (tx) => {
+        await tx.$executeRawUnsafe(change);
+        seen = (await checkInstalledCapture(tx, auditRegistry)).filter((p) => p.severity === 'error').map((p) => p.message);
+        throw marker;
+      })
+      .catch((error: unknown) => {
+        if (error !== marker) throw error;
+      });
+    return seen;
+  }
+
+  it('names a disabled capture trigger', async () => {
+    expect(await errorsAfter('ALTER TABLE "Ticket" DISABLE TRIGGER audit_capture_update')).toEqual([
+      'Ticket: trigger audit_capture_update is disabled, so its writes are not captured (ALTER TABLE … ENABLE TRIGGER audit_capture_update)',
+    ]);
+  });
+
+  it('names a dropped capture trigger', async () => {
+    const found = await errorsAfter('DROP TRIGGER audit_capture_delete ON "Vendor"');
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^Vendor: trigger audit_capture_delete is missing, so its writes are not captured/);
+  });
+
+  it('names a column added by a hand-written migration, which the capture would not see', async () => {
+    const found = await errorsAfter('ALTER TABLE "Vendor" ADD COLUMN "taxId" text');
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^Vendor: column "taxId" is not captured \(added after the capture SQL was generated\)/);
+  });
+
+  it('names a capture function edited in place', async () => {
+    const found = await errorsAfter(
+      `CREATE OR REPLACE FUNCTION auditlog."capture_Ticket"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`,
+    );
+    expect(found).toEqual([expect.stringMatching(/^function auditlog\.capture_Ticket differs from the registry/)]);
+  });
+
+  it('names a capture trigger on a table the registry does not audit', async () => {
+    const found = await errorsAfter(
+      `CREATE TRIGGER audit_capture_insert AFTER INSERT ON "Session" FOR EACH STATEMENT EXECUTE FUNCTION auditlog."capture_Ticket"()`,
+    );
+    expect(found).toEqual([expect.stringMatching(/^Session: trigger audit_capture_insert captures a table the registry does not audit/)]);
+  });
+
+  it('names a disabled append-only guard', async () => {
+    const found = await errorsAfter('ALTER TABLE "AuditLog" DISABLE TRIGGER audit_append_only');
+    expect(found).toEqual([expect.stringMatching(/^AuditLog: the append-only trigger is missing or disabled/)]);
+  });
+
+  it('names a capture installed from another version of the SQL', async () => {
+    const found = await errorsAfter(`INSERT INTO auditlog.installed (hash) VALUES ('0000000000000000')`);
+    expect(found).toEqual([expect.stringMatching(/^the installed capture SQL is 0000000000000000, the registry expects [0-9a-f]{16}/)]);
   });
 });

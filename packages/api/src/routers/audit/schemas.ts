@@ -49,7 +49,11 @@ export const actorSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('user'), id: z.string().nullable(), name: z.string(), email: z.string().nullable() }),
   z.object({ type: z.literal('system'), name: z.string().nullable() }),
   z.object({ type: z.literal('anonymous') }),
-  z.object({ type: z.literal('unattributed') }),
+  z.object({
+    type: z.literal('unattributed'),
+    /** `no_context`: the application wrote outside any audit context; `malformed_context`: its context was unreadable. */
+    reason: z.enum(['no_context', 'malformed_context']),
+  }),
 ]);
 
 export const entitySchema = z.object({

@@ -1,0 +1,253 @@
+/**
+ * The capture SQL of one audited table: a statement-level function for INSERT, UPDATE, DELETE (transition tables)
+ * and TRUNCATE (a BEFORE trigger, while the rows are still there), a row-level function for the rare primary-key
+ * change, and their five triggers. Both functions run as the owner (SECURITY DEFINER), so the runtime role needs no
+ * privilege on the audit table, and pin every setting their output depends on.
+ *
+ * What makes it fast (measured, see docs/decisions/004-trigger-capture.md): one call per statement, the context
+ * parsed once per statement, `changes` built as JSON text for the changed columns only, rows without a change
+ * filtered out first, one generic plan with hash joins only (a nested loop planned for one row was quadratic for a
+ * 1,000-row updateMany).
+ */
+import type { AuditedColumn, AuditedModel, ResolvedAuditConfig } from './config.ts';
+import { ident, literal, PINNED_SEARCH_PATH, SETTINGS, TRIGGERS } from './names.ts';
+import type { SqlNames } from './names.ts';
+import { anyChanged, changesObject, keyChangeMember, snapshotMember, updateMember } from './values.ts';
+
+/** The audit table's columns, in the order every INSERT of the engine writes them. */
+export function insertColumns(config: ResolvedAuditConfig): string {
+  const c = config.audit.columns;
+  return [
+    c.id,
+    c.organizationId,
+    c.createdAt,
+    c.action,
+    c.entityType,
+    c.entityId,
+    c.actorType,
+    c.actorUserId,
+    c.actorName,
+    c.actorEmail,
+    c.ipAddress,
+    c.userAgent,
+    c.requestId,
+    c.changes,
+    c.metadata,
+  ]
+    .map(ident)
+    .join(', ');
+}
+
+export function contextValues(names: SqlNames): string {
+  return `ctx.actor_type::${names.actorType}, ctx.user_id, ctx.actor_name, ctx.actor_email, ctx.ip, ctx.ua, ctx.request_id`;
+}
+
+/**
+ * A UUIDv7 whose 48-bit time is the entry's millisecond and whose other 62 bits are the next value of the engine's
+ * sequence: ids sort in the order entries were written, inside one statement and across the statements of one
+ * transaction alike, so "newest first" is the order of events. (`id_prefix` is computed once per statement.)
+ */
+export const newIdExpression = (names: SqlNames) =>
+  `(id_prefix || to_hex((nextval(${literal(names.sequence)}::regclass) & 4611686018427387903) | id_variant))::uuid`;
+
+/** What every capture function knows before its first statement. */
+function declarations(names: SqlNames): string {
+  return `DECLARE
+  ctx record := ${names.context}();
+  id_prefix text := lpad(to_hex(greatest(0, floor(extract(epoch FROM ctx.at) * 1000))::bigint), 12, '0') || '7000';
+  id_variant constant bigint := 1::bigint << 63;
+  ctx_meta jsonb := CASE WHEN ctx.issue IS NOT NULL THEN jsonb_build_object('auditContext', ctx.issue) END;
+  moved_out jsonb := '{"moved":"out"}'::jsonb || coalesce(ctx_meta, '{}'::jsonb);
+  moved_in jsonb := '{"moved":"in"}'::jsonb || coalesce(ctx_meta, '{}'::jsonb);
+  written bigint := 0;`;
+}
+
+/**
+ * Strict mode: a write that the application made outside any audit context is refused, naming what is missing.
+ * A malformed context is not "outside any context": it never fails the business write (it is stored with a flag).
+ */
+export const STRICT_MODE_MESSAGE = 'audited write outside any audit context, refused by strict mode';
+function strictCheck(): string {
+  return `IF written > 0 AND ctx.strict_mode AND ctx.actor_type = 'UNATTRIBUTED' AND ctx.issue IS NULL THEN
+    RAISE EXCEPTION '%.%: ${STRICT_MODE_MESSAGE}', TG_TABLE_SCHEMA, TG_TABLE_NAME
+      USING HINT = 'Run the write inside withAuditContext() or runAsSystem(), or turn strict mode off for this session (SET ${SETTINGS.strict} = off).';
+  END IF;`;
+}
+
+/**
+ * Function attributes: owner rights, pinned search_path, one plan per statement kind, hash joins only, and no JIT:
+ * the lateral join of an UPDATE must be a nested loop, whose disabled-plan cost would otherwise cross jit_above_cost
+ * and compile every plan to machine code (measured: 430 ms for a one-row update on PostgreSQL 15).
+ */
+function functionAttributes(model: AuditedModel): string {
+  const floats = model.columns.some((column: AuditedColumn) => column.isFloat) ? '\nSET extra_float_digits = 1' : '';
+  return `LANGUAGE plpgsql
+SECURITY DEFINER
+${PINNED_SEARCH_PATH}
+SET plan_cache_mode = force_generic_plan
+SET enable_nestloop = off
+SET enable_mergejoin = off
+SET jit = off${floats}`;
+}
+
+function groupedByAction(model: AuditedModel): { action: string; columns: AuditedColumn[] }[] {
+  const regular = model.columns.filter((column) => !(column.field in model.actions));
+  const groups = [{ action: 'update', columns: regular }];
+  for (const action of new Set(Object.values(model.actions))) {
+    groups.push({ action, columns: model.columns.filter((column) => model.actions[column.field] === action) });
+  }
+  return groups.filter((group) => group.columns.length > 0);
+}
+
+/** A model whose tenant column is its id (the organization itself) cannot move: a change of it is a key change. */
+const movable = (model: AuditedModel) => model.organizationColumn !== model.idColumn;
+const tenantOf = (model: AuditedModel, row: string) => `${row}.${ident(model.organizationColumn)}`;
+const sameTenant = (model: AuditedModel) =>
+  movable(model) ? `${tenantOf(model, 'o')} IS NOT DISTINCT FROM ${tenantOf(model, 'n')}` : 'true';
+
+const snapshot = (model: AuditedModel, row: 'o' | 'n', names: SqlNames) =>
+  changesObject(model.columns.map((column) => snapshotMember(column, row, row === 'o' ? 'before' : 'after', names)));
+
+/**
+ * The entries of an UPDATE's changed rows: one `update` (and one per semantic action, e.g. `permission_change`) in
+ * the record's organization, or, when the organization column changed, a `delete` in the old organization (the
+ * record leaves, with its last values) and a `create` in the new one (it arrives).
+ */
+function updateStatement(config: ResolvedAuditConfig, model: AuditedModel, names: SqlNames): string {
+  const id = ident(model.idColumn);
+  const same = sameTenant(model);
+  const rows = groupedByAction(model).map(
+    ({ action, columns }) =>
+      `(${tenantOf(model, 'n')}, ${literal(action)}, CASE WHEN ${same} AND (${anyChanged(columns)}) THEN ${changesObject(columns.map((column) => updateMember(column, names)))} END, ctx_meta)`,
+  );
+  if (movable(model)) {
+    rows.push(`(${tenantOf(model, 'o')}, 'delete', CASE WHEN NOT (${same}) THEN ${snapshot(model, 'o', names)} END, moved_out)`);
+    rows.push(`(${tenantOf(model, 'n')}, 'create', CASE WHEN NOT (${same}) THEN ${snapshot(model, 'n', names)} END, moved_in)`);
+  }
+  const wanted = movable(model) ? `NOT (${same}) OR ${anyChanged(model.columns)}` : anyChanged(model.columns);
+  const rekeyedIds = (side: 'old_id' | 'new_id') =>
+    `SELECT r.${side} FROM ${names.rekeyed} r WHERE r.tx = pg_current_xact_id() AND r.rel = TG_RELID`;
+  return `INSERT INTO ${names.auditTable} (${insertColumns(config)})
+    SELECT ${newIdExpression(names)}, e.organization_id, ctx.at, e.action, ${literal(model.entityType)}, n.${id}::text,
+      ${contextValues(names)}, e.changes, e.metadata
+    FROM audit_new n JOIN audit_old o ON o.${id} = n.${id}
+    CROSS JOIN LATERAL (VALUES
+      ${rows.join(',\n      ')}
+    ) AS e(organization_id, action, changes, metadata)
+    WHERE (${wanted})
+      AND e.changes IS NOT NULL
+      -- Rows whose key changed were written by the row trigger; pairing them by id here would invent changes.
+      AND (NOT rekeyed OR (n.${id}::text NOT IN (${rekeyedIds('new_id')}) AND o.${id}::text NOT IN (${rekeyedIds('old_id')})));`;
+}
+
+function captureFunction(config: ResolvedAuditConfig, model: AuditedModel, names: SqlNames): string {
+  const columns = insertColumns(config);
+  const id = ident(model.idColumn);
+  const org = ident(model.organizationColumn);
+  const entityType = literal(model.entityType);
+  const context = contextValues(names);
+  const newId = newIdExpression(names);
+  return `CREATE FUNCTION ${names.captureFunction(model)}() RETURNS trigger
+${functionAttributes(model)}
+AS $audit$
+${declarations(names)}
+  rekeyed boolean := false;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO ${names.auditTable} (${columns})
+    SELECT ${newId}, n.${org}, ctx.at, 'create', ${entityType}, n.${id}::text,
+      ${context}, ${snapshot(model, 'n', names)}, ctx_meta
+    FROM audit_new n;
+    GET DIAGNOSTICS written = ROW_COUNT;
+  ELSIF TG_OP = 'UPDATE' THEN
+    rekeyed := current_setting(${literal(SETTINGS.rekeyTx)}, true) = pg_current_xact_id()::text;
+    ${updateStatement(config, model, names)}
+    GET DIAGNOSTICS written = ROW_COUNT;
+    IF rekeyed THEN
+      DELETE FROM ${names.rekeyed} WHERE tx = pg_current_xact_id() AND rel = TG_RELID;
+    END IF;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO ${names.auditTable} (${columns})
+    SELECT ${newId}, o.${org}, ctx.at, 'delete', ${entityType}, o.${id}::text,
+      ${context}, ${snapshot(model, 'o', names)}, ctx_meta
+    FROM audit_old o;
+    GET DIAGNOSTICS written = ROW_COUNT;
+  ELSE
+    -- TRUNCATE, before it happens: every row still there leaves as a delete entry, as if deleted one by one.
+    INSERT INTO ${names.auditTable} (${columns})
+    SELECT ${newId}, o.${org}, ctx.at, 'delete', ${entityType}, o.${id}::text,
+      ${context}, ${snapshot(model, 'o', names)}, '{"via":"truncate"}'::jsonb || coalesce(ctx_meta, '{}'::jsonb)
+    FROM ONLY ${names.table(model)} o;
+    GET DIAGNOSTICS written = ROW_COUNT;
+  END IF;
+  ${strictCheck()}
+  RETURN NULL;
+END;
+$audit$;`;
+}
+
+/**
+ * A primary-key change, one row at a time (statement triggers pair old and new rows by key, which a key change
+ * breaks): an `update` whose changes hold the id before and after, or a move when the organization changed too. The
+ * pair is noted in the owner-only `rekeyed` table, which the statement trigger reads to leave those rows alone; a
+ * session cannot write there, so it cannot hide a row from capture.
+ */
+function rekeyFunction(config: ResolvedAuditConfig, model: AuditedModel, names: SqlNames): string {
+  const id = ident(model.idColumn);
+  const same = sameTenant(model);
+  const changes = changesObject([keyChangeMember(model.idField, model.idColumn), ...model.columns.map((column) => updateMember(column, names))]);
+  const rows = [`(${tenantOf(model, 'n')}, 'update', n.${id}::text, CASE WHEN ${same} THEN ${changes} END, ctx_meta)`];
+  if (movable(model)) {
+    rows.push(`(${tenantOf(model, 'o')}, 'delete', o.${id}::text, CASE WHEN NOT (${same}) THEN ${snapshot(model, 'o', names)} END, moved_out)`);
+    rows.push(`(${tenantOf(model, 'n')}, 'create', n.${id}::text, CASE WHEN NOT (${same}) THEN ${snapshot(model, 'n', names)} END, moved_in)`);
+  }
+  return `CREATE FUNCTION ${names.rekeyFunction(model)}() RETURNS trigger
+${functionAttributes(model)}
+AS $audit$
+${declarations(names)}
+BEGIN
+  INSERT INTO ${names.rekeyed} (tx, rel, old_id, new_id) VALUES (pg_current_xact_id(), TG_RELID, OLD.${id}::text, NEW.${id}::text);
+  PERFORM set_config(${literal(SETTINGS.rekeyTx)}, pg_current_xact_id()::text, true);
+  INSERT INTO ${names.auditTable} (${insertColumns(config)})
+  SELECT ${newIdExpression(names)}, e.organization_id, ctx.at, e.action, ${literal(model.entityType)}, e.entity_id,
+    ${contextValues(names)}, e.changes, e.metadata
+  FROM (SELECT OLD.*) o CROSS JOIN (SELECT NEW.*) n
+  CROSS JOIN LATERAL (VALUES
+    ${rows.join(',\n    ')}
+  ) AS e(organization_id, action, entity_id, changes, metadata)
+  WHERE e.changes IS NOT NULL;
+  GET DIAGNOSTICS written = ROW_COUNT;
+  ${strictCheck()}
+  RETURN NULL;
+END;
+$audit$;`;
+}
+
+function captureTriggers(model: AuditedModel, names: SqlNames): string {
+  const table = names.table(model);
+  const fn = names.captureFunction(model);
+  const id = ident(model.idColumn);
+  return [
+    `CREATE TRIGGER ${TRIGGERS.insert} AFTER INSERT ON ${table}\n  REFERENCING NEW TABLE AS audit_new FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
+    `CREATE TRIGGER ${TRIGGERS.update} AFTER UPDATE ON ${table}\n  REFERENCING OLD TABLE AS audit_old NEW TABLE AS audit_new FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
+    `CREATE TRIGGER ${TRIGGERS.delete} AFTER DELETE ON ${table}\n  REFERENCING OLD TABLE AS audit_old FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
+    `CREATE TRIGGER ${TRIGGERS.truncate} BEFORE TRUNCATE ON ${table}\n  FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
+    `CREATE TRIGGER ${TRIGGERS.rekey} AFTER UPDATE OF ${id} ON ${table}\n  FOR EACH ROW WHEN (OLD.${id} IS DISTINCT FROM NEW.${id}) EXECUTE FUNCTION ${names.rekeyFunction(model)}();`,
+  ].join('\n');
+}
+
+/** Everything one audited table needs, in install order. */
+export function modelCaptureSql(config: ResolvedAuditConfig, model: AuditedModel, names: SqlNames): string {
+  return [
+    `-- ${model.model} → entity type "${model.entityType}"`,
+    captureFunction(config, model, names),
+    rekeyFunction(config, model, names),
+    captureTriggers(model, names),
+  ].join('\n\n');
+}
+
+/** The plpgsql body PostgreSQL stores for a function (`pg_proc.prosrc`): what the registry fingerprints. */
+export function functionBodies(config: ResolvedAuditConfig, model: AuditedModel, names: SqlNames): { capture: string; rekey: string } {
+  const body = (sql: string) => sql.slice(sql.indexOf('$audit$') + '$audit$'.length, sql.lastIndexOf('$audit$'));
+  return { capture: body(captureFunction(config, model, names)), rekey: body(rekeyFunction(config, model, names)) };
+}
