@@ -333,7 +333,7 @@ export const JSON_VALUES: readonly unknown[] = [
   { notes: ['card 4111 1111 1111 1111', 'call +1 415 555 2671', JWT] },
   { 'Ünïcödé': 'x', 'ключ': 'значение', emoji: '🎉', 'pass wörd': 'x', 'new password': 'y' },
   { a: { b: { c: { d: { password: 'deep', value: 'AKIAIOSFODNN7EXAMPLE' } } } } },
-  { number: 12.5, big: 12345678901234567890, small: 1e-7, exp: 1e21, bool: true, nil: null, empty: {}, none: [] },
+  { number: 12.5, big: 9007199254740991, small: 1e-7, exp: 1e21, bool: true, nil: null, empty: {}, none: [] },
   'a Json string holding Authorization: Bearer abc123def',
   ['plain', 1, null, { keyboard: 'qwerty', monkey: 'see' }],
   { escaped: 'quote " backslash \\ tab \t newline \n', 'key"with"quotes': 'x', 'back\\slash': 'y' },
