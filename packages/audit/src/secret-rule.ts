@@ -7,7 +7,7 @@
  * expressions, and each is unambiguous (its match does not depend on JavaScript's first-alternative or PostgreSQL's
  * longest-match rule): no `\s`, `\b`, `.`, non-greedy quantifier or case-insensitive flag; explicit ASCII classes
  * instead. The corpus test on both engines checks that TypeScript and SQL give the same output.
- * See docs/decisions/008-one-secret-rule.md.
+ * See docs/decisions/009-one-secret-rule.md.
  */
 import { REDACTED } from './catalog.ts';
 

@@ -1,7 +1,7 @@
 /**
  * The SQL side of redaction: functions installed in one schema, generated from the rule of secret-rule.ts (the same
  * regular-expression sources the TypeScript side compiles), and fragments the capture generator puts inline in its
- * per-column expressions. What each column encoding calls is in docs/decisions/008-one-secret-rule.md.
+ * per-column expressions. What each column encoding calls is in docs/decisions/009-one-secret-rule.md.
  *
  * Every function is schema-qualified, pins `search_path = pg_catalog, pg_temp` (no session can shadow an operator
  * or a function), and uses `E''` literals for anything with a backslash (their meaning does not depend on
