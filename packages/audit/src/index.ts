@@ -12,7 +12,6 @@ export {
   capJson,
   capText,
   isSensitiveField,
-  normalizeFieldName,
   redactSensitive,
   redactText,
   redactValue,

@@ -55,36 +55,6 @@ export function isSensitiveField(name: string, extra: readonly string[] = []): b
   return nameRule(extra).test(canonicalName(name));
 }
 
-/**
- * @deprecated The names the capture SQL of `triggers/sql.ts` still tests by suffix; the rule is now
- * `isSensitiveField` (secret-rule.ts), which covers every one of these.
- */
-export const DEFAULT_SENSITIVE_NAMES = [
-  'password',
-  'passwordhash',
-  'passphrase',
-  'mfasecret',
-  'totpsecret',
-  'apikey',
-  'token',
-  'accesstoken',
-  'refreshtoken',
-  'secret',
-  'clientsecret',
-  'secretkey',
-  'privatekey',
-  'encryptionkey',
-  'signingkey',
-] as const;
-
-/** @deprecated See {@link DEFAULT_SENSITIVE_NAMES}; now `ENCRYPTED_AFFIX` of secret-rule.ts. */
-export const SENSITIVE_AFFIX = 'encrypted';
-
-/** @deprecated Lower case without `_` and `-`, as the old suffix rule compared names; use {@link canonicalName}. */
-export function normalizeFieldName(name: string): string {
-  return name.toLowerCase().replace(/[_-]/g, '');
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Values
 // ---------------------------------------------------------------------------------------------------------------
