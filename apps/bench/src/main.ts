@@ -3,7 +3,7 @@
  * (BENCH_DATABASE_URL, default the local server) and on embedded PGlite, printed as Markdown.
  *
  *   BENCH_ENGINES=postgres,pglite   which engines
- *   BENCH_PARTS=write,list,record   which measurements
+ *   BENCH_PARTS=write,list,record   which measurements (also: redaction, the SQL redaction's cost per value)
  *   BENCH_RUNS=11                   alternating runs for the write overhead
  *   BENCH_LIST_ENTRIES=1000000      entries in the measured organization (the nine others get a tenth each)
  */
@@ -14,6 +14,7 @@ import type { BenchDatabase } from './databases.ts';
 import { measureListSpeed } from './list-speed.ts';
 import type { ListResult } from './list-speed.ts';
 import { measureRecordThroughput } from './record-throughput.ts';
+import { measureRedactionCost, redactionCostTable } from './redaction-cost.ts';
 import { ms } from './stats.ts';
 import { measureWriteOverhead } from './write-overhead.ts';
 import type { WriteResult } from './write-overhead.ts';
@@ -101,6 +102,16 @@ async function main() {
         } finally {
           await db.close();
         }
+      } finally {
+        await bench?.drop();
+      }
+    }
+    if (parts.has('redaction')) {
+      let bench: BenchDatabase | undefined;
+      try {
+        bench = await open();
+        log(`${bench.label}: redaction cost…`);
+        console.log(`${redactionCostTable(bench.label, await measureRedactionCost(bench, runs, log))}\n`);
       } finally {
         await bench?.drop();
       }

@@ -5,9 +5,20 @@ export { currentAuditContext, runAsSystem, withAuditContext } from './context.ts
 export type { AnonymousAuditContext, AuditContext, SystemAuditContext, UserAuditContext } from './context.ts';
 export { auditExtension, AuditLogImmutableError } from './extension.ts';
 export type { AuditExtensionOptions } from './extension.ts';
-export { AuditRecordError, MAX_JSON_BYTES, record, recordEntrySchema, redactChanges } from './record.ts';
+export { AuditRecordError, MAX_JSON_BYTES, record, recordEntrySchema, redactChanges, redactMetadata } from './record.ts';
 export type { RawQueryClient, RecordEntryInput, RecordedEntry, RecordOptions } from './record.ts';
-export { isSensitiveField, normalizeFieldName, redactSensitive } from './redact.ts';
+export {
+  canonicalName,
+  capJson,
+  capText,
+  isSensitiveField,
+  redactSensitive,
+  redactText,
+  redactValue,
+  scrubSecrets,
+} from './redact.ts';
+export { MAX_DEPTH, MAX_VALUE_BYTES, TOO_DEEP, TRUNCATED_PATTERN } from './secret-rule.ts';
+export { fingerprint, FINGERPRINT_HEX_LENGTH } from './fingerprint.ts';
 export { defineAuditConfig, sensitiveFieldNames } from './triggers/config.ts';
 export { AUDIT_SETTINGS } from './settings.ts';
 export { CaptureDriftError, checkInstalledCapture, REGISTRY_VERSION } from './registry.ts';

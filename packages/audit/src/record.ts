@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { NAME_PATTERN, REDACTED } from './catalog.ts';
 import type { AuditChanges } from './catalog.ts';
-import { cleanText, isBinary, isSensitiveField, redactSensitive } from './redact.ts';
+import { capJson, cleanText, isBinary, isSensitiveField, redactSensitive, redactValue } from './redact.ts';
 
 /** Largest `changes` or `metadata`, as JSON: an entry is a record of an event, not a place to store documents. */
 export const MAX_JSON_BYTES = 64 * 1024;
@@ -59,7 +59,10 @@ export interface RawQueryClient {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
 }
 
-/** `{ password: { before, after } }` → both sides `[REDACTED]`; other fields redacted at any depth inside. */
+/**
+ * `{ password: { before, after } }` → both sides `[REDACTED]`; other fields redacted at any depth inside, and each
+ * side capped at 8 KiB like a column's value (`redactValue`).
+ */
 export function redactChanges(changes: AuditChanges, sensitive: readonly string[] = []): AuditChanges {
   const result: AuditChanges = {};
   for (const [field, { before, after }] of Object.entries(changes)) {
@@ -69,10 +72,16 @@ export function redactChanges(changes: AuditChanges, sensitive: readonly string[
         ? null
         : secret && !isBinary(value)
           ? REDACTED
-          : redactSensitive(value, sensitive);
+          : redactValue(value, sensitive);
     result[field] = { before: side(before), after: side(after) };
   }
   return result;
+}
+
+/** Metadata redacted at any depth, each of its values capped at 8 KiB (it stays an object, as the API shows it). */
+export function redactMetadata(metadata: Record<string, unknown>, sensitive: readonly string[] = []): Record<string, unknown> {
+  const redacted = redactSensitive(metadata, sensitive) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(redacted).map(([key, value]) => [key, capJson(value)]));
 }
 
 export class AuditRecordError extends Error {
@@ -99,7 +108,7 @@ export async function record(client: RawQueryClient, input: RecordEntryInput, op
   if (!organizationId) throw new AuditRecordError('organizationId: an entry belongs to an organization');
   const { action, entityType, entityId, changes, metadata } = parsed.data;
   const changesJson = changes ? JSON.stringify(redactChanges(changes, options.sensitive)) : null;
-  const metadataJson = metadata ? JSON.stringify(redactSensitive(metadata, options.sensitive)) : null;
+  const metadataJson = metadata ? JSON.stringify(redactMetadata(metadata, options.sensitive)) : null;
   const schema = `"${(options.internalSchema ?? 'auditlog').replaceAll('"', '""')}"`;
   const rows = await client.$queryRawUnsafe<{ id: string; created_at: Date }[]>(
     `SELECT id::text, created_at FROM ${schema}.record($1, $2, $3, $4, $5::jsonb, $6::jsonb)`,

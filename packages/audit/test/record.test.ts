@@ -104,10 +104,11 @@ describe('redactChanges', () => {
   });
 
   it('redacts extra sensitive names as fields and inside values', () => {
-    expect(redactChanges({ keyHash: { before: 'h1', after: 'h2' }, profile: { before: null, after: { ssn: '123' } } }, ['keyHash', 'ssn'])).toEqual({
-      keyHash: { before: REDACTED, after: REDACTED },
-      profile: { before: null, after: { ssn: REDACTED } },
+    expect(redactChanges({ vaultRef: { before: 'h1', after: 'h2' }, profile: { before: null, after: { nationalId: '123' } } }, ['vaultRef', 'nationalId'])).toEqual({
+      vaultRef: { before: REDACTED, after: REDACTED },
+      profile: { before: null, after: { nationalId: REDACTED } },
     });
+    expect(redactChanges({ vaultRef: { before: 'h1', after: 'h2' } })).toEqual({ vaultRef: { before: 'h1', after: 'h2' } });
   });
 
   it('encodes dates, big integers and binary values like redactSensitive', () => {
@@ -335,18 +336,18 @@ describe('record() with valid input: what it sends', () => {
     const input: RecordEntryInput = {
       ...valid,
       organizationId: 'org_1',
-      changes: { ssn: { before: '111', after: '222' }, profile: { before: null, after: { ssn: '333', name: 'Ann' } } },
-      metadata: { ssn: '444', people: [{ SSN: '555' }] },
+      changes: { nationalId: { before: '111', after: '222' }, profile: { before: null, after: { national_id: '333', name: 'Ann' } } },
+      metadata: { nationalId: '444', people: [{ NATIONAL_ID: '555' }] },
     };
     const withOption = recordingClient();
-    await record(withOption.client, input, { sensitive: ['ssn'] });
+    await record(withOption.client, input, { sensitive: ['nationalId'] });
     expect(sentJson(withOption.calls)).toEqual({
-      changes: JSON.stringify({ ssn: { before: REDACTED, after: REDACTED }, profile: { before: null, after: { ssn: REDACTED, name: 'Ann' } } }),
-      metadata: JSON.stringify({ ssn: REDACTED, people: [{ SSN: REDACTED }] }),
+      changes: JSON.stringify({ nationalId: { before: REDACTED, after: REDACTED }, profile: { before: null, after: { national_id: REDACTED, name: 'Ann' } } }),
+      metadata: JSON.stringify({ nationalId: REDACTED, people: [{ NATIONAL_ID: REDACTED }] }),
     });
 
     const without = recordingClient();
     await record(without.client, input);
-    expect(sentJson(without.calls).metadata).toBe(JSON.stringify({ ssn: '444', people: [{ SSN: '555' }] }));
+    expect(sentJson(without.calls).metadata).toBe(JSON.stringify({ nationalId: '444', people: [{ NATIONAL_ID: '555' }] }));
   });
 });

@@ -51,7 +51,23 @@ function expectToContain(text: string, part: string | RegExp): void {
 function valueReads(source: string, column: string): string[] {
   const ref = `[no]\\."${column}"`;
   const comparisons = new RegExp(`${ref} IS (?:NOT )?(?:NULL|DISTINCT FROM ${ref})`, 'g');
-  return source.replace(comparisons, '').match(new RegExp(ref, 'g')) ?? [];
+  return withoutFingerprints(source).replace(comparisons, '').match(new RegExp(ref, 'g')) ?? [];
+}
+
+/** `source` without its calls of the keyed fingerprint function: an HMAC of a value shows nothing of it. */
+function withoutFingerprints(source: string): string {
+  const call = '"auditlog"."fingerprint"(';
+  let rest = source;
+  for (let at = rest.indexOf(call); at >= 0; at = rest.indexOf(call)) {
+    let depth = 0;
+    let end = at + call.length - 1;
+    for (; end < rest.length; end++) {
+      if (rest[end] === '(') depth++;
+      else if (rest[end] === ')' && --depth === 0) break;
+    }
+    rest = rest.slice(0, at) + 'FINGERPRINT' + rest.slice(end + 1);
+  }
+  return rest;
 }
 
 /** The message of the AuditConfigError that `fn` throws; fails if it throws nothing or something else. */
@@ -222,7 +238,7 @@ describe('resolveAuditConfig with the real config and schema', () => {
 
   it('maps Vendor.accountNumber to the column account_number but keeps the field name', () => {
     const accountNumber = modelOf(resolved, 'Vendor').columns.find((column) => column.column === 'account_number');
-    expect(accountNumber).toEqual({ field: 'accountNumber', column: 'account_number', encoding: 'string', isJsonType: false, isFloat: false });
+    expect(accountNumber).toEqual({ field: 'accountNumber', column: 'account_number', encoding: 'string', isJsonType: false, isFloat: false, isList: false });
     for (const model of resolved.models) {
       for (const column of model.columns) if (column !== accountNumber) expect(column.column).toBe(column.field);
     }
@@ -322,11 +338,11 @@ model Country {
     );
     const event = modelOf(resolveAuditConfig(miniConfig, dmmfOf), 'Event');
     expect(event.columns).toEqual([
-      { field: 'name', column: 'name', encoding: 'string', isJsonType: false, isFloat: false },
-      { field: 'startsAt', column: 'startsAt', encoding: 'timestamptz', isJsonType: false, isFloat: false },
-      { field: 'localTime', column: 'localTime', encoding: 'exact-text', isJsonType: false, isFloat: false },
-      { field: 'payload', column: 'payload', encoding: 'json', isJsonType: true, isFloat: false },
-      { field: 'attachment', column: 'attachment', encoding: 'binary', isJsonType: false, isFloat: false },
+      { field: 'name', column: 'name', encoding: 'string', isJsonType: false, isFloat: false, isList: false },
+      { field: 'startsAt', column: 'startsAt', encoding: 'timestamptz', isJsonType: false, isFloat: false, isList: false },
+      { field: 'localTime', column: 'localTime', encoding: 'exact-text', isJsonType: false, isFloat: false, isList: false },
+      { field: 'payload', column: 'payload', encoding: 'json', isJsonType: true, isFloat: false, isList: false },
+      { field: 'attachment', column: 'attachment', encoding: 'binary', isJsonType: false, isFloat: false, isList: false },
     ]);
   });
 
@@ -350,8 +366,8 @@ model Country {
     const source = functionBodies(generateAuditSql(config).sql, 'auditlog').get(captureFunctionName(modelOf(config, 'Event'))) ?? '';
     expectToContain(source, 'FROM unnest(n."occurrences") WITH ORDINALITY');
     // Secrets inside the elements of a Json[] or a String[] are redacted too.
-    expectToContain(source, '"auditlog"."redact_json"(to_jsonb(n."payloads"))');
-    expectToContain(source, '"auditlog"."redact_json"(to_jsonb(n."tags"))');
+    expectToContain(source, '"auditlog"."audit_json"(to_jsonb(n."payloads"))');
+    expectToContain(source, '"auditlog"."audit_json"(to_jsonb(n."tags"))');
     expect(valueReads(source, 'blobs')).toEqual([]);
   });
 
@@ -590,7 +606,7 @@ describe('generateAuditSql', () => {
   });
 
   it('pins search_path (pg_temp last) on every function it creates, and runs capture with the owner\'s rights', () => {
-    const creates = generated.sql.match(/CREATE (OR REPLACE )?FUNCTION [\s\S]*?\nAS \$audit\$/g) ?? [];
+    const creates = generated.sql.match(/CREATE (OR REPLACE )?FUNCTION [\s\S]*?\nAS \$[a-z_]*\$/g) ?? [];
     expect(creates.length).toBe(functionBodies(generated.sql, 'auditlog').size);
     for (const create of creates) expect(create, create.split('\n')[0]).toContain('\nSET search_path = pg_catalog, pg_temp\n');
     for (const model of resolved.models) {
@@ -659,6 +675,9 @@ describe('generateAuditSql', () => {
     const integration = captureOf('Integration');
     expectToContain(integration, `'"${BINARY_DATA}"'`);
     expect(valueReads(integration, 'encryptedCredentials')).toEqual([]);
+    // Their changes carry keyed fingerprints, scoped to the record and the field, of the raw value (a hash of bytes).
+    expectToContain(user, `"auditlog"."fingerprint"('user:' || o."id"::text || ':passwordHash', o."passwordHash"::text)`);
+    expectToContain(integration, `"auditlog"."fingerprint"('integration:' || n."id"::text || ':encryptedCredentials', encode(sha256(n."encryptedCredentials"), 'hex'))`);
   });
 
   it('does read the value of ordinary columns (the check above can fail)', () => {
@@ -681,7 +700,7 @@ describe('generateAuditSql', () => {
     expectToContain(asset, /to_jsonb?\(n\."diskBytes"::text\)/);
     expectToContain(asset, /to_jsonb?\(n\."purchaseCost"::text\)/);
     expectToContain(asset, `to_char(n."purchasedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
-    expectToContain(asset, `"auditlog"."redact_json"(n."specs")`);
+    expectToContain(asset, `"auditlog"."audit_json"(n."specs")`);
     expectToContain(asset, /to_jsonb?\(n\."type"\)/);
     const contract = captureOf('Contract');
     expectToContain(contract, `to_char(n."startsOn", 'YYYY-MM-DD')`);

@@ -3,7 +3,7 @@
  * in one atomic statement (INSERT … ON CONFLICT DO UPDATE … RETURNING) *before* the password is checked, so parallel
  * requests and batches cannot slip past the count; a successful sign-in gives its attempt back.
  *
- * Sign-in policy (docs/decisions/009-sign-in-throttling.md):
+ * Sign-in policy (docs/decisions/010-sign-in-throttling.md):
  * - per account and client address: a few free attempts, then a delay that doubles with each failure (1 s, 2 s,
  *   4 s, … up to 15 minutes). This is what stops a guesser, without touching anyone else.
  * - per account, across addresses: once an account has many failures in the window it is "under attack": every

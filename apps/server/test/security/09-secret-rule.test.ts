@@ -12,7 +12,7 @@ import type { TestServer } from '../../src/testing.ts';
 import { bearer, rawMutation } from '../helpers.ts';
 
 /** Names that look secret, names that only look close, and plain ones. */
-const KEYS = [
+const KEYS: string[] = [
   'password', 'newPassword', 'password_hash', 'apiKey', 'stripe-api-key', 'sessionToken', 'accessToken', 'clientSecret',
   'webhookSecret', 'privateKey', 'mfaSecret', 'encryptedNotes', 'ssn_encrypted', 'authorization', 'cookie', 'credential',
   'keyHash', 'tokenCount', 'secretary', 'passwordPolicy', 'email', 'note', 'rows',
@@ -34,8 +34,14 @@ describe.each(testEngines)('the secret rule of the log and the audit table on %s
     await server?.close();
   }, 60_000);
 
-  it('redacts in the server log exactly the fields the audit table redacts, at any depth', async () => {
-    const metadata = Object.fromEntries(KEYS.map((name) => [name, `value-of-${name}`]));
+  it('redacts in the server log exactly what the audit table redacts: secret names, secrets inside texts, at any depth', async () => {
+    const metadata = {
+      ...Object.fromEntries(KEYS.map((name) => [name, `value-of-${name}`])),
+      // Secrets under harmless names: only the secret part of the text goes.
+      header: 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXZhbHVl',
+      url: 'postgres://app:hunter2-in-url@db.internal:5432/app',
+      nested: { deeper: { password: 'nested-secret', note: 'kept' } },
+    };
     const response = await rawMutation<{ id: string }>(
       server.url,
       'audit.record',
@@ -48,7 +54,9 @@ describe.each(testEngines)('the secret rule of the log and the audit table on %s
     const logged = scrubLogFields({ request: { body: metadata } }) as { request: { body: Record<string, unknown> } };
     const inLog = redactedKeys(logged.request.body);
 
+    expect(logged.request.body).toEqual(stored.metadata);
     expect(inLog).toEqual(inAudit);
+    expect(JSON.stringify(logged)).not.toMatch(/hunter2-in-url|c2lnbmF0dXJlLXZhbHVl|nested-secret/);
     expect(inLog).toEqual(KEYS.filter((name) => isSensitiveField(name, sensitiveFieldNames(auditConfig))).sort());
     expect(inLog).toContain('keyHash'); // secret by the app's config, not by its name
     // The probe has teeth: some names are secret, some are not.

@@ -13,6 +13,7 @@ import type { AuditedColumn, AuditedModel, ResolvedAuditConfig } from './config.
 import { ident, literal, PINNED_SEARCH_PATH, SETTINGS, TRIGGERS } from './names.ts';
 import type { SqlNames } from './names.ts';
 import { anyChanged, changesObject, keyChangeMember, snapshotMember, updateMember } from './values.ts';
+import type { ValueContext } from './values.ts';
 
 /** The audit table's columns, in the order every INSERT of the engine writes them. */
 export function insertColumns(config: ResolvedAuditConfig): string {
@@ -105,8 +106,10 @@ const tenantOf = (model: AuditedModel, row: string) => `${row}.${ident(model.org
 const sameTenant = (model: AuditedModel) =>
   movable(model) ? `${tenantOf(model, 'o')} IS NOT DISTINCT FROM ${tenantOf(model, 'n')}` : 'true';
 
+const valueContext = (model: AuditedModel, names: SqlNames): ValueContext => ({ names, entityType: model.entityType, idColumn: model.idColumn });
+
 const snapshot = (model: AuditedModel, row: 'o' | 'n', names: SqlNames) =>
-  changesObject(model.columns.map((column) => snapshotMember(column, row, row === 'o' ? 'before' : 'after', names)));
+  changesObject(model.columns.map((column) => snapshotMember(column, row, valueContext(model, names))));
 
 /**
  * The entries of an UPDATE's changed rows: one `update` (and one per semantic action, e.g. `permission_change`) in
@@ -118,7 +121,7 @@ function updateStatement(config: ResolvedAuditConfig, model: AuditedModel, names
   const same = sameTenant(model);
   const rows = groupedByAction(model).map(
     ({ action, columns }) =>
-      `(${tenantOf(model, 'n')}, ${literal(action)}, CASE WHEN ${same} AND (${anyChanged(columns)}) THEN ${changesObject(columns.map((column) => updateMember(column, names)))} END, ctx_meta)`,
+      `(${tenantOf(model, 'n')}, ${literal(action)}, CASE WHEN ${same} AND (${anyChanged(columns)}) THEN ${changesObject(columns.map((column) => updateMember(column, valueContext(model, names))))} END, ctx_meta)`,
   );
   if (movable(model)) {
     rows.push(`(${tenantOf(model, 'o')}, 'delete', CASE WHEN NOT (${same}) THEN ${snapshot(model, 'o', names)} END, moved_out)`);
@@ -195,7 +198,7 @@ $audit$;`;
 function rekeyFunction(config: ResolvedAuditConfig, model: AuditedModel, names: SqlNames): string {
   const id = ident(model.idColumn);
   const same = sameTenant(model);
-  const changes = changesObject([keyChangeMember(model.idField, model.idColumn), ...model.columns.map((column) => updateMember(column, names))]);
+  const changes = changesObject([keyChangeMember(model.idField, model.idColumn), ...model.columns.map((column) => updateMember(column, valueContext(model, names)))]);
   const rows = [`(${tenantOf(model, 'n')}, 'update', n.${id}::text, CASE WHEN ${same} THEN ${changes} END, ctx_meta)`];
   if (movable(model)) {
     rows.push(`(${tenantOf(model, 'o')}, 'delete', o.${id}::text, CASE WHEN NOT (${same}) THEN ${snapshot(model, 'o', names)} END, moved_out)`);

@@ -88,6 +88,8 @@ export interface AuditedColumn {
   isJsonType: boolean;
   /** Floats print according to `extra_float_digits`: their functions pin it. */
   isFloat: boolean;
+  /** A list (`String[]`, `Int[]`, …): stored whole, capped in size. */
+  isList: boolean;
 }
 
 /** A foreign key of an audited model to another model, for labels and roll-ups. */
@@ -284,6 +286,7 @@ function resolveModel(
         encoding: encodingOf(field, isSensitiveField(field.name, sensitive)),
         isJsonType: nativeTypeOf(field) === 'Json',
         isFloat: field.type === 'Float',
+        isList: field.isList,
       }),
     );
 

@@ -15,3 +15,17 @@ export { STRICT_MODE_MESSAGE } from './capture.ts';
 export { CONTEXT_TAIL_CHARS, DDL_EVENT_TRIGGERS, TRIGGER_ONLY_ACTIONS } from './support.ts';
 export { AUDIT_SQL_MARKER, functionBodies, generateAuditRegistry, generateAuditSql } from './sql.ts';
 export type { GeneratedAuditSql } from './sql.ts';
+export {
+  auditJsonSql,
+  auditTextSql,
+  canonicalNameSql,
+  fingerprintSql,
+  redactionSql,
+  schemaIdent,
+  secretValuePrefilterSql,
+  sensitiveNameSql,
+  sqlString,
+} from './redaction-sql.ts';
+export type { RedactionSqlOptions } from './redaction-sql.ts';
+export { prefilterAnchors, SECRET_JSON_PREFILTER_SOURCE, SECRET_VALUE_PREFILTER_SOURCE } from '../secret-rule.ts';
+export type { PrefilterAnchor } from '../secret-rule.ts';

@@ -46,6 +46,8 @@ export function sqlNames(config: ResolvedAuditConfig) {
   const app = ident(config.schema);
   const fn = (name: string) => `${internal}.${ident(name)}`;
   return {
+    /** The internal schema's name, unquoted (for the redaction SQL helpers). */
+    internalName: config.internalSchema,
     internal,
     app,
     /** A function of the internal schema, e.g. `"auditlog"."apply_grants"`. */
@@ -61,7 +63,9 @@ export function sqlNames(config: ResolvedAuditConfig) {
     sequence: fn('entry_seq'),
     rekeyed: fn('rekeyed'),
     seedClock: fn('seed_clock'),
-    redactJson: fn('redact_json'),
+    auditJson: fn('audit_json'),
+    capJson: fn('cap_json'),
+    fingerprint: fn('fingerprint'),
     actorType: `${app}.${ident(config.audit.actorTypeEnum)}`,
   };
 }

@@ -43,8 +43,8 @@ export function generateAuditSql(config: ResolvedAuditConfig): GeneratedAuditSql
   return { sql: `${header}\n\n${text}\n${installed}`, hash };
 }
 
-const FUNCTION = /CREATE (?:OR REPLACE )?FUNCTION "((?:[^"]|"")+)"\."((?:[^"]|"")+)"\(/g;
-const DOLLAR = '$audit$';
+const FUNCTION = /CREATE (?:OR REPLACE )?FUNCTION "((?:[^"]|"")+)"\.("(?:[^"]|"")+"|[a-z_][a-z0-9_]*)\(/g;
+const DOLLAR_QUOTE = /\bAS (\$[a-z_]*\$)/g;
 
 /**
  * Every function the SQL creates in `schema`, with the body PostgreSQL stores for it (`pg_proc.prosrc`: the text
@@ -53,11 +53,14 @@ const DOLLAR = '$audit$';
 export function functionBodies(sql: string, schema: string): Map<string, string> {
   const bodies = new Map<string, string>();
   for (const match of sql.matchAll(FUNCTION)) {
-    const [, fnSchema = '', fnName = ''] = match;
+    const [, fnSchema = '', quotedName = ''] = match;
     if (fnSchema.replaceAll('""', '"') !== schema) continue;
-    const start = sql.indexOf(DOLLAR, match.index) + DOLLAR.length;
-    const end = sql.indexOf(DOLLAR, start);
-    bodies.set(fnName.replaceAll('""', '"'), sql.slice(start, end));
+    const name = quotedName.startsWith('"') ? quotedName.slice(1, -1).replaceAll('""', '"') : quotedName;
+    DOLLAR_QUOTE.lastIndex = match.index;
+    const quote = DOLLAR_QUOTE.exec(sql);
+    if (!quote?.[1]) continue;
+    const start = quote.index + quote[0].length;
+    bodies.set(name, sql.slice(start, sql.indexOf(quote[1], start)));
   }
   return bodies;
 }

@@ -3,11 +3,11 @@
  * the append-only guard, the DDL watch, and the grants that keep the runtime role away from the audit table. Every
  * function pins `search_path` and names every object with its schema.
  */
-import { NAME_PATTERN, REDACTED, ROW_CHANGE_ACTIONS, SCHEMA_CHANGE_ACTION } from '../catalog.ts';
+import { NAME_PATTERN, ROW_CHANGE_ACTIONS, SCHEMA_CHANGE_ACTION } from '../catalog.ts';
 import { AUDIT_COMMENT_KEY } from '../comments.ts';
-import { DEFAULT_SENSITIVE_NAMES, normalizeFieldName, SENSITIVE_AFFIX } from '../redact.ts';
 import { contextValues, insertColumns, STRICT_MODE_MESSAGE } from './capture.ts';
 import type { ResolvedAuditConfig } from './config.ts';
+import { redactionSql } from './redaction-sql.ts';
 import {
   APPEND_ONLY_TRIGGER,
   CAPTURE_FUNCTION_PREFIX,
@@ -76,45 +76,6 @@ BEGIN
              AND (p.proname LIKE ${like('audit_capture_')} OR p.proname IN ('audit_context', 'audit_record', 'audit_uuidv7', 'audit_redact_json')) LOOP
     EXECUTE pg_catalog.format('DROP FUNCTION %s', t.fn);
   END LOOP;
-END;
-$audit$;`;
-}
-
-function sensitiveKeyCheck(key: string, extra: readonly string[]): string {
-  // Same rule as isSensitiveField: the name ends with a secret word, starts or ends with "encrypted", or is one of
-  // the config's own secret names.
-  const patterns = [
-    ...DEFAULT_SENSITIVE_NAMES.map((name) => `%${name}`),
-    `${SENSITIVE_AFFIX}%`,
-    `%${SENSITIVE_AFFIX}`,
-    ...extra.map(normalizeFieldName).map((name) => name.replaceAll('%', '\\%').replaceAll('_', '\\_')),
-  ];
-  return `${key} LIKE ANY (ARRAY[${patterns.map(literal).join(', ')}])`;
-}
-
-/** Secrets at any depth of a JSON value become "[REDACTED]"; linear in the size of the value, depth-capped. */
-function redactJson(config: ResolvedAuditConfig, names: SqlNames): string {
-  const words = ['pass', 'secret', 'token', 'key', 'encrypt', ...config.sensitive.map(normalizeFieldName)];
-  const prefilter = literal(`(${words.map((word) => word.replace(/[^a-z0-9]/g, '')).filter(Boolean).join('|')})`);
-  return `CREATE OR REPLACE FUNCTION ${names.redactJson}(value jsonb, depth int DEFAULT 0) RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-${PINNED_SEARCH_PATH}
-AS $audit$
-DECLARE
-  result jsonb;
-BEGIN
-  IF jsonb_typeof(value) NOT IN ('object', 'array') OR translate(value::text, '_-', '') !~* ${prefilter} THEN RETURN value; END IF;
-  IF depth >= 32 THEN RETURN '"[TOO DEEP]"'::jsonb; END IF;
-  IF jsonb_typeof(value) = 'object' THEN
-    SELECT coalesce(jsonb_object_agg(k, CASE
-             WHEN jsonb_typeof(v) <> 'null' AND ${sensitiveKeyCheck("translate(lower(k), '_-', '')", config.sensitive)} THEN ${literal(JSON.stringify(REDACTED))}::jsonb
-             ELSE ${names.redactJson}(v, depth + 1) END), '{}'::jsonb)
-      INTO result FROM jsonb_each(value) AS m(k, v);
-  ELSE
-    SELECT coalesce(jsonb_agg(${names.redactJson}(e, depth + 1) ORDER BY i), '[]'::jsonb) INTO result
-      FROM jsonb_array_elements(value) WITH ORDINALITY AS a(e, i);
-  END IF;
-  RETURN result;
 END;
 $audit$;`;
 }
@@ -317,7 +278,7 @@ DECLARE
   ctx record := ${names.context}();
 BEGIN
   INSERT INTO ${events} (tx, command, object_type, identity, statement, actor_type, user_id, actor_name, actor_email, ip, ua, request_id)
-  SELECT pg_current_xact_id(), d.command_tag, d.object_type, d.object_identity, left(current_query(), 1000),
+  SELECT pg_current_xact_id(), d.command_tag, d.object_type, d.object_identity, ${names.fn('audit_text')}(left(current_query(), 1000)),
     ctx.actor_type, ctx.user_id, ctx.actor_name, ctx.actor_email, ctx.ip, ctx.ua, ctx.request_id
   FROM pg_event_trigger_ddl_commands() d
   WHERE ${names.fn('ddl_relevant')}(d.schema_name, d.object_identity);
@@ -334,7 +295,7 @@ DECLARE
 BEGIN
   IF to_regclass(${literal(events)}) IS NULL THEN RETURN; END IF;
   INSERT INTO ${events} (tx, command, object_type, identity, statement, actor_type, user_id, actor_name, actor_email, ip, ua, request_id)
-  SELECT pg_current_xact_id(), tg_tag, d.object_type, d.object_identity, left(current_query(), 1000),
+  SELECT pg_current_xact_id(), tg_tag, d.object_type, d.object_identity, ${names.fn('audit_text')}(left(current_query(), 1000)),
     ctx.actor_type, ctx.user_id, ctx.actor_name, ctx.actor_email, ctx.ip, ctx.ua, ctx.request_id
   FROM pg_event_trigger_dropped_objects() d
   WHERE ${names.fn('ddl_relevant')}(d.schema_name, d.object_identity);
@@ -478,7 +439,13 @@ export interface SupportSql {
 export function supportSql(config: ResolvedAuditConfig, names: SqlNames): SupportSql {
   return {
     before: [storage(names), dropPrevious(config)].join('\n\n'),
-    functions: [ids(names), redactJson(config, names), contextFunction(config, names), recordFunction(config, names), appendOnly(config, names)].join('\n\n'),
+    functions: [
+      ids(names),
+      redactionSql({ schema: config.internalSchema, sensitive: config.sensitive }),
+      contextFunction(config, names),
+      recordFunction(config, names),
+      appendOnly(config, names),
+    ].join('\n\n'),
     after: [ddlWatch(config, names), grants(config, names), privileges(names)].join('\n\n'),
   };
 }

@@ -82,6 +82,48 @@ describe.each(testEngines)('redaction on %s', (engine) => {
     expect(table).toContain('[BINARY DATA]');
   });
 
+  it('redacts every secret name of the audit, at any depth of Json, and secret values in any text, through the triggers', async () => {
+    const { organization, user } = await createOrganization(prisma());
+    const secrets: string[] = [];
+    // Without dashes, so that the canary inside a token is the very text to look for.
+    const secret = (label: string) => {
+      const value = canary(label).replaceAll('-', '');
+      secrets.push(value);
+      return value;
+    };
+    const names = [
+      'pin', 'ssn', 'cvv', 'cardNumber', 'creditCardNumber', 'otp', 'recoveryCodes', 'backupCodes', 'secretAnswer', 'pass',
+      'passwd', 'pwd', 'password_confirmation', 'apiKeys', 'secrets', 'credentials', 'authorization', 'bearer', 'jwt',
+      'cookie', 'sessionId', 'connectionString', 'privateKeyPem', 'sshKey', 'licenseKey', 'tokenHash', 'keyHash',
+    ];
+    const named = Object.fromEntries(names.map((name) => [name, name === 'apiKeys' ? [secret(name), secret(name)] : secret(name)]));
+    const values = {
+      jwt: `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIke${secret('jwt')}fQ.c2lnbmF0dXJl`,
+      pem: `-----BEGIN RSA PRIVATE KEY-----\nMIIE${secret('pem')}\n-----END RSA PRIVATE KEY-----`,
+      bearer: `Authorization: Bearer ${secret('bearer')}`,
+      url: `postgres://app:${secret('urlpw')}@db.internal:5432/app`,
+      card: '4111 1111 1111 1111',
+      aws: 'AKIAIOSFODNN7EXAMPLE',
+    };
+    await withAuditContext({ userId: user.id }, async () => {
+      const client = await prisma().client.create({
+        data: {
+          organizationId: organization.id,
+          name: 'Secrets everywhere',
+          notes: Object.values(values).join(' | '),
+          billingAddress: { street: 'Main St', deep: { deeper: { deepest: [{ ...named }] } }, texts: Object.values(values) },
+        },
+      });
+      await prisma().client.update({ where: { id: client.id }, data: { notes: `again: ${values.jwt} and ${values.card}`, billingAddress: { ...named } } });
+      await prisma().$record({ organizationId: organization.id, action: 'export', entityType: 'client', entityId: client.id, metadata: { ...named, note: values.url } });
+    });
+    const rows = await prisma().$queryRaw<{ row: string }[]>`SELECT t::text AS row FROM "AuditLog" t WHERE "organizationId" = ${organization.id}`;
+    const table = rows.map((r) => r.row).join('\n');
+    expect(secrets.length).toBeGreaterThan(30);
+    for (const value of [...secrets, values.card, values.aws]) expect(table, value).not.toContain(value);
+    expect(table).toContain('Main St');
+  });
+
   it('shows that a secret changed without showing it, and keeps non-secret JSON readable', async () => {
     const { organization } = await createOrganization(prisma());
     const integration = await prisma().integration.create({
@@ -92,9 +134,56 @@ describe.each(testEngines)('redaction on %s', (engine) => {
       data: { settings: { host: 'imap.example.test', password: 'p2' }, encryptedCredentials: Buffer.from([1, 2, 3]) },
     });
     const [, update] = await entriesFor(prisma(), [integration.id]);
+    const fingerprint = expect.stringMatching(/^[0-9a-f]{16}$/);
     expect(update?.changes).toEqual({
-      settings: { before: { host: 'imap.example.test', password: '[REDACTED]' }, after: { host: 'imap.example.test', password: '[REDACTED]' } },
-      encryptedCredentials: { before: null, after: '[BINARY DATA]' },
+      // The stored sides are equal, so the change carries keyed fingerprints of both: "changed (value hidden)".
+      settings: {
+        before: { host: 'imap.example.test', password: '[REDACTED]' },
+        after: { host: 'imap.example.test', password: '[REDACTED]' },
+        fingerprint: { before: fingerprint, after: fingerprint },
+      },
+      encryptedCredentials: { before: null, after: '[BINARY DATA]', fingerprint: { after: fingerprint } },
     });
+    const settings = (update?.changes as { settings: { fingerprint: { before: string; after: string } } }).settings;
+    expect(settings.fingerprint.before).not.toBe(settings.fingerprint.after);
+  });
+
+  it('fingerprints every change of a secret field, equal when it changes back, never equal across records', async () => {
+    const { organization } = await createOrganization(prisma());
+    const user = (email: string) =>
+      prisma().user.create({ data: { organizationId: organization.id, name: email, email: `${email}-${organization.id}@example.test`, passwordHash: 'same-hash' } });
+    const [first, second] = [await user('first'), await user('second')];
+    for (const hash of ['other-hash', 'same-hash']) await prisma().user.update({ where: { id: first.id }, data: { passwordHash: hash } });
+    type Change = { before: unknown; after: unknown; fingerprint: { before?: string; after?: string } };
+    const changesOf = async (id: string) =>
+      (await entriesFor(prisma(), [id])).map((e) => (e.changes as { passwordHash: Change }).passwordHash);
+    const [created, changed, changedBack] = await changesOf(first.id);
+    const [otherCreated] = await changesOf(second.id);
+    expect(created).toEqual({ before: null, after: '[REDACTED]', fingerprint: { after: expect.stringMatching(/^[0-9a-f]{16}$/) } });
+    expect(changed?.before).toBe('[REDACTED]');
+    expect(changed?.fingerprint.before).toBe(created?.fingerprint.after);
+    expect(changed?.fingerprint.after).not.toBe(created?.fingerprint.after);
+    // Back to the first value: the reader can tell, without learning the value.
+    expect(changedBack?.fingerprint.after).toBe(created?.fingerprint.after);
+    // The same hash in another record fingerprints differently: two users sharing a password stay unlinkable.
+    expect(otherCreated?.fingerprint.after).not.toBe(created?.fingerprint.after);
+  });
+
+  it('fingerprints a text whose only difference was redacted, and redacts secrets inside any text', async () => {
+    const { organization } = await createOrganization(prisma());
+    const ticket = await prisma().ticket.create({
+      data: { organizationId: organization.id, number: 77, subject: 'Card', description: 'Charge card 4111 1111 1111 1111 please' },
+    });
+    await prisma().ticket.update({ where: { id: ticket.id }, data: { description: 'Charge card 4012 8888 8888 1881 please' } });
+    await prisma().ticket.update({ where: { id: ticket.id }, data: { description: 'Charge card 4012 8888 8888 1881 now' } });
+    const [created, hidden, visible] = await entriesFor(prisma(), [ticket.id]);
+    expect((created?.changes as Record<string, unknown>).description).toEqual({ before: null, after: 'Charge card [REDACTED] please' });
+    expect((hidden?.changes as Record<string, unknown>).description).toEqual({
+      before: 'Charge card [REDACTED] please',
+      after: 'Charge card [REDACTED] please',
+      fingerprint: { before: expect.stringMatching(/^[0-9a-f]{16}$/), after: expect.stringMatching(/^[0-9a-f]{16}$/) },
+    });
+    // A change the stored values show needs no fingerprint.
+    expect((visible?.changes as Record<string, unknown>).description).toEqual({ before: 'Charge card [REDACTED] please', after: 'Charge card [REDACTED] now' });
   });
 });
