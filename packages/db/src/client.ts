@@ -124,7 +124,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       engine: 'postgres',
       description: `PostgreSQL at ${host}:${port}/${database}`,
       migrationFactory,
-      migrate: () => deployMigrations(migrationFactory),
+      migrate: () => migrateAndGrant(prisma, migrationFactory),
       checkCapture: () => checkInstalledCapture(prisma, auditRegistry),
       ping: () => ping(prisma),
       async close() {
@@ -169,7 +169,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     engine: 'pglite',
     description: options.pglite ? 'PGlite (in memory)' : `PGlite in ${redactUrl(dataDir)}`,
     migrationFactory,
-    migrate: () => deployMigrations(migrationFactory),
+    migrate: () => migrateAndGrant(prisma, migrationFactory),
     checkCapture: () => checkInstalledCapture(prisma, auditRegistry),
     ping: () => ping(prisma),
     async close() {
@@ -180,6 +180,16 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     },
   };
   return prepared(db, { ...options, migrate: options.migrate ?? true });
+}
+
+/**
+ * Applies pending migrations, then re-applies the runtime roles' grants (`auditlog.apply_grants()`), so that a
+ * migration that adds a table, with or without new capture SQL, never leaves the application's role without access.
+ */
+async function migrateAndGrant(prisma: AuditedPrismaClient, factory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
+  const applied = await deployMigrations(factory);
+  if (applied.length > 0) await prisma.$executeRawUnsafe(`SELECT ${auditRegistry.internalSchema}.apply_grants()`);
+  return applied;
 }
 
 /** Migrates and checks as asked; closes the database if either fails. */

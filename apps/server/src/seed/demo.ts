@@ -206,8 +206,12 @@ export async function seedDemo(audited: AuditedPrismaClient, options: { now?: Da
       if (!rng.chance(0.7 * busy)) continue;
       sessions.set(person.id, { ip: rng.chance(0.8) ? rng.pick(OFFICE_IPS) : `198.51.100.${rng.int(20, 250)}`, ua: rng.pick(BROWSERS) });
       if (rng.chance(0.06)) {
-        await as(person, at(day), () =>
-          record(prisma, { organizationId: org, action: 'failed_login', entityType: 'user', entityId: person.id, metadata: { email: person.email, reason: 'wrong_password' } }),
+        // As the sign-in service records it: nobody is verified yet, so the actor is anonymous.
+        const origin = sessions.get(person.id);
+        await withAuditContext({ anonymous: true, ipAddress: origin?.ip, userAgent: origin?.ua, requestId: randomUUID() }, () =>
+          withSeedClock(at(day), () =>
+            record(prisma, { organizationId: org, action: 'failed_login', entityType: 'user', entityId: person.id, metadata: { attemptedEmail: person.email, reason: 'wrong_password' } }),
+          ),
         );
       }
       await as(person, at(day), () => record(prisma, { organizationId: org, action: 'login', entityType: 'user', entityId: person.id, metadata: { method: 'password' } }));

@@ -72,6 +72,15 @@ describe.each(testEngines)('the runtime role on %s', (engine) => {
     expect(await asRuntime(sql)).toMatch(/permission denied|must be owner|written by the capture triggers only/);
   });
 
+  it('gets its grants on a table a later migration adds once they are re-applied, as every deploy does', async () => {
+    await db().prisma.$executeRawUnsafe(`CREATE TABLE "LaterTable" (id text PRIMARY KEY)`);
+    expect(await asRuntime(`INSERT INTO "LaterTable" (id) VALUES ('x')`)).toMatch(/permission denied/);
+    await db().prisma.$executeRawUnsafe(`SELECT auditlog.apply_grants()`);
+    expect(await asRuntime(`INSERT INTO "LaterTable" (id) VALUES ('x')`)).toBeNull();
+    expect(await asRuntime(`TRUNCATE "LaterTable"`)).toMatch(/permission denied/);
+    await db().prisma.$executeRawUnsafe(`DROP TABLE "LaterTable"`);
+  });
+
   it('may do what the application needs: business writes, record(), reading the log, refreshing the counts', async () => {
     const { organization, user } = await createOrganization(db().prisma);
     const vendorId = `runtime-${randomUUID()}`;
