@@ -7,4 +7,6 @@ export const AUDIT_SETTINGS = {
   strict: 'auditlog.strict',
   /** The transaction id of a statement whose row triggers saw a primary-key change (a hint to look them up). */
   rekeyTx: 'auditlog.rekey_tx',
+  /** The transaction id of a transaction in which a row changed organization (a hint to look for moves). */
+  moveTx: 'auditlog.move_tx',
 } as const;

@@ -4,7 +4,7 @@ import type { AuditRegistry } from '@auditlog/audit';
 
 export const auditRegistry = {
   "version": 1,
-  "captureHash": "58dfd26a5692d027",
+  "captureHash": "75c152b72a7eeca2",
   "schema": "public",
   "internalSchema": "auditlog",
   "auditTable": "AuditLog",
@@ -14,29 +14,35 @@ export const auditRegistry = {
     "audit_text": "b4ce931ef0f43f6b884b2a13ae9df210",
     "cap_json": "bd52588bf896a974010066ff4797ea65",
     "cap_text": "5b6848a719a1c4146264c6439d98d0c1",
-    "capture_ApiKey": "ba5c6e2569914463709694717a95b27b",
-    "capture_Asset": "237cb7372d2695faa7042900301c08b0",
-    "capture_Client": "28977bae39203e31486ddff1e1c0a4f1",
-    "capture_Contact": "81a712bb07af4bacc27da04e5a783b77",
-    "capture_Contract": "4c44d6364147ea9909df0047db58020c",
-    "capture_Integration": "f96faa90477edbcaa34be6b294595bad",
-    "capture_Invoice": "fe5f01689b6fb05a26ed446d863c8f25",
-    "capture_InvoiceLine": "f276710615fe88c4e2677069c2c9aa5d",
-    "capture_Organization": "3a2c96fef3980df510bc05f6033a2a3a",
-    "capture_Project": "339a58f9692a5bc8ca2ca6ea6c9cb48a",
-    "capture_Quote": "9ebcdc2d99064a34f4483a63b16d38bb",
-    "capture_Ticket": "c88d51ef1093b21b46eb0586b3a06293",
-    "capture_User": "b8cb1d8ba20b8460957edfd6aca9680e",
-    "capture_Vendor": "27f7cd30ec3b023270338692da1e7d56",
+    "capture_ApiKey": "30156c44ba19ac7e4bc30dd6d42b5c93",
+    "capture_Asset": "c6a3e68f1ac278609528d706f3dc6faf",
+    "capture_Client": "491958c8a0046a22f77f50355c3a718e",
+    "capture_Contact": "be19106da29ae738ba0d868e34ce07a3",
+    "capture_Contract": "5a9f4e13e37d6cee4c21fe86c049bc59",
+    "capture_Integration": "efe840fe16b082e1d8f72e488650cf4d",
+    "capture_Invoice": "79af42cbebc35b429c948fbe8cb9e798",
+    "capture_InvoiceLine": "6270ef252de8c818f8980f8185a80bb6",
+    "capture_Organization": "5b1d39de26d816f824ee2544877dae85",
+    "capture_Project": "3e58f9a11067ca301f9b274b06dbd328",
+    "capture_Quote": "9e3c70a41b2b416b1be57b3a2cadd3dd",
+    "capture_Ticket": "ec046748955c4c6fb9f46d14852664f0",
+    "capture_User": "82e234edf63f202ae94f8795e905247f",
+    "capture_Vendor": "460de9f9ade4f74541add61a240cedd7",
     "context": "18e78848d639c62a64e9eb56601270dc",
     "ddl_relevant": "ddca335452eff34e221b4322550a78f2",
     "fingerprint": "ab51d584f993b64fb77639ffc7f083b0",
-    "flush_ddl_events": "a8cf4cca97904f9b9d2178f444ba1184",
+    "fingerprints": "3e296b86050e069423218e8569d2ae56",
+    "flush_ddl_events": "1d1857400c861afef49c1815b59b4822",
     "grant_runtime": "3f93136daafc78612fc9708d4f54fb47",
     "grant_seeder": "b2147c125bac04332ae0ca87ef21dfdf",
     "hmac_key_block": "ad4cbdf2c6ad9a06b0d41690ea3c88fc",
     "install_ddl_watch": "24b28ea64182a593ccad64c174c89d54",
+    "iso_date": "223815c48a3cac48788bf7382ac36f17",
+    "iso_timestamp": "a44f21faa365df3aa22afbc27c6c5d14",
+    "iso_timestamps": "1d5754e40ecc63ca12ea9be71d75f676",
+    "json_change": "636f32ad7b7f626a506a089ff7c539e4",
     "next_id": "5b6994d70ef384db67b8dd5c2ba9373a",
+    "note_move": "e9a19e39e09e7a2aab1e14b50c6df3c1",
     "on_ddl_command": "955a2eea99fc9fe9f7c1ca7271598d71",
     "on_sql_drop": "52f61e3dd8454bf887422eee374700f7",
     "passes_luhn": "9e38df02e695fcf4346cb9e8e9941fc9",
@@ -47,21 +53,24 @@ export const auditRegistry = {
     "redact_json_walk": "afbd3b3934fc561921194b27f343aff1",
     "redact_text": "5f7ce4de62be42abe6cde47880b5c671",
     "reject_change": "dcf5d5e641534e3440109435105cb456",
-    "rekey_ApiKey": "fb77bb0b53d4b61857e7e63a9bc5b85d",
-    "rekey_Asset": "a6b824bb117d90f3b4f1a955db38ad10",
-    "rekey_Client": "6acd760f9bc5aa98a0dc98c025442f3a",
-    "rekey_Contact": "feb63da19f80ea5650c8b23ba4d543b5",
-    "rekey_Contract": "a39df4342dceb6c705903590e07e3005",
-    "rekey_Integration": "d8f21e970630b22f38646e49994885e5",
-    "rekey_Invoice": "96ab04456eeee52c58f09b5c0ffdeae0",
-    "rekey_InvoiceLine": "e95c5a09bb4296e7f850ae8a5fdf4c5e",
-    "rekey_Organization": "d2b7f0279fb625b7d5258b717479756a",
-    "rekey_Project": "4b856dc0cae53547839cbddab8830529",
-    "rekey_Quote": "f2d552129d3fabbbf578f4ce4157161f",
-    "rekey_Ticket": "29f877f58a41e0b87bb8938f2fbe8a1c",
-    "rekey_User": "f9812f9fbd439ab38470689e71c1e67b",
-    "rekey_Vendor": "68b657ff55d08859831586e587258381",
+    "rekey_ApiKey": "121fe2dd7101f6e9e9403b4e953d1fdf",
+    "rekey_Asset": "dbf18ab4fe8740b44bdf9218a05e6ebf",
+    "rekey_Client": "4ca5ea5c2f3314484a5c9216753e3229",
+    "rekey_Contact": "c6f6789c5c60da4f3c4da1ee66e6f7a8",
+    "rekey_Contract": "e6d41ccec5f23a7c6d565b932750bb3d",
+    "rekey_Integration": "ccb4a5f560d7dd016e4fca9a856046db",
+    "rekey_Invoice": "6c1db63ae0f64e499967f995a5945154",
+    "rekey_InvoiceLine": "4c446b039e66d246dacde406ab57a711",
+    "rekey_Organization": "3ce86c5d6f394eae239fb6aa9719352a",
+    "rekey_Project": "00d961691b39c44f9bea7e3fc0e70f56",
+    "rekey_Quote": "77bc25d04bd870529369aff8bc424309",
+    "rekey_Ticket": "ea90f2e91e71bab443dd5773f4b2a2fe",
+    "rekey_User": "5aafc58a1fc6b8ab4cdd8e8ad659ad0e",
+    "rekey_Vendor": "d7672184f917f02054e48ab735e4a266",
+    "secret_change": "1c4d003a74ea7627991fff68c277a0c8",
+    "secret_snapshot": "89cc26151dc7d0aaf1bebb254230cf4d",
     "seed_clock": "f7754db18b4915afa6efd55215665840",
+    "text_change": "6d5ab7b8555fe6527f1976b1097066c1",
     "truncated": "5c310f3b8e7fdd9860b1d7dfd9807eea"
   },
   "ddlWatch": [
@@ -191,7 +200,8 @@ export const auditRegistry = {
         "audit_capture_update",
         "audit_capture_delete",
         "audit_capture_truncate",
-        "audit_capture_rekey"
+        "audit_capture_rekey",
+        "audit_capture_move"
       ]
     },
     {
@@ -270,7 +280,8 @@ export const auditRegistry = {
         "audit_capture_update",
         "audit_capture_delete",
         "audit_capture_truncate",
-        "audit_capture_rekey"
+        "audit_capture_rekey",
+        "audit_capture_move"
       ]
     },
     {
@@ -353,7 +364,8 @@ export const auditRegistry = {
         "audit_capture_update",
         "audit_capture_delete",
         "audit_capture_truncate",
-        "audit_capture_rekey"
+        "audit_capture_rekey",
+        "audit_capture_move"
       ]
     },
     {
@@ -436,7 +448,8 @@ export const auditRegistry = {
         "audit_capture_update",
         "audit_capture_delete",
         "audit_capture_truncate",
-        "audit_capture_rekey"
+        "audit_capture_rekey",
+        "audit_capture_move"
       ]
     },
     {
@@ -556,7 +569,8 @@ export const auditRegistry = {
         "audit_capture_update",
         "audit_capture_delete",
         "audit_capture_truncate",
-        "audit_capture_rekey"
+        "audit_capture_rekey",
+        "audit_capture_move"
       ]
     },
     {
@@ -663,7 +677,8 @@ export const auditRegistry = {
         "audit_capture_update",
         "audit_capture_delete",
         "audit_capture_truncate",
-        "audit_capture_rekey"
+        "audit_capture_rekey",
+        "audit_capture_move"
       ]
     },
     {
@@ -746,7 +761,8 @@ export const auditRegistry = {
         "audit_capture_update",
         "audit_capture_delete",
         "audit_capture_truncate",
-        "audit_capture_rekey"
+        "audit_capture_rekey",
+        "audit_capture_move"
       ]
     },
     {
@@ -829,7 +845,8 @@ export const auditRegistry = {
         "audit_capture_update",
         "audit_capture_delete",
         "audit_capture_truncate",
-        "audit_capture_rekey"
+        "audit_capture_rekey",
+        "audit_capture_move"
       ]
     },
     {
@@ -954,7 +971,8 @@ export const auditRegistry = {
         "audit_capture_update",
         "audit_capture_delete",
         "audit_capture_truncate",
-        "audit_capture_rekey"
+        "audit_capture_rekey",
+        "audit_capture_move"
       ]
     },
     {
@@ -1031,7 +1049,8 @@ export const auditRegistry = {
         "audit_capture_update",
         "audit_capture_delete",
         "audit_capture_truncate",
-        "audit_capture_rekey"
+        "audit_capture_rekey",
+        "audit_capture_move"
       ]
     },
     {
@@ -1126,7 +1145,8 @@ export const auditRegistry = {
         "audit_capture_update",
         "audit_capture_delete",
         "audit_capture_truncate",
-        "audit_capture_rekey"
+        "audit_capture_rekey",
+        "audit_capture_move"
       ]
     },
     {
@@ -1221,7 +1241,8 @@ export const auditRegistry = {
         "audit_capture_update",
         "audit_capture_delete",
         "audit_capture_truncate",
-        "audit_capture_rekey"
+        "audit_capture_rekey",
+        "audit_capture_move"
       ]
     },
     {
@@ -1292,7 +1313,8 @@ export const auditRegistry = {
         "audit_capture_update",
         "audit_capture_delete",
         "audit_capture_truncate",
-        "audit_capture_rekey"
+        "audit_capture_rekey",
+        "audit_capture_move"
       ]
     }
   ]

@@ -19,6 +19,7 @@ export const TRIGGERS = {
   delete: 'audit_capture_delete',
   truncate: 'audit_capture_truncate',
   rekey: 'audit_capture_rekey',
+  move: 'audit_capture_move',
 } as const;
 export const TRIGGER_PREFIX = 'audit_capture_';
 
@@ -63,6 +64,7 @@ export function sqlNames(config: ResolvedAuditConfig) {
     sequence: fn('entry_seq'),
     rekeyed: fn('rekeyed'),
     seedClock: fn('seed_clock'),
+    noteMove: fn('note_move'),
     auditJson: fn('audit_json'),
     capJson: fn('cap_json'),
     fingerprint: fn('fingerprint'),

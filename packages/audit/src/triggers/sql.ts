@@ -92,7 +92,7 @@ export function generateAuditRegistry(config: ResolvedAuditConfig): AuditRegistr
       actions: { ...model.actions },
       relations: model.relations.map((relation) => ({ ...relation })),
       tableColumns: [...model.tableColumns],
-      triggers: Object.values(TRIGGERS),
+      triggers: Object.values(TRIGGERS).filter((trigger) => trigger !== TRIGGERS.move || model.organizationColumn !== model.idColumn),
     })),
   };
 }

@@ -8,6 +8,7 @@ import { AUDIT_COMMENT_KEY } from '../comments.ts';
 import { contextValues, insertColumns, STRICT_MODE_MESSAGE } from './capture.ts';
 import type { ResolvedAuditConfig } from './config.ts';
 import { redactionSql } from './redaction-sql.ts';
+import { valuesSql } from './values-sql.ts';
 import {
   APPEND_ONLY_TRIGGER,
   CAPTURE_FUNCTION_PREFIX,
@@ -42,7 +43,7 @@ CREATE TABLE IF NOT EXISTS ${names.internal}.runtime_roles (role_name name PRIMA
 
 -- DDL on audited tables and on this schema, collected per transaction and written as one entry at commit.
 CREATE TABLE IF NOT EXISTS ${names.internal}.ddl_events (
-  tx xid8 NOT NULL, command text NOT NULL, object_type text, identity text, statement text, role_name name NOT NULL DEFAULT session_user,
+  n bigint GENERATED ALWAYS AS IDENTITY, tx xid8 NOT NULL, command text NOT NULL, object_type text, identity text, statement text, role_name name NOT NULL DEFAULT session_user,
   actor_type text, user_id text, actor_name text, actor_email text, ip text, ua text, request_id text);
 
 -- Which capture SQL is installed, by hash (the registry and \`pnpm db:check\` compare it).
@@ -172,6 +173,18 @@ ${PINNED_SEARCH_PATH}
 AS $audit$
   SELECT (lpad(to_hex(greatest(0, floor(extract(epoch FROM at) * 1000))::bigint), 12, '0') || '7000'
           || to_hex((nextval(${literal(names.sequence)}::regclass) & 4611686018427387903) | (1::bigint << 63)))::uuid
+$audit$;
+
+-- Notes that a row changed organization in this transaction, so the statement trigger looks for moves (a hint: the
+-- statement trigger finds the moves itself, so a forged hint only costs it a join).
+CREATE OR REPLACE FUNCTION ${names.noteMove}() RETURNS trigger
+LANGUAGE plpgsql
+${PINNED_SEARCH_PATH}
+AS $audit$
+BEGIN
+  PERFORM set_config(${literal(SETTINGS.moveTx)}, pg_current_xact_id()::text, true);
+  RETURN NULL;
+END;
 $audit$;
 
 -- A marker, not a function to call: a session role granted EXECUTE on it may backdate entries (the demo seed).
@@ -313,7 +326,8 @@ DECLARE
   at timestamptz := date_trunc('milliseconds', statement_timestamp());
 BEGIN
   WITH taken AS (DELETE FROM ${events} e WHERE e.tx = pg_current_xact_id() RETURNING e.*),
-       numbered AS (SELECT t.*, row_number() OVER () AS n FROM taken t),
+       numbered AS (SELECT t.tx, t.command, t.object_type, t.identity, t.statement, t.role_name, t.actor_type, t.user_id, t.actor_name,
+                           t.actor_email, t.ip, t.ua, t.request_id, row_number() OVER (ORDER BY t.n) AS n FROM taken t),
        summary AS (
          SELECT jsonb_agg(jsonb_build_object('command', x.command, 'objectType', x.object_type, 'object', x.identity) ORDER BY x.n)
                   FILTER (WHERE x.n <= 100) AS commands,
@@ -442,6 +456,7 @@ export function supportSql(config: ResolvedAuditConfig, names: SqlNames): Suppor
     functions: [
       ids(names),
       redactionSql({ schema: config.internalSchema, sensitive: config.sensitive }),
+      valuesSql(names),
       contextFunction(config, names),
       recordFunction(config, names),
       appendOnly(config, names),

@@ -116,6 +116,33 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
       expect(JSON.stringify(left?.changes)).not.toContain('Moved in');
       expect(JSON.stringify(arrived?.changes)).not.toContain('Moving out');
     });
+
+    it('a forged move hint makes the capture look for moves, and find none: nothing extra is written', async () => {
+      const { organization } = await createOrganization(prisma());
+      const [ticket] = await ticketsOf(organization.id, ['Stays']);
+      if (!ticket) throw new Error('no ticket');
+      await prisma().$transaction(async (tx) => {
+        await tx.$executeRawUnsafe(`SELECT set_config('auditlog.move_tx', pg_current_xact_id()::text, true)`);
+        await tx.ticket.update({ where: { id: ticket.id }, data: { subject: 'Still here' } });
+      });
+      expect((await entriesFor(prisma(), [ticket.id])).map((e) => [e.action, e.organizationId])).toEqual([
+        ['create', organization.id],
+        ['update', organization.id],
+      ]);
+    });
+
+    it('moves several rows of one statement, and later updates of the same transaction stay updates', async () => {
+      const from = await createOrganization(prisma());
+      const to = await createOrganization(prisma());
+      const tickets = await ticketsOf(from.organization.id, ['One', 'Two']);
+      await prisma().$transaction(async (tx) => {
+        await tx.ticket.updateMany({ where: { id: { in: tickets.map((t) => t.id) } }, data: { organizationId: to.organization.id } });
+        await tx.ticket.updateMany({ where: { id: { in: tickets.map((t) => t.id) } }, data: { status: 'OPEN' } });
+      });
+      const entries = await entriesFor(prisma(), tickets.map((t) => t.id));
+      const actions = entries.map((e) => `${e.action}@${e.organizationId === to.organization.id ? 'to' : 'from'}`).sort();
+      expect(actions).toEqual(['create@from', 'create@from', 'create@to', 'create@to', 'delete@from', 'delete@from', 'update@to', 'update@to'].sort());
+    });
   });
 
   describe('primary keys and createdAt', () => {

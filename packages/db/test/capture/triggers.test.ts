@@ -42,18 +42,21 @@ describe.each(testEngines)('the installed capture on %s', (engine) => {
     expect(await problems()).toEqual([]);
   });
 
-  it.each(auditRegistry.models.map((model) => [model.model, model] as const))('%s has its five capture triggers', async (_name, model) => {
+  it.each(auditRegistry.models.map((model) => [model.model, model] as const))('%s has its capture triggers', async (_name, model) => {
     const triggers = await db().prisma.$queryRawUnsafe<{ tgname: string }[]>(
       `SELECT tgname FROM pg_trigger WHERE tgrelid = format('%I.%I', 'public', $1::text)::regclass AND NOT tgisinternal ORDER BY tgname`,
       model.table,
     );
+    const movable = model.organizationColumn !== model.idColumn;
     expect(triggers.map((t) => t.tgname)).toEqual([
       'audit_capture_delete',
       'audit_capture_insert',
+      ...(movable ? ['audit_capture_move'] : []),
       'audit_capture_rekey',
       'audit_capture_truncate',
       'audit_capture_update',
     ]);
+    expect([...model.triggers].sort()).toEqual(triggers.map((t) => t.tgname));
   });
 
   /** Runs `change` in a transaction that is rolled back, and returns the check's errors seen inside it. */
