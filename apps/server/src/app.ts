@@ -1,9 +1,8 @@
 import type { ApiServices, TrustProxy } from '@auditlog/api';
-import { appRouter, createHttpContext } from '@auditlog/api';
+import { appRouter, createHttpContext, requestIdFrom } from '@auditlog/api';
 import { MAX_BATCH_SIZE } from '@auditlog/api/client';
 import type { Database } from '@auditlog/db';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
@@ -27,15 +26,11 @@ export function createApp(options: AppOptions): express.Express {
   const { db, services } = options;
   const app = express();
   app.disable('x-powered-by');
-  // Express's own view of the client (req.ip, req.protocol) follows the same trust as the API's.
-  if (options.trustProxy.kind === 'hops') app.set('trust proxy', options.trustProxy.hops);
-  if (options.trustProxy.kind === 'addresses') app.set('trust proxy', options.trustProxy.entries);
   app.use(securityHeaders(options.production));
   // Every response names its request: the id a caller sent (when it is a sane one) or a new one. The API's context
   // reads it back, and audit entries written during the request carry it.
   app.use((req, res, next) => {
-    const sent = req.get('x-request-id');
-    const id = sent && /^[A-Za-z0-9._:-]{1,128}$/.test(sent) ? sent : randomUUID();
+    const id = requestIdFrom(req.headers['x-request-id']);
     req.headers['x-request-id'] = id;
     res.setHeader('X-Request-Id', id);
     next();

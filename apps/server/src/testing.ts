@@ -3,7 +3,7 @@
  * and API keys. For tests across packages (HTTP tests here, the React bindings, the web app's browser tests).
  */
 import { runAsSystem } from '@auditlog/audit';
-import { createApiKey, hashPassword, sessionCookieName } from '@auditlog/auth';
+import { createApiKey, hashPassword, ROLES, sessionCookieName } from '@auditlog/auth';
 import type { ApiKeyScope } from '@auditlog/auth';
 import type { DatabaseEngine, Role } from '@auditlog/db';
 import { createTestDatabase } from '@auditlog/db/testing';
@@ -42,7 +42,6 @@ export interface TestOrganization {
   createApiKey(scopes: ApiKeyScope[], name?: string): Promise<string>;
 }
 
-const ROLES: Role[] = ['OWNER', 'ADMIN', 'TECHNICIAN', 'BILLING', 'READ_ONLY'];
 
 /**
  * Limits loose enough that tests which are not about throttling never meet them (every test signs in from

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { createAuditClient } from '@auditlog/api/client';
 import type { AuditClient } from '@auditlog/api/client';
-import { createApiKey, revokeApiKey } from '@auditlog/auth';
+import { createApiKey, revokeApiKey, ROLES } from '@auditlog/auth';
 import type { Role } from '@auditlog/db';
 import { testEngines } from '@auditlog/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,6 @@ import type { TestOrganization, TestServer } from '../src/testing.ts';
 import { asSetup, bearer, rawMutation, rawQuery, storedEntries, withCookie } from './helpers.ts';
 import type { RawResponse } from './helpers.ts';
 
-const ROLES: Role[] = ['OWNER', 'ADMIN', 'TECHNICIAN', 'BILLING', 'READ_ONLY'];
 const PROCEDURES = ['audit.list', 'audit.get', 'audit.record', 'auth.me', 'auth.logout'] as const;
 type Procedure = (typeof PROCEDURES)[number];
 

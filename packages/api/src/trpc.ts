@@ -4,10 +4,10 @@
  */
 import { withAuditContext } from '@auditlog/audit';
 import type { Refusal } from '@auditlog/auth';
-import type { Role } from '@auditlog/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context.ts';
+import { DomainError, isCallerError } from './errors.ts';
 
 /** `startDate: Invalid ISO datetime; pageSize: Too big` — what a person needs to fix the request. */
 function describeIssues(error: ZodError): { message: string; issues: { path: string; message: string }[] } {
@@ -41,15 +41,23 @@ const withCallerAuditContext = t.middleware(({ ctx, next }) => {
   return withAuditContext({ anonymous: true, ...origin }, () => next());
 });
 
-/** 429 TOO_MANY_REQUESTS, with the Retry-After header set on the response. */
-export function tooManyRequests(ctx: Context, retryAfterSeconds: number, message: string): TRPCError {
-  ctx.setHeader('Retry-After', String(retryAfterSeconds));
-  return new TRPCError({ code: 'TOO_MANY_REQUESTS', message });
-}
+/**
+ * The one place domain errors become API answers (errors.ts): an error carrying a caller's code, thrown by a service,
+ * the auth package or a later middleware, is answered with that code and its message, and Retry-After when it says
+ * how long to wait. Anything else stays a server fault.
+ */
+const answerDomainErrors = t.middleware(async ({ ctx, next }) => {
+  const result = await next();
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  if (!isCallerError(cause)) return result;
+  if (cause.retryAfterSeconds !== undefined) ctx.setHeader('Retry-After', String(cause.retryAfterSeconds));
+  throw new TRPCError({ code: cause.code, message: cause.message, cause });
+});
 
-/** Refuses with 429 when a limit said wait; does nothing otherwise. */
-export function throttled(ctx: Context, refusal: Refusal | null, message: (retryAfterSeconds: number) => string): void {
-  if (refusal) throw tooManyRequests(ctx, refusal.retryAfterSeconds, message(refusal.retryAfterSeconds));
+/** Refuses with 429 (and Retry-After) when a limit said wait; does nothing otherwise. */
+export function throttled(refusal: Refusal | null, message: (retryAfterSeconds: number) => string): void {
+  if (refusal) throw new DomainError('TOO_MANY_REQUESTS', message(refusal.retryAfterSeconds), refusal.retryAfterSeconds);
 }
 
 /** CSRF: a page of another site may read nothing (cookies are SameSite=Lax) and change nothing (this). */
@@ -63,7 +71,7 @@ const refuseCrossSiteMutations = t.middleware(({ ctx, type, next }) => {
   return next();
 });
 
-export const publicProcedure = t.procedure.use(refuseCrossSiteMutations).use(withCallerAuditContext);
+export const publicProcedure = t.procedure.use(answerDomainErrors).use(refuseCrossSiteMutations).use(withCallerAuditContext);
 
 /** A signed-in user or a valid API key. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
@@ -87,11 +95,3 @@ export const userProcedure = authedProcedure.use(({ ctx, next }) => {
   }
   return next({ ctx: { identity: ctx.identity } });
 });
-
-/** A signed-in user with one of `roles`; `message` says who may, for the FORBIDDEN case. */
-export function requireRole(roles: readonly Role[], message: string) {
-  return userProcedure.use(({ ctx, next }) => {
-    if (!roles.includes(ctx.identity.user.role)) throw new TRPCError({ code: 'FORBIDDEN', message });
-    return next();
-  });
-}

@@ -7,7 +7,7 @@ import { withSeedClock } from '@auditlog/audit/seeding';
 import { testEngines, useTestDatabase } from '@auditlog/db/testing';
 import { describe, expect, it } from 'vitest';
 import { countEntries, ensureDailyCounts } from '../src/services/audit-counts.ts';
-import type { CountFilters } from '../src/services/audit-counts.ts';
+import type { AuditFilters as CountFilters } from '../src/services/audit-filters.ts';
 
 const HOUR = 3_600_000;
 

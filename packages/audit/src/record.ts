@@ -84,8 +84,10 @@ export function redactMetadata(metadata: Record<string, unknown>, sensitive: rea
   return Object.fromEntries(Object.entries(redacted).map(([key, value]) => [key, capJson(value)]));
 }
 
+/** An entry `record()` refuses to write (an invalid or reserved action, …): the caller's to fix (BAD_REQUEST). */
 export class AuditRecordError extends Error {
   override name = 'AuditRecordError';
+  readonly code = 'BAD_REQUEST';
 }
 
 /**
@@ -120,6 +122,7 @@ export async function record(client: RawQueryClient, input: RecordEntryInput, op
     metadataJson,
   );
   const row = rows[0];
-  if (!row) throw new AuditRecordError('record() returned no row: are the audit migrations applied?');
+  // Not the caller's fault: a database without the audit functions.
+  if (!row) throw new Error('record() returned no row: are the audit migrations applied?');
   return { id: row.id, createdAt: row.created_at };
 }

@@ -19,3 +19,4 @@ export { DEFAULT_LOGIN_POLICY, DEFAULT_RECORD_POLICY, Throttle } from './throttl
 export type { LoginThrottlePolicy, RecordRatePolicy, Refusal } from './throttle.ts';
 export { VerificationQueue, VerificationQueueFullError } from './verification-queue.ts';
 export type { VerificationQueueOptions } from './verification-queue.ts';
+export { AUDIT_READ_FORBIDDEN, AUDIT_READER_ROLES, canReadAuditLog, ROLE_LABELS, ROLES } from './roles.ts';

@@ -7,7 +7,7 @@
  * lookup, one scrypt verification at today's parameters, one audit entry) and give the same answer, so neither the
  * message nor the time tells which emails have accounts.
  */
-import { runAsSystem, withAuditContext } from '@auditlog/audit';
+import { runAsSystem, SIGN_IN_ACTIONS, USER_ENTITY_TYPE, withAuditContext } from '@auditlog/audit';
 import type { AuditedPrismaClient } from '@auditlog/db';
 import type { Cookie, Session, User } from 'lucia';
 import { hashSessionToken } from './lucia.ts';
@@ -42,10 +42,15 @@ export type LoginFailure =
   | { reason: 'rate_limited'; retryAfterSeconds: number; scope: Refusal['scope'] }
   | { reason: 'busy'; retryAfterSeconds: number };
 
+/** A refused sign-in; `code` and `retryAfterSeconds` are what the API answers (401, or 429 with Retry-After). */
 export class LoginError extends Error {
   override name = 'LoginError';
+  readonly code: 'UNAUTHORIZED' | 'TOO_MANY_REQUESTS';
+  readonly retryAfterSeconds: number | undefined;
   constructor(readonly failure: LoginFailure) {
     super(LoginError.describe(failure));
+    this.code = failure.reason === 'invalid_credentials' ? 'UNAUTHORIZED' : 'TOO_MANY_REQUESTS';
+    this.retryAfterSeconds = failure.reason === 'invalid_credentials' ? undefined : failure.retryAfterSeconds;
   }
 
   private static describe(failure: LoginFailure): string {
@@ -120,8 +125,8 @@ export async function login(
     await withAuditContext({ anonymous: true, ...origin }, () =>
       prisma.$record({
         organizationId: user?.organizationId ?? PLATFORM_ORGANIZATION_ID,
-        action: 'failed_login',
-        entityType: 'user',
+        action: SIGN_IN_ACTIONS.failed,
+        entityType: USER_ENTITY_TYPE,
         entityId: user?.id ?? email,
         metadata: { attemptedEmail: email, reason },
       }),
@@ -141,7 +146,7 @@ export async function login(
           tx.user.update({ where: { id: user.id }, data: { passwordHash: upgradedHash } }),
         );
       }
-      await tx.$record({ organizationId: user.organizationId, action: 'login', entityType: 'user', entityId: user.id, metadata: { method: 'password' } });
+      await tx.$record({ organizationId: user.organizationId, action: SIGN_IN_ACTIONS.login, entityType: USER_ENTITY_TYPE, entityId: user.id, metadata: { method: 'password' } });
     }),
   );
   const { user: sessionUser } = await lucia.validateSession(session.id);
@@ -158,7 +163,7 @@ export async function logout(services: AuthServices, session: { id: string; user
 
 function recordLogout(services: AuthServices, user: User, origin: RequestOrigin, metadata: Record<string, unknown> | null) {
   return withAuditContext({ userId: user.id, name: user.name, email: user.email, ...origin }, () =>
-    services.prisma.$record({ organizationId: user.organizationId, action: 'logout', entityType: 'user', entityId: user.id, metadata }),
+    services.prisma.$record({ organizationId: user.organizationId, action: SIGN_IN_ACTIONS.logout, entityType: USER_ENTITY_TYPE, entityId: user.id, metadata }),
   );
 }
 
@@ -179,8 +184,10 @@ export async function logoutEverywhere(services: AuthServices, session: { id: st
 
 export const MIN_PASSWORD_LENGTH = 12;
 
+/** A new password that cannot be used (too short, unchanged): the API answers BAD_REQUEST. */
 export class PasswordChangeError extends Error {
   override name = 'PasswordChangeError';
+  readonly code = 'BAD_REQUEST';
 }
 
 /**

@@ -66,7 +66,7 @@ describe.each(testEngines)('forging history through audit.record on %s', { timeo
     const entityId = `archive-${randomUUID()}`;
     const response = await rawMutation(server.url, 'audit.record', { action: 'archive', entityType: 'client', entityId }, withCookie(billing));
     expect(response.status).toBe(403);
-    expect(response.error?.message).toBe(`Your role (billing) may not record "archive". Allowed: ${RECORDABLE_ACTIONS.roles.BILLING.join(', ')}.`);
+    expect(response.error?.message).toBe(`Your role (Billing) may not record "archive". Allowed: ${RECORDABLE_ACTIONS.roles.BILLING.join(', ')}.`);
     const invented = await rawMutation(server.url, 'audit.record', { action: 'owner_approved', entityType: 'client', entityId }, withCookie(billing));
     expect(invented.status).toBe(403);
     expect(await entriesAbout(entityId)).toBe(0);

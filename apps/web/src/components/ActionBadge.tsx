@@ -1,4 +1,5 @@
-import { actionLabel } from '@auditlog/audit/catalog';
+import { actionLabel, isBadgedAction } from '@auditlog/audit/catalog';
+import type { BadgedAction } from '@auditlog/audit/catalog';
 import type { Component, JSX } from 'solid-js';
 import Activity from 'lucide-solid/icons/activity';
 import Eye from 'lucide-solid/icons/eye';
@@ -12,8 +13,8 @@ import { Dynamic } from 'solid-js/web';
 
 type Icon = (props: { 'aria-hidden'?: boolean }) => JSX.Element;
 
-/** Actions with a dedicated badge; every other action gets the neutral one with its raw name. */
-const BADGES: Record<string, Icon> = {
+/** The icon of each action the catalog badges (a new badged action fails to compile until it has one); every other action gets the neutral badge with its raw name. */
+const BADGES: Record<BadgedAction, Icon> = {
   create: Plus,
   update: Pencil,
   delete: Trash2,
@@ -24,11 +25,15 @@ const BADGES: Record<string, Icon> = {
 };
 
 export const ActionBadge: Component<{ action: string }> = (props) => {
-  const known = () => props.action in BADGES;
+  const badged = () => (isBadgedAction(props.action) ? props.action : null);
+  const icon = () => {
+    const action = badged();
+    return action ? BADGES[action] : Activity;
+  };
   return (
-    <span class={`badge ${known() ? props.action : 'other'}`} title={props.action}>
-      <Dynamic component={BADGES[props.action] ?? Activity} aria-hidden />
-      {known() ? actionLabel(props.action) : props.action.replaceAll('_', ' ')}
+    <span class={`badge ${badged() ?? 'other'}`} title={props.action}>
+      <Dynamic component={icon()} aria-hidden />
+      {badged() ? actionLabel(props.action) : props.action.replaceAll('_', ' ')}
     </span>
   );
 };

@@ -7,14 +7,6 @@ import ScrollText from 'lucide-solid/icons/scroll-text';
 import Shield from 'lucide-solid/icons/shield';
 import { useMe, useSignOut } from '../lib/session.tsx';
 
-const ROLE_LABELS: Record<string, string> = {
-  OWNER: 'Owner',
-  ADMIN: 'Admin',
-  TECHNICIAN: 'Technician',
-  BILLING: 'Billing',
-  READ_ONLY: 'Read-only',
-};
-
 /** The signed-in layout: sidebar with the Admin section, top bar with the user and Sign out. */
 export const Shell: ParentComponent = (props) => {
   const me = useMe();
@@ -45,7 +37,7 @@ export const Shell: ParentComponent = (props) => {
             {(user) => (
               <div class="who">
                 <span>{user().name}</span>
-                <span class="role">{ROLE_LABELS[user().role] ?? user().role}</span>
+                <span class="role">{user().roleLabel}</span>
               </div>
             )}
           </Show>

@@ -3,6 +3,7 @@
  * &page=2`) so that reload, back/forward and a pasted link restore the same view. Dates are calendar days in the
  * admin's time zone; the API gets instants: the start of the first day and the last millisecond of the last.
  */
+import { actionLabel, entityTypeLabel, FILTER_ACTIONS, FILTER_ENTITY_TYPES, NAME_PATTERN } from '@auditlog/audit/catalog';
 import type { AuditListInput } from './api.ts';
 
 export interface Filters {
@@ -13,29 +14,18 @@ export interface Filters {
   page: number;
 }
 
+/** The spec's menus, from the catalog: "All …" first, then its filter subsets in order. */
 export const ACTION_OPTIONS = [
   { value: '', label: 'All Actions' },
-  { value: 'create', label: 'Create' },
-  { value: 'update', label: 'Update' },
-  { value: 'delete', label: 'Delete' },
-  { value: 'login', label: 'Login' },
-  { value: 'logout', label: 'Logout' },
+  ...FILTER_ACTIONS.map((action) => ({ value: action, label: actionLabel(action) })),
 ];
 
 export const ENTITY_OPTIONS = [
   { value: '', label: 'All Types' },
-  { value: 'client', label: 'Client' },
-  { value: 'contact', label: 'Contact' },
-  { value: 'ticket', label: 'Ticket' },
-  { value: 'invoice', label: 'Invoice' },
-  { value: 'asset', label: 'Asset' },
-  { value: 'user', label: 'User' },
-  { value: 'organization', label: 'Organization' },
-  { value: 'integration', label: 'Integration' },
+  ...FILTER_ENTITY_TYPES.map((type) => ({ value: type, label: entityTypeLabel(type) })),
 ];
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
 type Params = Partial<Record<string, string | string[]>>;
 const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value) ?? '';
@@ -48,8 +38,8 @@ export function readFilters(params: Params): Filters {
   const to = one(params.to);
   const page = Number.parseInt(one(params.page), 10);
   return {
-    action: NAME.test(action) ? action : '',
-    entityType: NAME.test(entityType) ? entityType : '',
+    action: NAME_PATTERN.test(action) ? action : '',
+    entityType: NAME_PATTERN.test(entityType) ? entityType : '',
     from: DAY.test(from) && isRealDay(from) ? from : '',
     to: DAY.test(to) && isRealDay(to) ? to : '',
     page: Number.isFinite(page) && page >= 1 ? page : 1,

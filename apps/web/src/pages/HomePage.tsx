@@ -15,8 +15,8 @@ export const HomePage: Component = () => {
       </div>
       <div class="state">
         <Show
-          when={me.data?.role === 'OWNER' || me.data?.role === 'ADMIN'}
-          fallback={<p>The audit log is open to the Owner and Admin roles of your organization.</p>}
+          when={me.data?.canReadAuditLog}
+          fallback={<p>Your role ({me.data?.roleLabel}) does not include reading the audit log; an Owner or Admin of your organization can.</p>}
         >
           <A class="button primary" href="/admin/audit-logs">
             Open the audit log

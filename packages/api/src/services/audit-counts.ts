@@ -10,14 +10,8 @@
  */
 import type { AuditedPrismaClient } from '@auditlog/db';
 import { Prisma } from '@auditlog/db';
-
-export interface CountFilters {
-  action?: string;
-  entityType?: string;
-  /** Inclusive bounds. */
-  start?: Date;
-  end?: Date;
-}
+import { allOf, entryConditions, sharedConditions } from './audit-filters.ts';
+import type { AuditFilters } from './audit-filters.ts';
 
 const DAY = 86_400_000;
 const floorDay = (date: Date) => new Date(Math.floor(date.getTime() / DAY) * DAY);
@@ -32,38 +26,26 @@ export async function ensureDailyCounts(prisma: AuditedPrismaClient, organizatio
   return row?.counted ?? null;
 }
 
-function conditions(organizationId: string, filters: CountFilters): Prisma.Sql[] {
-  const where = [Prisma.sql`"organizationId" = ${organizationId}`];
-  if (filters.action) where.push(Prisma.sql`action = ${filters.action}`);
-  if (filters.entityType) where.push(Prisma.sql`"entityType" = ${filters.entityType}`);
-  return where;
-}
-
 /** The exact number of the organization's entries matching `filters`. */
-export async function countEntries(prisma: AuditedPrismaClient, organizationId: string, filters: CountFilters): Promise<number> {
+export async function countEntries(prisma: AuditedPrismaClient, organizationId: string, filters: AuditFilters): Promise<number> {
   const countedUntil = await ensureDailyCounts(prisma, organizationId);
-  const base = conditions(organizationId, filters);
-  const inRange = [
-    ...base,
-    ...(filters.start ? [Prisma.sql`"createdAt" >= ${filters.start}`] : []),
-    ...(filters.end ? [Prisma.sql`"createdAt" <= ${filters.end}`] : []),
-  ];
+  const inRange = entryConditions(organizationId, filters);
 
   // The whole days inside the range that are counted already: [from, to).
   const from = filters.start ? ceilDay(filters.start) : null;
   const endBound = filters.end ? floorDay(new Date(filters.end.getTime() + 1)) : null;
   const to = countedUntil && endBound ? (endBound < countedUntil ? endBound : countedUntil) : countedUntil;
   if (!to || (from && from >= to)) {
-    const [row] = await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "AuditLog" WHERE ${Prisma.join(inRange, ' AND ')}`;
+    const [row] = await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "AuditLog" WHERE ${allOf(inRange)}`;
     return Number(row?.n ?? 0);
   }
 
-  const days = [...base, ...(from ? [Prisma.sql`day >= ${from}`] : []), Prisma.sql`day < ${to}`];
+  const days = [...sharedConditions(organizationId, filters), ...(from ? [Prisma.sql`day >= ${from}`] : []), Prisma.sql`day < ${to}`];
   const outside = from
     ? Prisma.sql`("createdAt" < ${from} OR "createdAt" >= ${to})`
     : Prisma.sql`"createdAt" >= ${to}`;
   const [row] = await prisma.$queryRaw<{ counted: bigint | null; rest: bigint }[]>`
-    SELECT (SELECT sum(count) FROM "AuditLogDailyCount" WHERE ${Prisma.join(days, ' AND ')})::bigint AS counted,
-           (SELECT count(*) FROM "AuditLog" WHERE ${Prisma.join([...inRange, outside], ' AND ')}) AS rest`;
+    SELECT (SELECT sum(count) FROM "AuditLogDailyCount" WHERE ${allOf(days)})::bigint AS counted,
+           (SELECT count(*) FROM "AuditLog" WHERE ${allOf([...inRange, outside])}) AS rest`;
   return Number(row?.counted ?? 0) + Number(row?.rest ?? 0);
 }

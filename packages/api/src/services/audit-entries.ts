@@ -5,10 +5,13 @@
 import type { AuditedPrismaClient } from '@auditlog/db';
 import { Prisma } from '@auditlog/db';
 import type { AuditActorType } from '@auditlog/db';
-import type { EntryDetail, EntrySummary, ListInput, ListOutput } from '../routers/audit/schemas.ts';
+import type { EntryDetail, EntrySummary, ListInput, ListOutput } from '../contract/audit.ts';
+import { DomainError } from '../errors.ts';
+import { countEntries } from './audit-counts.ts';
+import { allOf, entryConditions, filtersOf } from './audit-filters.ts';
+import type { AuditFilters } from './audit-filters.ts';
 import { decodeCursor, encodeCursor, filtersFingerprint, InvalidCursorError } from './cursor.ts';
 import type { Cursor } from './cursor.ts';
-import { countEntries } from './audit-counts.ts';
 import { resolveEntityLabels } from './entity-labels.ts';
 
 interface Row {
@@ -32,12 +35,9 @@ const COLUMNS = Prisma.sql`id::text AS id, "createdAt", action, "entityType", "e
   "actorUserId", "actorName", "actorEmail", "ipAddress", metadata->>'auditContext' AS "contextIssue",
   CASE WHEN "actorType" = 'ANONYMOUS' THEN metadata->>'attemptedEmail' END AS "attemptedEmail"`;
 
-function whereClause(organizationId: string, input: ListInput, after?: Cursor): Prisma.Sql {
-  const conditions = [Prisma.sql`"organizationId" = ${organizationId}`];
-  if (input.action) conditions.push(Prisma.sql`action = ${input.action}`);
-  if (input.entityType) conditions.push(Prisma.sql`"entityType" = ${input.entityType}`);
-  if (input.startDate) conditions.push(Prisma.sql`"createdAt" >= ${new Date(input.startDate)}`);
-  if (input.endDate) conditions.push(Prisma.sql`"createdAt" <= ${new Date(input.endDate)}`);
+/** The filters, and for a cursor the rows after (or before) it in list order. */
+function whereClause(organizationId: string, filters: AuditFilters, after?: Cursor): Prisma.Sql {
+  const conditions = entryConditions(organizationId, filters);
   if (after) {
     const at = new Date(after.t);
     conditions.push(
@@ -46,7 +46,7 @@ function whereClause(organizationId: string, input: ListInput, after?: Cursor): 
         : Prisma.sql`("createdAt", id) > (${at}, ${after.i}::uuid)`,
     );
   }
-  return Prisma.join(conditions, ' AND ');
+  return allOf(conditions);
 }
 
 function toActor(
@@ -80,19 +80,14 @@ async function summaries(prisma: AuditedPrismaClient, organizationId: string, ro
 }
 
 export function countAuditEntries(prisma: AuditedPrismaClient, organizationId: string, input: ListInput): Promise<number> {
-  return countEntries(prisma, organizationId, {
-    action: input.action,
-    entityType: input.entityType,
-    start: input.startDate ? new Date(input.startDate) : undefined,
-    end: input.endDate ? new Date(input.endDate) : undefined,
-  });
+  return countEntries(prisma, organizationId, filtersOf(input));
 }
 
 /** A page number past the last page: refused with the last page's number, so a client can go there. */
-export class PageOutOfRangeError extends Error {
+export class PageOutOfRangeError extends DomainError {
   override name = 'PageOutOfRangeError';
   constructor(page: number, pageCount: number) {
-    super(`page ${page} is past the last page: the last page is ${pageCount} (pageSize and filters as given).`);
+    super('BAD_REQUEST', `page ${page} is past the last page: the last page is ${pageCount} (pageSize and filters as given).`);
   }
 }
 
@@ -113,7 +108,8 @@ export async function listAuditEntries(
   const cursor = input.cursor ? decodeCursor(input.cursor, fingerprint, scope) : undefined;
   const page = cursor?.p ?? input.page;
 
-  const total = await countAuditEntries(prisma, organizationId, input);
+  const filters = filtersOf(input);
+  const total = await countEntries(prisma, organizationId, filters);
   const pageCount = Math.ceil(total / pageSize);
   if (page > Math.max(pageCount, 1)) {
     if (cursor) throw new InvalidCursorError('The cursor leads past the last page: start again from page 1.');
@@ -123,18 +119,18 @@ export async function listAuditEntries(
   let rows: Row[];
   if (cursor?.d === 'prev') {
     rows = await prisma.$queryRaw<Row[]>`
-      SELECT ${COLUMNS} FROM "AuditLog" WHERE ${whereClause(organizationId, input, cursor)}
+      SELECT ${COLUMNS} FROM "AuditLog" WHERE ${whereClause(organizationId, filters, cursor)}
       ORDER BY "createdAt" ASC, id ASC LIMIT ${pageSize}`;
     rows.reverse();
   } else if (cursor) {
     rows = await prisma.$queryRaw<Row[]>`
-      SELECT ${COLUMNS} FROM "AuditLog" WHERE ${whereClause(organizationId, input, cursor)}
+      SELECT ${COLUMNS} FROM "AuditLog" WHERE ${whereClause(organizationId, filters, cursor)}
       ORDER BY "createdAt" DESC, id DESC LIMIT ${pageSize}`;
   } else {
     // A page by number skips its offset in the index alone (an index-only scan), then reads just the page's rows.
     rows = await prisma.$queryRaw<Row[]>`
       SELECT ${COLUMNS} FROM "AuditLog" WHERE id IN (
-        SELECT id FROM "AuditLog" WHERE ${whereClause(organizationId, input)}
+        SELECT id FROM "AuditLog" WHERE ${whereClause(organizationId, filters)}
         ORDER BY "createdAt" DESC, id DESC LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize})
       ORDER BY "createdAt" DESC, id DESC`;
   }

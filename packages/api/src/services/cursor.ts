@@ -6,7 +6,8 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { isSupportedInstant } from '../routers/audit/schemas.ts';
+import { isSupportedInstant } from '../contract/audit.ts';
+import { DomainError } from '../errors.ts';
 
 const cursorSchema = z.object({
   v: z.literal(1),
@@ -19,8 +20,11 @@ const cursorSchema = z.object({
 
 export type Cursor = z.infer<typeof cursorSchema>;
 
-export class InvalidCursorError extends Error {
+export class InvalidCursorError extends DomainError {
   override name = 'InvalidCursorError';
+  constructor(message: string) {
+    super('BAD_REQUEST', message);
+  }
 }
 
 export function filtersFingerprint(filters: Record<string, unknown>): string {

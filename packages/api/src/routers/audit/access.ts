@@ -1,15 +1,12 @@
+import { AUDIT_READ_FORBIDDEN, canReadAuditLog } from '@auditlog/auth';
 import { TRPCError } from '@trpc/server';
 import { authedProcedure } from '../../trpc.ts';
 
-export const AUDIT_READ_FORBIDDEN = 'Audit Logs are restricted to the Owner and Admin roles.';
-
-/** The organization whose log the caller may read: Owner and Admin users, or API keys with `audit:read`. */
+/** The organization whose log the caller may read: users whose role may (`canReadAuditLog`), or API keys with `audit:read`. */
 export const auditReaderProcedure = authedProcedure.use(({ ctx, next }) => {
   const { identity } = ctx;
   if (identity.kind === 'user') {
-    if (identity.user.role !== 'OWNER' && identity.user.role !== 'ADMIN') {
-      throw new TRPCError({ code: 'FORBIDDEN', message: AUDIT_READ_FORBIDDEN });
-    }
+    if (!canReadAuditLog(identity.user.role)) throw new TRPCError({ code: 'FORBIDDEN', message: AUDIT_READ_FORBIDDEN });
     return next({ ctx: { organizationId: identity.user.organizationId } });
   }
   if (!identity.apiKey.scopes.includes('audit:read')) {

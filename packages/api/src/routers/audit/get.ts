@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { getAuditEntry } from '../../services/audit-entries.ts';
 import { auditReaderProcedure } from './access.ts';
-import { entryDetailSchema, getInputSchema } from './schemas.ts';
+import { entryDetailSchema, getInputSchema } from '../../contract/audit.ts';
 
 /** One entry with its user agent and changes. Another organization's entry is NOT_FOUND, like a missing one. */
 export const get = auditReaderProcedure

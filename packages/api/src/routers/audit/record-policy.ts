@@ -2,17 +2,12 @@
  * What `audit.record` accepts, from whom: the one place that says it. Row changes come from the database's capture
  * triggers and sign-ins from the auth service, so their actions (and permission changes, which a forged entry would
  * make most convincing) are never recorded through the API. Every other action is allowed per role and per API-key
- * scope, from the audit catalog's vocabulary; a name outside these lists is refused.
+ * scope, from the audit catalog's vocabulary (whose RESERVED_ACTIONS are the system's own);
+ * a name outside these lists is refused.
  */
-import { ROW_CHANGE_ACTIONS } from '@auditlog/audit';
-import type { KnownAction } from '@auditlog/audit';
+import type { RecordableAction } from '@auditlog/audit';
 import type { ApiKeyScope } from '@auditlog/auth';
 import type { Role } from '@auditlog/db';
-
-/** Never through the API, for anyone. */
-export const RESERVED_ACTIONS = [...ROW_CHANGE_ACTIONS, 'login', 'logout', 'failed_login', 'permission_change'] as const satisfies readonly KnownAction[];
-
-type RecordableAction = Exclude<KnownAction, (typeof RESERVED_ACTIONS)[number]>;
 
 export const RECORDABLE_ACTIONS: {
   roles: Record<Role, readonly RecordableAction[]>;
@@ -30,7 +25,6 @@ export const RECORDABLE_ACTIONS: {
   },
 };
 
-export const isReservedAction = (action: string) => (RESERVED_ACTIONS as readonly string[]).includes(action);
 
 /** The actions a caller may record: its role's, or the union of its key's scopes'. */
 export function recordableActionsFor(caller: { role: Role } | { scopes: readonly ApiKeyScope[] }): readonly RecordableAction[] {

@@ -1,8 +1,9 @@
+import { ROLE_LABELS } from '@auditlog/auth';
 import { TRPCError } from '@trpc/server';
+import { recordInputSchema, recordOutputSchema } from '../../contract/audit.ts';
 import { throttled } from '../../trpc.ts';
 import { auditWriterProcedure } from './access.ts';
 import { recordableActionsFor } from './record-policy.ts';
-import { recordInputSchema, recordOutputSchema } from './schemas.ts';
 
 /**
  * Records a custom action for the caller: one its role or key scopes allow (record-policy.ts), at most the configured
@@ -16,14 +17,14 @@ export const record = auditWriterProcedure
     const { identity } = ctx;
     const allowed = recordableActionsFor(identity.kind === 'user' ? { role: identity.user.role } : { scopes: identity.apiKey.scopes });
     if (!allowed.includes(input.action as (typeof allowed)[number])) {
-      const who = identity.kind === 'user' ? `Your role (${identity.user.role.toLowerCase().replace('_', ' ')})` : 'This API key';
+      const who = identity.kind === 'user' ? `Your role (${ROLE_LABELS[identity.user.role]})` : 'This API key';
       throw new TRPCError({
         code: 'FORBIDDEN',
         message: `${who} may not record "${input.action}". Allowed: ${allowed.join(', ') || 'none'}.`,
       });
     }
     const actor = identity.kind === 'user' ? `user:${identity.user.id}` : `api-key:${identity.apiKey.id}`;
-    throttled(ctx, await ctx.throttle.admitRecord(actor), (wait) => `Too many audit.record calls: try again in ${wait} second(s).`);
+    throttled(await ctx.throttle.admitRecord(actor), (wait) => `Too many audit.record calls: try again in ${wait} second(s).`);
     // Through the client's $record: the app's own secret field names (the audit config) are redacted too.
     const entry = await ctx.prisma.$record({ ...input, changes: null, organizationId: ctx.organizationId });
     return { id: entry.id, createdAt: entry.createdAt.toISOString() };

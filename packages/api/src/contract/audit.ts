@@ -1,10 +1,12 @@
 /**
- * The audit API's contract: what `list`, `get` and `record` take and return. Dates travel as ISO 8601 strings (no
+ * The audit API's contract: what `list`, `get` and `record` take and return, imported by the routers (to validate)
+ * and the services (for their types), so neither depends on the other. Dates travel as ISO 8601 strings (no
  * transformer), so any HTTP client can use the API; the types reach the web app and clients through `AppRouter`.
  */
-import { MAX_JSON_BYTES, NAME_PATTERN, recordEntrySchema } from '@auditlog/audit';
+import { MAX_JSON_BYTES, NAME_PATTERN, recordEntrySchema, RESERVED_ACTIONS } from '@auditlog/audit';
 import { z } from 'zod';
-import { isReservedAction, RESERVED_ACTIONS } from './record-policy.ts';
+
+const isReservedAction = (action: string) => (RESERVED_ACTIONS as readonly string[]).includes(action);
 
 /** An instant PostgreSQL and JavaScript both represent: years 1970 to 9999. */
 export function isSupportedInstant(value: string): boolean {
@@ -129,7 +131,7 @@ const metadataBytes = (value: unknown) => {
  * A custom entry, as a caller may describe it: what happened to which record, and bounded metadata. Never
  * before/after `changes`: those come from the database, and a caller's would be made up. The actor, organization,
  * IP and user agent come from the request (other keys are dropped). Which actions a caller may record is
- * `record-policy.ts`'s to say.
+ * `routers/audit/record-policy.ts`'s to say.
  */
 export const recordInputSchema = z.object({
   action: recordEntrySchema.shape.action.refine((action) => !isReservedAction(action), {
