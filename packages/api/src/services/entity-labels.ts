@@ -4,7 +4,7 @@
  */
 import type { AuditModelConfig } from '@auditlog/audit';
 import type { AuditedPrismaClient } from '@auditlog/db';
-import { auditConfig } from '@auditlog/db';
+import { auditConfig, auditRegistry } from '@auditlog/db';
 
 export interface EntityRef {
   type: string;
@@ -33,18 +33,21 @@ interface LabelSource {
 const joinFields = (fields: readonly string[]) => (values: Record<string, unknown>) =>
   fields.map((field) => values[field]).filter((value) => value !== null && value !== undefined && value !== '').join(' ');
 
-/** entity type → where its labels live, from the audit config (`packages/db/src/audited.ts`). */
+/**
+ * entity type → where its labels live, from the resolved registry (every audited model, those audited by the
+ * default rule included, with its label fields), formatted by the config's `formatLabel` where one is given.
+ */
+const configured = auditConfig.models as Record<string, AuditModelConfig | false | undefined>;
 const sources = new Map<string, LabelSource>(
-  Object.entries(auditConfig.models as Record<string, AuditModelConfig | false>).flatMap(([model, settings]) => {
-    if (!settings || !settings.entityType || !settings.label) return [];
-    const fields = typeof settings.label === 'string' ? [settings.label] : settings.label;
+  auditRegistry.models.map((model) => {
+    const settings = configured[model.model];
     const source: LabelSource = {
-      delegate: model.charAt(0).toLowerCase() + model.slice(1),
-      fields,
-      organizationField: settings.organizationField ?? 'organizationId',
-      format: settings.formatLabel ?? joinFields(fields),
+      delegate: model.model.charAt(0).toLowerCase() + model.model.slice(1),
+      fields: model.labelFields,
+      organizationField: model.organizationField,
+      format: (settings && settings.formatLabel) || joinFields(model.labelFields),
     };
-    return [[settings.entityType, source] as const];
+    return [model.entityType, source] as const;
   }),
 );
 
