@@ -206,7 +206,10 @@ describe.each(testEngines)('access and tenant isolation on %s', { timeout: 30_00
       case 'auth.me': {
         if (!isRole(caller)) throw new Error(`auth.me cannot be allowed for ${caller}`);
         const user = org.users[caller];
-        expect(response.data).toEqual({ id: user.id, name: user.name, email: user.email, role: caller, organizationId: org.id });
+        const roleLabel = { OWNER: 'Owner', ADMIN: 'Admin', TECHNICIAN: 'Technician', BILLING: 'Billing', READ_ONLY: 'Read-only' }[caller];
+        // The page shows the link to the log from this flag alone: it must say what audit.list would answer.
+        const canReadAuditLog = caller === 'OWNER' || caller === 'ADMIN';
+        expect(response.data).toEqual({ id: user.id, name: user.name, email: user.email, role: caller, roleLabel, canReadAuditLog, organizationId: org.id });
         break;
       }
       case 'auth.logout': {

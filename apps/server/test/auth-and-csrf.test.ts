@@ -72,7 +72,7 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
       'x-forwarded-for': '203.0.113.9',
     });
     expect(response.status, response.text).toBe(200);
-    expect(response.data).toEqual({ id: user.id, name: user.name, email: user.email, role: 'ADMIN', organizationId: org.id });
+    expect(response.data).toEqual({ id: user.id, name: user.name, email: user.email, role: 'ADMIN', roleLabel: 'Admin', canReadAuditLog: true, organizationId: org.id });
 
     const setCookie = sessionCookieOf(response.headers);
     expect(setCookie).toBeDefined();
