@@ -14,7 +14,7 @@ export type { CallerError, CallerErrorCode } from './errors.ts';
 export { CURSOR_KEY_NAME, deploymentSecret } from './services/deployment-secret.ts';
 export { RECORDABLE_ACTIONS, recordableActionsFor } from './routers/audit/record-policy.ts';
 export { createCallerFactory } from './trpc.ts';
-export { countAuditEntries, getAuditEntry, listAuditEntries, PageOutOfRangeError } from './services/audit-entries.ts';
+export { getAuditEntry, listAuditEntries, PageOutOfRangeError } from './services/audit-entries.ts';
 export { countEntries, ensureDailyCounts } from './services/audit-counts.ts';
 export { resolveEntityLabels, shortId } from './services/entity-labels.ts';
 export * from './contract/index.ts';

@@ -74,6 +74,10 @@ export const RESERVED_ACTIONS = KNOWN_ACTIONS.filter((action) => ACTIONS[action]
   ActionsWhere<{ source: 'app' }>
 >[];
 
+export function isReservedAction(action: string): boolean {
+  return (RESERVED_ACTIONS as readonly string[]).includes(action);
+}
+
 /** Actions an API caller may record, depending on their role or key scopes. */
 export type RecordableAction = ActionsWhere<{ source: 'app' }>;
 

@@ -16,7 +16,7 @@ export const HomePage: Component = () => {
       <div class="state">
         <Show
           when={me.data?.canReadAuditLog}
-          fallback={<p>Your role ({me.data?.roleLabel}) does not include reading the audit log; an Owner or Admin of your organization can.</p>}
+          fallback={<p>Your role ({me.data?.roleLabel}) does not include the audit log. Ask an administrator of your organization if you need it.</p>}
         >
           <A class="button primary" href="/admin/audit-logs">
             Open the audit log

@@ -3,10 +3,8 @@
  * and the services (for their types), so neither depends on the other. Dates travel as ISO 8601 strings (no
  * transformer), so any HTTP client can use the API; the types reach the web app and clients through `AppRouter`.
  */
-import { MAX_JSON_BYTES, NAME_PATTERN, recordEntrySchema, RESERVED_ACTIONS } from '@auditlog/audit';
+import { isReservedAction, MAX_JSON_BYTES, NAME_PATTERN, recordEntrySchema, RESERVED_ACTIONS } from '@auditlog/audit';
 import { z } from 'zod';
-
-const isReservedAction = (action: string) => (RESERVED_ACTIONS as readonly string[]).includes(action);
 
 /** An instant PostgreSQL and JavaScript both represent: years 1970 to 9999. */
 export function isSupportedInstant(value: string): boolean {

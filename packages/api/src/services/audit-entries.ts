@@ -79,10 +79,6 @@ async function summaries(prisma: AuditedPrismaClient, organizationId: string, ro
   });
 }
 
-export function countAuditEntries(prisma: AuditedPrismaClient, organizationId: string, input: ListInput): Promise<number> {
-  return countEntries(prisma, organizationId, filtersOf(input));
-}
-
 /** A page number past the last page: refused with the last page's number, so a client can go there. */
 export class PageOutOfRangeError extends DomainError {
   override name = 'PageOutOfRangeError';

@@ -1,7 +1,6 @@
-import { changePassword, login, logout, logoutEverywhere } from '@auditlog/auth';
-import { canReadAuditLog, ROLE_LABELS } from '@auditlog/auth';
-import type { User } from 'lucia';
+import { canReadAuditLog, changePassword, login, logout, logoutEverywhere, ROLE_LABELS } from '@auditlog/auth';
 import { TRPCError } from '@trpc/server';
+import type { User } from 'lucia';
 import { changePasswordInputSchema, loginInputSchema, meSchema, okSchema } from '../../contract/auth.ts';
 import type { Me } from '../../contract/auth.ts';
 import type { Context } from '../../context.ts';
