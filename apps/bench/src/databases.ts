@@ -1,6 +1,7 @@
 /** Fresh, migrated benchmark databases on both engines; each is removed when the benchmark ends. */
 import { PGlite } from '@electric-sql/pglite';
 import { openDatabase } from '@auditlog/db';
+import { openMigratedDatabase } from '@auditlog/tooling';
 import type { Database, DatabaseEngine } from '@auditlog/db';
 import pg from 'pg';
 
@@ -58,7 +59,7 @@ export async function postgresBench(serverUrl: string): Promise<BenchDatabase> {
   url.pathname = `/${name}`;
   const conn = new pg.Client({ connectionString: url.href });
   await conn.connect();
-  const migrator = await openDatabase({ url: url.href, migrate: true });
+  const migrator = await openMigratedDatabase({ url: url.href });
   await migrator.close();
   const version = (await conn.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
   const floors = new Set<string>();
@@ -87,12 +88,12 @@ export async function postgresBench(serverUrl: string): Promise<BenchDatabase> {
 
 export async function pgliteBench(): Promise<BenchDatabase> {
   const pglite = await PGlite.create();
-  const first = await openDatabase({ pglite, migrate: true });
+  const first = await openMigratedDatabase({ pglite });
   const version = (await first.prisma.$queryRaw<{ server_version: string }[]>`SHOW server_version`)[0]?.server_version ?? '?';
   const floors = new Set<string>();
   // Every client shares the one in-process PGlite; closing a client must not close it.
   const open: BenchDatabase['open'] = async (options) => {
-    const db = await openDatabase({ pglite, migrate: false, ...options });
+    const db = await openDatabase({ pglite, ...options });
     return { ...db, close: () => db.prisma.$disconnect() };
   };
   return {

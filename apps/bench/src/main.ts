@@ -120,7 +120,7 @@ async function main() {
       let bench: BenchDatabase | undefined;
       try {
         bench = engine === 'postgres' ? await postgresBench(serverUrl) : undefined;
-        const database = bench?.engine === 'postgres' && bench.url ? { url: bench.url } : { pglite: await PGlite.create(), migrate: true };
+        const database = bench?.engine === 'postgres' && bench.url ? { url: bench.url } : { pglite: await PGlite.create() };
         log(`${engine}: record throughput…`);
         const { perSecond, total } = await measureRecordThroughput(database);
         console.log(`### Record throughput, ${bench?.label ?? 'PGlite'}\n\n${total.toLocaleString('en-US')} \`audit.record\` calls through \`createAuditClient\` over HTTP, 50 in flight, batched: **${Math.round(perSecond).toLocaleString('en-US')} entries/s**.\n`);

@@ -9,7 +9,7 @@ import { startServer } from '@auditlog/server';
 
 export async function measureRecordThroughput(database: DatabaseOptions, total = 5_000, inFlight = 50): Promise<{ perSecond: number; total: number }> {
   // Throughput of the write path, not of the per-actor limit, which would stop this key after 120 calls a minute.
-  const server = await startServer({ port: 0, host: '127.0.0.1', database, webRoot: null, recordPolicy: { limit: Number.MAX_SAFE_INTEGER } });
+  const server = await startServer({ port: 0, host: '127.0.0.1', database, migrate: true, webRoot: null, recordPolicy: { limit: Number.MAX_SAFE_INTEGER } });
   try {
     const organization = await server.db.prisma.organization.create({ data: { name: 'Throughput', slug: `throughput-${Date.now()}` } });
     const { key } = await createApiKey(server.db.prisma, organization.id, { name: 'Bench exporter', scopes: ['audit:write'] });

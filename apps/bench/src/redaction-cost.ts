@@ -4,7 +4,7 @@
  * query evaluating the expression N times and the same query returning the bare value, medians of interleaved
  * rounds.
  */
-import { redactionSql, auditTextSql, auditJsonSql, secretValuePrefilterSql } from '@auditlog/audit/triggers';
+import { redactionSql, auditTextSql, auditJsonSql, secretValuePrefilterSql } from '@auditlog/tooling/capture';
 import type { BenchDatabase } from './databases.ts';
 import { median, time } from './stats.ts';
 

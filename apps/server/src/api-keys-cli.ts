@@ -5,14 +5,17 @@
  *
  * Keys are shown once, at creation; only their hash is stored. Uses DATABASE_URL, else the embedded database, which
  * only one process may have open: against a folder a running server holds, this says so and exits 1 (a key written
- * beside a running embedded server would be lost).
+ * beside a running embedded server would be lost). Pending migrations are applied first as the server applies them
+ * on start (`MIGRATE_ON_START`: on except in production, where the migrator role deploys them).
  */
 import { parseArgs } from 'node:util';
 import { API_KEY_SCOPES, createApiKey, parseExpiry, revokeApiKey } from '@auditlog/auth';
 import type { ApiKeyScope } from '@auditlog/auth';
-import { DatabaseConfigError, openDatabase } from '@auditlog/db';
+import { DatabaseConfigError } from '@auditlog/db';
 import type { Database } from '@auditlog/db';
 import { runAsSystem } from '@auditlog/audit';
+import { openServerDatabase } from './database.ts';
+import { readEnv, StartupRefusal } from './env.ts';
 
 class UsageError extends Error {}
 
@@ -67,7 +70,8 @@ async function main(): Promise<number> {
   const command = positionals[0];
   if (!command || !['create', 'list', 'revoke'].includes(command)) throw new UsageError(USAGE);
   if (!values.org) throw new UsageError('Name the organization: --org <slug> (e.g. --org northwind)');
-  const db = await openDatabase({ migrate: true });
+  const env = readEnv();
+  const db = await openServerDatabase({}, env.MIGRATE_ON_START ?? env.NODE_ENV !== 'production');
   try {
     await run(db, command, values);
   } finally {
@@ -79,7 +83,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof UsageError || error instanceof DatabaseConfigError ? error.message : error);
+    console.error(error instanceof UsageError || error instanceof DatabaseConfigError || error instanceof StartupRefusal ? error.message : error);
     process.exit(1);
   },
 );

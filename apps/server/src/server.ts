@@ -4,9 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApiServices, NO_PROXY } from '@auditlog/api';
 import type { ApiServices, ApiServicesOptions, TrustProxy } from '@auditlog/api';
-import { openDatabase } from '@auditlog/db';
 import type { Database, DatabaseOptions } from '@auditlog/db';
 import { createApp } from './app.ts';
+import { openServerDatabase } from './database.ts';
 import { logger } from './logger.ts';
 import { assertNoPublishedDemoPasswords } from './seed/demo.ts';
 
@@ -25,7 +25,10 @@ export interface ServerOptions extends Omit<ApiServicesOptions, 'secureCookies'>
   production?: boolean;
   trustProxy?: TrustProxy;
   allowedOrigins?: readonly string[];
-  /** Apply pending migrations before serving (default on; off in production, where the migrator role does it). */
+  /**
+   * Apply pending migrations before serving (default off: `main.ts` turns it on with `MIGRATE_ON_START`, on except in
+   * production, where the migrator role deploys them). Only then is the schema engine loaded.
+   */
   migrate?: boolean;
   /**
    * Strict mode (default on): the database refuses an audited write made outside any audit context, so a code path
@@ -45,12 +48,7 @@ export const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.m
  * build's (a CaptureDriftError names each problem), and listens. Port 0 picks a free port (tests).
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const db = await openDatabase({
-    ...options.database,
-    migrate: options.migrate ?? options.database?.migrate ?? true,
-    strict: options.strict ?? true,
-    checkCapture: true,
-  });
+  const db = await openServerDatabase({ ...options.database, strict: options.strict ?? true, checkCapture: true }, options.migrate ?? false);
   const production = options.production ?? false;
   let services: ApiServices;
   try {

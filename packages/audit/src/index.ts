@@ -18,9 +18,9 @@ export {
   scrubSecrets,
 } from './redact.ts';
 export { MAX_DEPTH, MAX_VALUE_BYTES, TOO_DEEP, TRUNCATED_PATTERN } from './secret-rule.ts';
-export { fingerprint, FINGERPRINT_HEX_LENGTH } from './fingerprint.ts';
-export { defineAuditConfig, sensitiveFieldNames } from './triggers/config.ts';
+export { fingerprint, FINGERPRINT_HEX_LENGTH, FINGERPRINT_KEY_BYTES } from './fingerprint.ts';
+export { defineAuditConfig, sensitiveFieldNames } from './config.ts';
 export { AUDIT_SETTINGS } from './settings.ts';
 export { CaptureDriftError, checkInstalledCapture, REGISTRY_VERSION } from './registry.ts';
 export type { AuditRegistry, CaptureProblem, CatalogQueryClient, RegistryColumn, RegistryModel, RegistryRelation } from './registry.ts';
-export type { AuditConfig, AuditModelConfig } from './triggers/config.ts';
+export type { AuditConfig, AuditModelConfig } from './config.ts';

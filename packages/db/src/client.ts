@@ -4,20 +4,19 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
-import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { AUDIT_SETTINGS, auditComments, auditExtension, CaptureDriftError, checkInstalledCapture, sensitiveFieldNames, withAuditComments } from '@auditlog/audit';
 import type { CaptureProblem } from '@auditlog/audit';
 import { auditRegistry } from './audit-registry.ts';
 import { auditConfig } from './audited.ts';
-import { pgliteMigrationFactory, postgresMigrationFactory, resolvePostgresConfig } from './adapters.ts';
+import { resolvePostgresConfig } from './adapters.ts';
 import type { PostgresConfig } from './adapters.ts';
 import { lockDirectory, preparePrivateDirectory, restrictFiles } from './data-dir.ts';
 import { env } from './env.ts';
 import { assertPostgresUrl, connectionError, DatabaseConfigError, redactUrl } from './errors.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
-import { deployMigrations } from './migrate/index.ts';
 
 export type DatabaseEngine = 'postgres' | 'pglite';
 
@@ -31,8 +30,6 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** An open PGlite instance to use instead of `dataDir` (tests load one from a template); `close()` closes it. */
   pglite?: PGlite;
-  /** Apply pending migrations before returning (default: true for PGlite, false for PostgreSQL). */
-  migrate?: boolean;
   /**
    * `false` gives a client without the audit context in its SQL, whose writes the triggers attribute to System
    * (benchmarks use it as the baseline, with the triggers disabled).
@@ -53,7 +50,8 @@ export interface DatabaseOptions {
   /**
    * Check that the capture installed in the database is exactly what this build's registry describes (every
    * trigger present and enabled, every function current, no column added behind its back), and refuse to open it
-   * otherwise with a CaptureDriftError naming each problem. Runs after `migrate`.
+   * otherwise with a CaptureDriftError naming each problem. Opening never migrates: `@auditlog/tooling` does
+   * (`openMigratedDatabase`, `pnpm db:deploy`), and checks after migrating.
    */
   checkCapture?: boolean;
 }
@@ -72,15 +70,21 @@ export type AuditedPrismaClient = ReturnType<typeof audited>;
 /** What `prisma.$transaction(async (tx) => …)` hands to its callback. */
 export type AuditedTransactionClient = Parameters<Parameters<AuditedPrismaClient['$transaction']>[0]>[0];
 
+/**
+ * Where a database is, for the dev- and deploy-time tooling (`@auditlog/tooling`), which connects its schema engine
+ * to it. The runtime itself never migrates.
+ */
+export type DatabaseConnection =
+  | { engine: 'postgres'; url: string; config: PostgresConfig }
+  | { engine: 'pglite'; pglite: PGlite };
+
 export interface Database {
   prisma: AuditedPrismaClient;
   engine: DatabaseEngine;
   /** "PostgreSQL at host:5432/db" or "PGlite in /path": where the data lives, without credentials. */
   description: string;
-  /** For the migration tool and tests: the schema engine's view of this database. */
-  migrationFactory: SqlMigrationAwareDriverAdapterFactory;
-  /** Applies pending migrations; returns the names applied. */
-  migrate(): Promise<string[]>;
+  /** Where it is, for `@auditlog/tooling`'s migrations. */
+  connection: DatabaseConnection;
   /** What differs between the installed capture and this build's registry (empty: nothing). */
   checkCapture(): Promise<CaptureProblem[]>;
   /** Answers `true` when a trivial query succeeds. */
@@ -117,14 +121,12 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     const onConnectionLost = (error: Error) => process.stderr.write(`[db] connection lost (${redactUrl(url)}): ${error.message}\n`);
     pool.on('error', onConnectionLost);
     const prisma = audited(new PrismaClient({ ...clientOptions, adapter: withContext(new PrismaPg(pool, { onConnectionError: onConnectionLost })) }));
-    const migrationFactory = postgresMigrationFactory(url, config);
     const { host, port, database } = config;
     const db: Database = {
       prisma,
       engine: 'postgres',
       description: `PostgreSQL at ${host}:${port}/${database}`,
-      migrationFactory,
-      migrate: () => migrateAndGrant(prisma, migrationFactory),
+      connection: { engine: 'postgres', url, config },
       checkCapture: () => checkInstalledCapture(prisma, auditRegistry),
       ping: () => ping(prisma),
       async close() {
@@ -163,13 +165,11 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       transactionOptions: { maxWait: 60_000, timeout: 60_000 },
     }),
   );
-  const migrationFactory = pgliteMigrationFactory(embedded);
   const db: Database = {
     prisma,
     engine: 'pglite',
     description: options.pglite ? 'PGlite (in memory)' : `PGlite in ${redactUrl(dataDir)}`,
-    migrationFactory,
-    migrate: () => migrateAndGrant(prisma, migrationFactory),
+    connection: { engine: 'pglite', pglite: embedded },
     checkCapture: () => checkInstalledCapture(prisma, auditRegistry),
     ping: () => ping(prisma),
     async close() {
@@ -179,23 +179,12 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       await unlock();
     },
   };
-  return prepared(db, { ...options, migrate: options.migrate ?? true });
+  return prepared(db, options);
 }
 
-/**
- * Applies pending migrations, then re-applies the runtime roles' grants (`auditlog.apply_grants()`), so that a
- * migration that adds a table, with or without new capture SQL, never leaves the application's role without access.
- */
-async function migrateAndGrant(prisma: AuditedPrismaClient, factory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
-  const applied = await deployMigrations(factory);
-  if (applied.length > 0) await prisma.$executeRawUnsafe(`SELECT ${auditRegistry.internalSchema}.apply_grants()`);
-  return applied;
-}
-
-/** Migrates and checks as asked; closes the database if either fails. */
+/** Checks the capture if asked; closes the database if the check fails. */
 async function prepared(db: Database, options: DatabaseOptions): Promise<Database> {
   try {
-    if (options.migrate) await db.migrate();
     if (options.checkCapture) {
       const problems = await db.checkCapture();
       if (problems.some((problem) => problem.severity === 'error')) throw new CaptureDriftError(problems, db.description);

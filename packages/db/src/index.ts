@@ -1,8 +1,11 @@
 export { openDatabase } from './client.ts';
-export type { AuditedPrismaClient, AuditedTransactionClient, Database, DatabaseEngine, DatabaseOptions } from './client.ts';
-export { auditConfig } from './audited.ts';
+export type { AuditedPrismaClient, AuditedTransactionClient, Database, DatabaseConnection, DatabaseEngine, DatabaseOptions } from './client.ts';
+export { dropDatabase, parsePostgresUrl, resolvePostgresConfig } from './adapters.ts';
+export type { PostgresConfig } from './adapters.ts';
 export { auditRegistry } from './audit-registry.ts';
-export { DatabaseConfigError, redactUrl } from './errors.ts';
+export { env as databaseEnv } from './env.ts';
+export { auditConfig } from './audited.ts';
+export { assertPostgresUrl, connectionError, DatabaseConfigError, redactUrl } from './errors.ts';
 export { PrismaClient, Prisma } from './generated/prisma/client.ts';
 export type * from './generated/prisma/client.ts';
 export * from './generated/prisma/enums.ts';

@@ -59,19 +59,16 @@ describe('the embedded database', () => {
   const dirs: string[] = [];
   afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
 
-  it('is created and migrated on first open, and keeps its data across restarts', async () => {
+  it('is created on first open and never migrated by opening (the tooling migrates: decision 011)', async () => {
     const dataDir = path.join(await mkdtemp(path.join(tmpdir(), 'auditlog-data-')), 'nested', '.data');
     dirs.push(path.dirname(path.dirname(dataDir)));
-    const first = await openDatabase({ dataDir });
-    expect(first.engine).toBe('pglite');
-    expect(first.description).toBe(`PGlite in ${dataDir}`);
-    await first.prisma.organization.create({ data: { name: 'Persisted', slug: 'persisted' } });
-    await first.close();
-
-    const second = await openDatabase({ dataDir });
-    expect(await second.migrate()).toEqual([]);
-    expect(await second.prisma.organization.findUnique({ where: { slug: 'persisted' } })).toMatchObject({ name: 'Persisted' });
-    expect(await second.ping()).toBe(true);
-    await second.close();
+    const db = await openDatabase({ dataDir });
+    try {
+      expect(db.description).toBe(`PGlite in ${dataDir}`);
+      const tables = await db.prisma.$queryRaw<{ count: bigint }[]>`SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'`;
+      expect(tables[0]?.count).toBe(0n);
+    } finally {
+      await db.close();
+    }
   }, 60_000);
 });

@@ -29,7 +29,7 @@ async function freePort(): Promise<number> {
 
 /** `SELECT ssl FROM pg_stat_ssl` for the connection `url` opens; throws what opening throws. */
 async function connectionUsesTls(url: string): Promise<boolean> {
-  const db = await openDatabase({ url, migrate: false });
+  const db = await openDatabase({ url });
   try {
     const [row] = await db.prisma.$queryRaw<{ ssl: boolean }[]>`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`;
     return row?.ssl ?? false;
@@ -41,7 +41,7 @@ async function connectionUsesTls(url: string): Promise<boolean> {
 describe('sslmode values', () => {
   it('refuses an unknown sslmode at start, naming the modes, before connecting anywhere', async () => {
     // Port 9 (discard) would time out or be refused: the error must come from the URL alone.
-    const error = await openDatabase({ url: 'postgres://u@127.0.0.1:9/db?sslmode=verify_full', migrate: false }).catch((e: unknown) => e);
+    const error = await openDatabase({ url: 'postgres://u@127.0.0.1:9/db?sslmode=verify_full' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseConfigError);
     expect(String(error)).toMatch(/sslmode=verify_full .*disable, allow, prefer, require, verify-ca, verify-full/);
   });
@@ -49,14 +49,14 @@ describe('sslmode values', () => {
   it.runIf(!existsSync(path.join(homedir(), '.postgresql', 'root.crt')))(
     'refuses verify-full without a CA to check against, saying how to give one',
     async () => {
-      const error = await openDatabase({ url: 'postgres://u@127.0.0.1:9/db?sslmode=verify-full', migrate: false }).catch((e: unknown) => e);
+      const error = await openDatabase({ url: 'postgres://u@127.0.0.1:9/db?sslmode=verify-full' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DatabaseConfigError);
       expect(String(error)).toMatch(/sslrootcert=/);
     },
   );
 
   it('refuses sslrootcert=system below verify-full, as libpq does', async () => {
-    const error = await openDatabase({ url: 'postgres://u@127.0.0.1:9/db?sslmode=require&sslrootcert=system', migrate: false }).catch((e: unknown) => e);
+    const error = await openDatabase({ url: 'postgres://u@127.0.0.1:9/db?sslmode=require&sslrootcert=system' }).catch((e: unknown) => e);
     expect(String(error)).toMatch(/sslrootcert=system needs sslmode=verify-full/);
   });
 });

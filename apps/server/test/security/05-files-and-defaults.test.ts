@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hashPassword } from '@auditlog/auth';
 import { DatabaseConfigError, openDatabase } from '@auditlog/db';
+import { openMigratedDatabase } from '@auditlog/tooling';
 import { createTestDatabase, testEngines } from '@auditlog/db/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readEnv, StartupRefusal, wantsDemoSeed } from '../../src/env.ts';
@@ -27,7 +28,7 @@ describe('the embedded database folder', { timeout: 120_000 }, () => {
 
   it('is created 0700 with its files 0600, so no other user can read hashes or sessions or edit the log', async () => {
     const dataDir = path.join(await newParent(), '.data');
-    const db = await openDatabase({ dataDir });
+    const db = await openMigratedDatabase({ dataDir });
     await db.prisma.organization.create({ data: { name: 'Private', slug: 'private' } });
     await db.close();
     expect(await modeOf(dataDir)).toBe(0o700);
@@ -72,7 +73,7 @@ describe.each(testEngines)('a production server on a %s database seeded for a de
     const parent = handle ? null : await mkdtemp(path.join(tmpdir(), 'auditlog-demo-'));
     const database = handle ? handle.options : { dataDir: path.join(parent ?? '', '.data') };
     const withDatabase = async (work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<void>) => {
-      const db = await openDatabase({ migrate: true, ...database });
+      const db = await openMigratedDatabase(database);
       try {
         await work(db);
       } finally {

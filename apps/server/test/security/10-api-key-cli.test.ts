@@ -35,7 +35,7 @@ describe('pnpm api-key against the embedded database', { timeout: 180_000 }, () 
   let parent: string;
   let dataDir: string;
   let running: RunningServer | undefined;
-  const start = () => startServer({ port: 0, host: '127.0.0.1', database: { dataDir }, webRoot: null });
+  const start = () => startServer({ port: 0, host: '127.0.0.1', database: { dataDir }, webRoot: null, migrate: true });
 
   beforeAll(async () => {
     parent = await mkdtemp(path.join(tmpdir(), 'auditlog-cli-'));

@@ -47,13 +47,13 @@ export async function createTestDatabase(
   }
   if (engine === 'pglite') {
     const pglite = await loadPglite(options.empty ? null : templates.pgliteDump);
-    return { options: { pglite, migrate: false }, drop: async () => (pglite.closed ? undefined : pglite.close()) };
+    return { options: { pglite }, drop: async () => (pglite.closed ? undefined : pglite.close()) };
   }
   if (!templates.postgres) throw new Error('PostgreSQL tests need TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres).');
   const { url: serverUrl, template } = templates.postgres;
   const name = await createPostgresDatabase(serverUrl, options.empty ? null : template);
   const url = urlFor(serverUrl, name);
-  return { options: { url, migrate: false, poolSize: 5 }, url, drop: () => dropDatabase(serverUrl, name) };
+  return { options: { url, poolSize: 5 }, url, drop: () => dropDatabase(serverUrl, name) };
 }
 
 type Opened<D> = () => D & { handle: TestDatabaseHandle };

@@ -123,8 +123,8 @@ describe.runIf(testEngines.includes('postgres'))('a login role on PostgreSQL', (
     const seederRole = await createTestRole(admin().handle, { runtime: true, seeder: true });
     roles.push(runtimeRole, seederRole);
     // As the server opens it in production: no migration, strict mode, and the capture checked against the registry.
-    runtime = await openDatabase({ url: runtimeRole.url, migrate: false, strict: true, checkCapture: true, poolSize: 2 });
-    seeder = await openDatabase({ url: seederRole.url, migrate: false, checkCapture: true, poolSize: 2 });
+    runtime = await openDatabase({ url: runtimeRole.url, strict: true, checkCapture: true, poolSize: 2 });
+    seeder = await openDatabase({ url: seederRole.url, checkCapture: true, poolSize: 2 });
   }, 60_000);
   afterAll(async () => {
     await runtime?.close();

@@ -7,8 +7,8 @@ import {
   schemaIdent,
   sensitiveNameSql,
   sqlString,
-} from '../src/triggers/redaction-sql.ts';
-import { sensitiveNameSource } from '../src/secret-rule.ts';
+} from '../src/capture/redaction-sql.ts';
+import { sensitiveNameSource } from '@auditlog/audit/secret-rule';
 
 const sql = redactionSql({ schema: 'auditlog', sensitive: ['nationalId'] });
 

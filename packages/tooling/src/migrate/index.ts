@@ -4,17 +4,18 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { MigrationList, SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm';
 import { openSchemaEngine } from './engine.ts';
 
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** `packages/db`: the schema and the migrations are `@auditlog/db`'s; only the code that writes them lives here. */
+export const dbPackageRoot = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@auditlog/db')), '..');
 
 export const defaultPaths = {
-  schema: path.join(packageRoot, 'prisma/schema.prisma'),
-  migrations: path.join(packageRoot, 'prisma/migrations'),
+  schema: path.join(dbPackageRoot, 'prisma/schema.prisma'),
+  migrations: path.join(dbPackageRoot, 'prisma/migrations'),
 };
 
 export interface MigrationPaths {

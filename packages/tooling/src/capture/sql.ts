@@ -10,8 +10,8 @@ import { modelCaptureSql } from './capture.ts';
 import type { ResolvedAuditConfig } from './config.ts';
 import { literal, sqlNames, TRIGGERS } from './names.ts';
 import { DDL_EVENT_TRIGGERS, supportSql } from './support.ts';
-import type { AuditRegistry } from '../registry.ts';
-import { REGISTRY_VERSION } from '../registry.ts';
+import type { AuditRegistry } from '@auditlog/audit';
+import { REGISTRY_VERSION } from '@auditlog/audit';
 
 export const AUDIT_SQL_MARKER = '-- audit-capture-hash:';
 

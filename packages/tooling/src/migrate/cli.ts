@@ -8,12 +8,10 @@
  */
 import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
-import { pgliteMigrationFactory, postgresMigrationFactory } from '../adapters.ts';
-import { openDatabase } from '../client.ts';
-import { env } from '../env.ts';
-import { assertPostgresUrl, DatabaseConfigError } from '../errors.ts';
+import { assertPostgresUrl, auditRegistry, databaseEnv as env, DatabaseConfigError, openDatabase } from '@auditlog/db';
+import { migrateDatabase, migrationFactoryFor } from '../database.ts';
+import { pgliteMigrationFactory, postgresMigrationFactory } from './adapters.ts';
 import { createMigration, defaultPaths, migrationStatus } from './index.ts';
-import { auditRegistry } from '../audit-registry.ts';
 import { auditTriggerMigrationSql, REGISTRY_PATH, writeAuditRegistry } from './audit-triggers.ts';
 
 async function main(): Promise<void> {
@@ -44,15 +42,15 @@ async function main(): Promise<void> {
   }
 
   if (command === 'deploy' || command === 'status') {
-    const db = await openDatabase({ migrate: false });
+    const db = await openDatabase();
     try {
       if (command === 'deploy') {
-        const applied = await db.migrate();
+        const applied = await migrateDatabase(db);
         console.log(
           applied.length ? `Applied to ${db.description}:\n  ${applied.join('\n  ')}` : `${db.description} is up to date.`,
         );
       } else {
-        console.log(JSON.stringify(await migrationStatus(db.migrationFactory), null, 2));
+        console.log(JSON.stringify(await migrationStatus(migrationFactoryFor(db)), null, 2));
       }
     } finally {
       await db.close();
@@ -61,7 +59,7 @@ async function main(): Promise<void> {
   }
 
   if (command === 'check') {
-    const db = await openDatabase({ migrate: false });
+    const db = await openDatabase();
     try {
       const problems = await db.checkCapture();
       for (const problem of problems) console.log(`${problem.severity === 'error' ? 'ERROR  ' : 'warning'}  ${problem.message}`);
@@ -76,7 +74,7 @@ async function main(): Promise<void> {
 
   if (command === 'grant') {
     if (!values.runtime && !values.seeder) throw new DatabaseConfigError('Name a role: pnpm db:grant --runtime auditlog_app [--seeder auditlog_seed]');
-    const db = await openDatabase({ migrate: false });
+    const db = await openDatabase();
     try {
       if (values.runtime) await db.prisma.$executeRawUnsafe(`SELECT ${auditRegistry.internalSchema}.grant_runtime($1)`, values.runtime);
       if (values.seeder) await db.prisma.$executeRawUnsafe(`SELECT ${auditRegistry.internalSchema}.grant_seeder($1)`, values.seeder);

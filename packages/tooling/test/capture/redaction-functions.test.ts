@@ -7,11 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { fingerprint, redactSensitive, redactText, redactValue, capJson, capText, isSensitiveField, TOO_DEEP, TRUNCATED_PATTERN } from '@auditlog/audit';
 import { JSON_VALUES, PLAIN_NAMES, PLAIN_TEXTS, SECRET_NAMES, SECRET_TEXTS } from '@auditlog/audit/testing';
-import { redactionSql, SECRET_VALUE_PREFILTER_SOURCE, secretValuePrefilterSql, sensitiveNameSql } from '@auditlog/audit/triggers';
+import { redactionSql, SECRET_VALUE_PREFILTER_SOURCE, secretValuePrefilterSql, sensitiveNameSql } from '../../src/capture/index.ts';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import type { DatabaseEngine, DatabaseOptions } from '../../src/index.ts';
-import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
+import type { DatabaseEngine, DatabaseOptions } from '@auditlog/db';
+import { testEngines, useTestDatabase } from '@auditlog/db/testing';
 
 const SCHEMA = 'redaction_test';
 const EXTRA = ['nationalId'];

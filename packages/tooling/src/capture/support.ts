@@ -3,8 +3,7 @@
  * the append-only guard, the DDL watch, and the grants that keep the runtime role away from the audit table. Every
  * function pins `search_path` and names every object with its schema.
  */
-import { NAME_PATTERN, ROW_CHANGE_ACTIONS, SCHEMA_CHANGE_ACTION } from '../catalog.ts';
-import { AUDIT_COMMENT_KEY } from '../comments.ts';
+import { AUDIT_COMMENT_KEY, NAME_PATTERN, ROW_CHANGE_ACTIONS, SCHEMA_CHANGE_ACTION } from '@auditlog/audit';
 import { contextValues, insertColumns, STRICT_MODE_MESSAGE } from './capture.ts';
 import type { ResolvedAuditConfig } from './config.ts';
 import { redactionSql } from './redaction-sql.ts';

@@ -9,8 +9,7 @@
  * Cost: a value without a secret costs one regular-expression scan (Json: the scan of its text for names and values);
  * a Json value with one is walked once (`jsonb_each` and `jsonb_object_agg`, linear in its size), to 32 levels.
  */
-import { REDACTED } from '../catalog.ts';
-import { FINGERPRINT_HEX_LENGTH, FINGERPRINT_KEY_BYTES } from '../fingerprint.ts';
+import { FINGERPRINT_HEX_LENGTH, FINGERPRINT_KEY_BYTES, REDACTED } from '@auditlog/audit';
 import {
   CARD_FIRST_DIGITS,
   CARD_MAX_DIGITS,
@@ -28,8 +27,8 @@ import {
   TOO_DEEP,
   TRUNCATED_PREFIX_BYTES,
   WORD_BREAK_SOURCE,
-} from '../secret-rule.ts';
-import type { PrefilterAnchor } from '../secret-rule.ts';
+} from '@auditlog/audit/secret-rule';
+import type { PrefilterAnchor } from '@auditlog/audit/secret-rule';
 
 export interface RedactionSqlOptions {
   /** The schema the functions and the key table go to, e.g. `auditlog` (created if missing). */

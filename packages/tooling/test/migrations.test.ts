@@ -3,9 +3,10 @@ import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Prisma } from '../src/index.ts';
+import { Prisma } from '@auditlog/db';
+import { migrationFactoryFor } from '../src/database.ts';
 import { createMigration, defaultPaths, deployMigrations, diffDatabaseToSchema, diffMigrationsToSchema } from '../src/migrate/index.ts';
-import { testEngines, useTestDatabase } from '../src/testing/index.ts';
+import { testEngines, useTestDatabase } from '@auditlog/db/testing';
 
 const migrationNames = (await readdir(defaultPaths.migrations, { withFileTypes: true }))
   .filter((entry) => entry.isDirectory())
@@ -16,7 +17,7 @@ describe.each(testEngines)('migrations on %s', (engine) => {
   const db = useTestDatabase(engine, { empty: true });
 
   it('deploy on an empty database applies every migration and creates a table for every model', async () => {
-    expect(await deployMigrations(db().migrationFactory)).toEqual(migrationNames);
+    expect(await deployMigrations(migrationFactoryFor(db()))).toEqual(migrationNames);
     const tables = await db().prisma.$queryRaw<{ table_name: string }[]>`
       SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`;
     const names = tables.map((t) => t.table_name);
@@ -39,15 +40,15 @@ describe.each(testEngines)('migrations on %s', (engine) => {
   });
 
   it('a second deploy applies nothing', async () => {
-    expect(await deployMigrations(db().migrationFactory)).toEqual([]);
+    expect(await deployMigrations(migrationFactoryFor(db()))).toEqual([]);
   });
 
   it('the database matches schema.prisma: the diff from the database to the schema is empty', async () => {
-    expect(await diffDatabaseToSchema(db().migrationFactory)).toBeNull();
+    expect(await diffDatabaseToSchema(migrationFactoryFor(db()))).toBeNull();
   });
 
   it('the migrations match schema.prisma: the diff from the migrations to the schema is empty', async () => {
-    expect(await diffMigrationsToSchema(db().migrationFactory)).toBeNull();
+    expect(await diffMigrationsToSchema(migrationFactoryFor(db()))).toBeNull();
   });
 });
 
@@ -68,7 +69,7 @@ describe.each(testEngines)('migration authoring and failures on %s', (engine) =>
 
   it('creates nothing when schema.prisma and the migrations agree', async () => {
     const paths = await workspace();
-    expect(await createMigration(db().migrationFactory, { name: 'nothing', paths })).toBeNull();
+    expect(await createMigration(migrationFactoryFor(db()), { name: 'nothing', paths })).toBeNull();
     expect((await readdir(paths.migrations)).sort()).toEqual([...migrationNames, 'migration_lock.toml'].sort());
   });
 
@@ -76,7 +77,7 @@ describe.each(testEngines)('migration authoring and failures on %s', (engine) =>
     const paths = await workspace();
     const schema = await readFile(paths.schema, 'utf8');
     await writeFile(paths.schema, `${schema}\nmodel Location {\n  id   String @id\n  name String\n}\n`);
-    const created = await createMigration(db().migrationFactory, {
+    const created = await createMigration(migrationFactoryFor(db()), {
       name: 'Add locations!',
       paths,
       now: new Date('2030-01-02T03:04:05Z'),
@@ -85,8 +86,8 @@ describe.each(testEngines)('migration authoring and failures on %s', (engine) =>
     expect(await readFile(path.join(paths.migrations, '20300102030405_add_locations', 'migration.sql'), 'utf8')).toContain(
       'CREATE TABLE "Location"',
     );
-    expect(await deployMigrations(db().migrationFactory, paths)).toEqual([...migrationNames, created?.name]);
-    expect(await diffDatabaseToSchema(db().migrationFactory, paths)).toBeNull();
+    expect(await deployMigrations(migrationFactoryFor(db()), paths)).toEqual([...migrationNames, created?.name]);
+    expect(await diffDatabaseToSchema(migrationFactoryFor(db()), paths)).toBeNull();
   });
 
   it('a failing migration is recorded as failed, leaves nothing half-applied, and later deploys refuse', async () => {
@@ -97,9 +98,9 @@ describe.each(testEngines)('migration authoring and failures on %s', (engine) =>
       path.join(broken, 'migration.sql'),
       'CREATE TABLE "Half" (id int);\nCREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END; $$;\nSELECT no_such_function();\n',
     );
-    await expect(deployMigrations(db().migrationFactory, paths)).rejects.toThrow(/no_such_function/);
+    await expect(deployMigrations(migrationFactoryFor(db()), paths)).rejects.toThrow(/no_such_function/);
     const half = await db().prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'Half'`;
     expect(Number(half[0]?.n)).toBe(0);
-    await expect(deployMigrations(db().migrationFactory, paths)).rejects.toThrow(/20300103000000_broken/);
+    await expect(deployMigrations(migrationFactoryFor(db()), paths)).rejects.toThrow(/20300103000000_broken/);
   });
 });

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { auditConfig } from '../../db/src/audited.ts';
-import { BINARY_DATA, KNOWN_ENTITY_TYPES, REDACTED } from '../src/catalog.ts';
+import { auditConfig } from '@auditlog/db';
+import { BINARY_DATA, KNOWN_ENTITY_TYPES, REDACTED } from '@auditlog/audit/catalog';
 import {
   AUDIT_SQL_MARKER,
   AuditConfigError,
@@ -14,8 +14,9 @@ import {
   rekeyFunctionName,
   resolveAuditConfig,
   TRIGGERS,
-} from '../src/triggers/index.ts';
-import type { AuditConfig, AuditedModel, ResolvedAuditConfig } from '../src/triggers/index.ts';
+} from '../src/capture/index.ts';
+import type { AuditConfig } from '@auditlog/audit';
+import type { AuditedModel, ResolvedAuditConfig } from '../src/capture/index.ts';
 
 const schemaPath = fileURLToPath(new URL('../../db/prisma/schema.prisma', import.meta.url));
 const schemaText = await readFile(schemaPath, 'utf8');

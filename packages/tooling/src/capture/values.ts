@@ -10,8 +10,8 @@
  * redacted or truncated away) carries keyed fingerprints of both sides, `"fingerprint": {"before": …, "after": …}`,
  * so a reader can tell that it changed, and whether it changed back, without seeing it.
  */
-import { BINARY_DATA, REDACTED } from '../catalog.ts';
-import { MAX_VALUE_BYTES, SECRET_VALUE_PREFILTER_SOURCE } from '../secret-rule.ts';
+import { BINARY_DATA, REDACTED } from '@auditlog/audit';
+import { MAX_VALUE_BYTES, SECRET_VALUE_PREFILTER_SOURCE } from '@auditlog/audit/secret-rule';
 import { sqlString } from './redaction-sql.ts';
 import type { AuditedColumn } from './config.ts';
 import { ident, literal } from './names.ts';

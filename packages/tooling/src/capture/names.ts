@@ -3,7 +3,7 @@
  * or function of the same name, and every function pins `search_path` to `pg_catalog, pg_temp` (`pg_temp` last) so
  * that even unqualified built-ins resolve to the catalog.
  */
-import { AUDIT_SETTINGS } from '../settings.ts';
+import { AUDIT_SETTINGS } from '@auditlog/audit';
 import type { AuditedModel, ResolvedAuditConfig } from './config.ts';
 
 export const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;

@@ -9,8 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/index.ts';
-import { createTestDatabase, testEngines } from '../src/testing/index.ts';
+import { openDatabase } from '@auditlog/db';
+import { createTestDatabase, testEngines } from '@auditlog/db/testing';
+import { openMigratedDatabase } from '../src/database.ts';
 
 const run = promisify(execFile);
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,13 +35,13 @@ describe.each(testEngines)('pnpm db:check on %s', (engine) => {
     const handle = engine === 'postgres' ? await createTestDatabase('postgres') : undefined;
     const env: Record<string, string> = dir ? { DATA_DIR: dir } : { DATABASE_URL: handle?.url ?? '' };
     try {
-      const db = await openDatabase(dir ? { dataDir: dir, migrate: true } : { url: handle?.url, migrate: false });
+      const db = dir ? await openMigratedDatabase({ dataDir: dir }) : await openDatabase({ url: handle?.url });
       await db.close();
       const clean = await check(env);
       expect(clean.output).toMatch(/the audit capture matches this build/);
       expect(clean.code).toBe(0);
 
-      const reopened = await openDatabase(dir ? { dataDir: dir, migrate: false } : { url: handle?.url, migrate: false });
+      const reopened = await openDatabase(dir ? { dataDir: dir } : { url: handle?.url });
       await reopened.prisma.$executeRawUnsafe('ALTER TABLE "Invoice" DISABLE TRIGGER audit_capture_delete');
       await reopened.close();
       const drifted = await check(env);

@@ -3,7 +3,9 @@
  * With `TEST_DATABASE_URL` set, an unreachable server fails the run here, loudly, instead of skipping tests.
  */
 import type { TestProject } from 'vitest/node';
-import { prepareTemplates } from './template.ts';
+// Types only: declares `databaseTemplates` in vitest's ProvidedContext (the module itself runs inside tests).
+import type {} from '@auditlog/db/testing';
+import { prepareTemplates } from './templates.ts';
 
 export default async function setup(project: TestProject) {
   const { info, dispose } = await prepareTemplates();

@@ -1,17 +1,18 @@
 /**
  * Keeps the generated capture SQL in the migrations and the registry beside it: `pnpm db:migrate` appends the
  * current SQL to the new migration whenever it differs from the last generated SQL found in the migrations (compared
- * by hash), and rewrites `src/audit-registry.ts`, which the runtime checks the database against.
+ * by hash), and rewrites `@auditlog/db`'s `src/audit-registry.ts`, which the runtime checks the database against.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { MigrationList } from '@prisma/schema-engine-wasm';
-import { AUDIT_SQL_MARKER, dmmfFromSchemaFile, generateAuditRegistry, generateAuditSql, resolveAuditConfig } from '@auditlog/audit/triggers';
-import type { GeneratedAuditSql, ResolvedAuditConfig } from '@auditlog/audit/triggers';
-import { auditConfig } from '../audited.ts';
+import { auditConfig } from '@auditlog/db';
+import { AUDIT_SQL_MARKER, dmmfFromSchemaFile, generateAuditRegistry, generateAuditSql, resolveAuditConfig } from '../capture/index.ts';
+import type { GeneratedAuditSql, ResolvedAuditConfig } from '../capture/index.ts';
+import { dbPackageRoot } from './index.ts';
 
-export const REGISTRY_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../audit-registry.ts');
+/** The registry is runtime data of `@auditlog/db`; only the code that writes it lives here. */
+export const REGISTRY_PATH = path.join(dbPackageRoot, 'src/audit-registry.ts');
 
 export async function resolvedAuditConfig(schemaPath: string): Promise<ResolvedAuditConfig> {
   return resolveAuditConfig(auditConfig, await dmmfFromSchemaFile(schemaPath));

@@ -7,8 +7,8 @@ import { withAuditContext } from '@auditlog/audit';
 import { describe, expect, it } from 'vitest';
 import { generateCaptureSql } from '../../src/migrate/audit-triggers.ts';
 import { defaultPaths } from '../../src/migrate/index.ts';
-import { runScript, testEngines, useTestDatabase } from '../../src/testing/index.ts';
-import { createOrganization } from './fixtures.ts';
+import { runScript, testEngines, useTestDatabase } from '@auditlog/db/testing';
+import { createOrganization } from '../../../db/test/capture/fixtures.ts';
 
 interface SchemaChange {
   organizationId: string;

@@ -1,8 +1,6 @@
 /** Generating the capture SQL and the registry; used by the migration tool and the tests, never at runtime. */
-export { ACTOR_KINDS, AuditConfigError, defineAuditConfig, resolveAuditConfig, AUDIT_FIELDS } from './config.ts';
+export { ACTOR_KINDS, AuditConfigError, resolveAuditConfig, AUDIT_FIELDS } from './config.ts';
 export type {
-  AuditConfig,
-  AuditModelConfig,
   AuditedColumn,
   AuditedModel,
   AuditedRelation,
@@ -27,5 +25,5 @@ export {
   sqlString,
 } from './redaction-sql.ts';
 export type { RedactionSqlOptions } from './redaction-sql.ts';
-export { prefilterAnchors, SECRET_JSON_PREFILTER_SOURCE, SECRET_VALUE_PREFILTER_SOURCE } from '../secret-rule.ts';
-export type { PrefilterAnchor } from '../secret-rule.ts';
+export { prefilterAnchors, SECRET_JSON_PREFILTER_SOURCE, SECRET_VALUE_PREFILTER_SOURCE } from '@auditlog/audit/secret-rule';
+export type { PrefilterAnchor } from '@auditlog/audit/secret-rule';

@@ -1,0 +1,62 @@
+/**
+ * The one TypeScript description of what is audited, as the application writes it (`defineAuditConfig`). The
+ * runtime reads it for `record()`'s redaction; the tooling (`@auditlog/tooling`) resolves it against the Prisma
+ * schema into the capture SQL and the registry.
+ */
+export interface AuditModelConfig {
+  /** The entity type written in entries, e.g. `ticket` (default: the model name in snake_case). */
+  entityType?: string;
+  /** The field(s) that name a record in the log: `'name'`, or `['number', 'subject']` (default: the first of name, title, subject, number). */
+  label?: string | readonly string[];
+  /** Formats the label fields' values; default: joined with a space. */
+  formatLabel?: (values: Record<string, unknown>) => string;
+  /** The field holding the record's organization (default `organizationId`; `id` for the organization itself). */
+  organizationField?: string;
+  /** More fields whose values are secrets, besides the default names (password, token, …, *encrypted*). */
+  sensitive?: readonly string[];
+  /** Fields never recorded (besides the id, the organization and `@updatedAt` fields). */
+  ignore?: readonly string[];
+  /**
+   * Fields whose change is an action of its own rather than an `update`: `{ role: 'permission_change' }`. An update
+   * that changes such a field writes one entry with that action (holding those fields' changes) and, if other
+   * fields changed too, one `update` entry with the rest.
+   */
+  actions?: Readonly<Record<string, string>>;
+}
+
+export interface AuditConfig {
+  /** The model entries are written to (see the README for the fields it must have). */
+  auditModel: string;
+  /** Where the triggers look up the acting user's name and email, once per statement. */
+  actorModel: { model: string; nameField: string; emailField: string };
+  /**
+   * Per-model settings. Every model with an organization field is audited unless it is set to `false` here; a model
+   * without one is audited only if it has an entry here.
+   */
+  models: Record<string, AuditModelConfig | false>;
+  /** Secret field names for every model, besides the defaults. */
+  sensitive?: readonly string[];
+  /** The PostgreSQL schema of the app's tables (default `public`, Prisma's default). */
+  schema?: string;
+  /**
+   * The schema that holds the engine's own functions, sequence and private tables (default `auditlog`). It belongs
+   * to the owner role; the application's runtime role may only call `record()` there.
+   */
+  internalSchema?: string;
+  /**
+   * Models the application's runtime role may read but never write: derived data that the database's own functions
+   * maintain (the API's entry counts, say). The audit model is always one of them.
+   */
+  readOnly?: readonly string[];
+}
+
+/** Every extra secret field name the config declares, global and per model (for `record()`'s redaction). */
+export function sensitiveFieldNames(config: AuditConfig): string[] {
+  const perModel = Object.values(config.models).flatMap((model) => (model ? (model.sensitive ?? []) : []));
+  return [...new Set([...(config.sensitive ?? []), ...perModel])];
+}
+
+/** Identity function that checks `config` against the type; keeps literal types for the API's label lookups. */
+export function defineAuditConfig<const C extends AuditConfig>(config: C): C {
+  return config;
+}

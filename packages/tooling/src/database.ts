@@ -1,0 +1,49 @@
+/**
+ * Migrating an open database: what `openDatabase({ migrate })` and `Database.migrate()` did before the schema engine
+ * left the runtime (decision 011). The server loads this with a dynamic `import()`, only when it migrates on start.
+ */
+import { CaptureDriftError } from '@auditlog/audit';
+import { auditRegistry, openDatabase } from '@auditlog/db';
+import type { Database, DatabaseOptions } from '@auditlog/db';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { pgliteMigrationFactory, postgresMigrationFactory } from './migrate/adapters.ts';
+import { deployMigrations, defaultPaths } from './migrate/index.ts';
+import type { MigrationPaths } from './migrate/index.ts';
+
+/** The schema engine's view of `db`: the same embedded instance, or new connections to the same PostgreSQL database. */
+export function migrationFactoryFor(db: Database): SqlMigrationAwareDriverAdapterFactory {
+  const connection = db.connection;
+  return connection.engine === 'pglite'
+    ? pgliteMigrationFactory(connection.pglite)
+    : postgresMigrationFactory(connection.url, connection.config);
+}
+
+/**
+ * Applies pending migrations, then re-applies the runtime roles' grants (`auditlog.apply_grants()`), so that a
+ * migration that adds a table, with or without new capture SQL, never leaves the application's role without access.
+ * Returns the names applied, in order.
+ */
+export async function migrateDatabase(db: Database, paths: MigrationPaths = defaultPaths): Promise<string[]> {
+  const applied = await deployMigrations(migrationFactoryFor(db), paths);
+  if (applied.length > 0) await db.prisma.$executeRawUnsafe(`SELECT ${auditRegistry.internalSchema}.apply_grants()`);
+  return applied;
+}
+
+/**
+ * `openDatabase`, then pending migrations applied, then (if `checkCapture`) the installed capture checked against
+ * this build's registry. Closes the database if any step fails.
+ */
+export async function openMigratedDatabase(options: DatabaseOptions = {}): Promise<Database> {
+  const db = await openDatabase({ ...options, checkCapture: false });
+  try {
+    await migrateDatabase(db);
+    if (options.checkCapture) {
+      const problems = await db.checkCapture();
+      if (problems.some((problem) => problem.severity === 'error')) throw new CaptureDriftError(problems, db.description);
+    }
+    return db;
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
