@@ -3,7 +3,16 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/generated/**', '**/.data/**', '**/test-results/**', '**/.turbo/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/generated/**',
+      '**/.data/**',
+      '**/test-results/**',
+      '**/.turbo/**',
+    ],
+  },
   eslint.configs.recommended,
   tseslint.configs.strict,
   {
@@ -26,11 +35,18 @@ export default tseslint.config(
           patterns: [
             {
               group: ['@auditlog/tooling', '@auditlog/tooling/*'],
-              message: 'Runtime code must not load the tooling statically: use `await import()` where it migrates (decision 011).',
+              message:
+                'Runtime code must not load the tooling statically: use `await import()` where it migrates (decision 011).',
             },
             {
-              group: ['@prisma/schema-engine-wasm', '@prisma/schema-engine-wasm/*', '@prisma/prisma-schema-wasm', '@prisma/dmmf'],
-              message: 'Prisma\'s WebAssembly engines and the DMMF are dev-time only: they belong in @auditlog/tooling (decision 011).',
+              group: [
+                '@prisma/schema-engine-wasm',
+                '@prisma/schema-engine-wasm/*',
+                '@prisma/prisma-schema-wasm',
+                '@prisma/dmmf',
+              ],
+              message:
+                "Prisma's WebAssembly engines and the DMMF are dev-time only: they belong in @auditlog/tooling (decision 011).",
             },
           ],
         },

@@ -28,8 +28,16 @@ ALTER TABLE "${table}" DISABLE TRIGGER bench_floor_insert, DISABLE TRIGGER bench
 
 function switchTriggersSql(table: string, mode: CaptureMode, floorInstalled: boolean): string {
   const set = (on: boolean, names: string[]) => names.map((name) => `${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${name}`);
-  const capture = set(mode === 'capture', ['audit_capture_insert', 'audit_capture_update', 'audit_capture_delete', 'audit_capture_truncate', 'audit_capture_rekey']);
-  const floor = floorInstalled ? set(mode === 'floor', ['bench_floor_insert', 'bench_floor_update', 'bench_floor_delete']) : [];
+  const capture = set(mode === 'capture', [
+    'audit_capture_insert',
+    'audit_capture_update',
+    'audit_capture_delete',
+    'audit_capture_truncate',
+    'audit_capture_rekey',
+  ]);
+  const floor = floorInstalled
+    ? set(mode === 'floor', ['bench_floor_insert', 'bench_floor_update', 'bench_floor_delete'])
+    : [];
   return `ALTER TABLE "${table}" ${[...capture, ...floor].join(', ')}`;
 }
 
@@ -89,7 +97,8 @@ export async function postgresBench(serverUrl: string): Promise<BenchDatabase> {
 export async function pgliteBench(): Promise<BenchDatabase> {
   const pglite = await PGlite.create();
   const first = await openMigratedDatabase({ pglite });
-  const version = (await first.prisma.$queryRaw<{ server_version: string }[]>`SHOW server_version`)[0]?.server_version ?? '?';
+  const version =
+    (await first.prisma.$queryRaw<{ server_version: string }[]>`SHOW server_version`)[0]?.server_version ?? '?';
   const floors = new Set<string>();
   // Every client shares the one in-process PGlite; closing a client must not close it.
   const open: BenchDatabase['open'] = async (options) => {

@@ -20,10 +20,26 @@ const DAY = 86_400_000;
 
 /** Weighted vocabularies: `update` is common, `failed_login` rare, as in a real log. */
 const ACTIONS = [
-  ['update', 40], ['create', 20], ['view', 15], ['login', 8], ['logout', 5], ['delete', 5], ['sync', 4], ['export', 2], ['failed_login', 1],
+  ['update', 40],
+  ['create', 20],
+  ['view', 15],
+  ['login', 8],
+  ['logout', 5],
+  ['delete', 5],
+  ['sync', 4],
+  ['export', 2],
+  ['failed_login', 1],
 ] as const;
 const ENTITY_TYPES = [
-  ['ticket', 35], ['invoice', 15], ['client', 10], ['contact', 10], ['asset', 10], ['user', 8], ['integration', 5], ['quote', 4], ['contract', 3],
+  ['ticket', 35],
+  ['invoice', 15],
+  ['client', 10],
+  ['contact', 10],
+  ['asset', 10],
+  ['user', 8],
+  ['integration', 5],
+  ['quote', 4],
+  ['contract', 3],
 ] as const;
 
 /** `(ARRAY[…])[index]` picking by weight from a 0–99 bucket. */
@@ -34,7 +50,12 @@ function weighted(values: readonly (readonly [string, number])[], bucket: string
 }
 
 /** Inserts `count` entries for `organizationId`, evenly over the last 90 days, in one statement per 100,000. */
-export async function loadEntries(sql: (text: string) => Promise<void>, organizationId: string, count: number, users: { id: string; name: string; email: string }[]) {
+export async function loadEntries(
+  sql: (text: string) => Promise<void>,
+  organizationId: string,
+  count: number,
+  users: { id: string; name: string; email: string }[],
+) {
   const chunk = 100_000;
   const span = 90 * DAY;
   for (let offset = 0; offset < count; offset += chunk) {
@@ -65,25 +86,55 @@ export async function measureListSpeed(
 ): Promise<{ results: ListResult[]; loadSeconds: number; firstCountMs: number }> {
   const prisma = db.prisma;
   const organizations = [];
-  for (let i = 0; i < 10; i++) organizations.push(await prisma.organization.create({ data: { name: `Bench ${i}`, slug: `bench-list-${i}-${Date.now()}` } }));
+  for (let i = 0; i < 10; i++)
+    organizations.push(
+      await prisma.organization.create({ data: { name: `Bench ${i}`, slug: `bench-list-${i}-${Date.now()}` } }),
+    );
   const [target] = organizations;
   if (!target) throw new Error('no organization');
   const admin = await prisma.user.create({
-    data: { organizationId: target.id, name: 'List Admin', email: `list-admin-${Date.now()}@example.test`, passwordHash: 'x', role: 'ADMIN' },
+    data: {
+      organizationId: target.id,
+      name: 'List Admin',
+      email: `list-admin-${Date.now()}@example.test`,
+      passwordHash: 'x',
+      role: 'ADMIN',
+    },
   });
-  const users = [admin, { id: 'u2', name: 'Tara Chen', email: 'tara@example.test' }, { id: 'u3', name: 'Ben Okafor', email: 'ben@example.test' }];
+  const users = [
+    admin,
+    { id: 'u2', name: 'Tara Chen', email: 'tara@example.test' },
+    { id: 'u3', name: 'Ben Okafor', email: 'ben@example.test' },
+  ];
 
   const started = performance.now();
-  log(`  loading ${options.entries.toLocaleString('en-US')} entries, and ${options.others.toLocaleString('en-US')} in each of 9 other organizations…`);
+  log(
+    `  loading ${options.entries.toLocaleString('en-US')} entries, and ${options.others.toLocaleString('en-US')} in each of 9 other organizations…`,
+  );
   await loadEntries(sql, target.id, options.entries, users);
   for (const other of organizations.slice(1)) await loadEntries(sql, other.id, options.others, users);
   await sql('VACUUM ANALYZE "AuditLog"');
   const loadSeconds = (performance.now() - started) / 1000;
 
-  const user = { id: admin.id, name: admin.name, email: admin.email, role: admin.role, organizationId: target.id } satisfies User;
-  const session = { id: 'bench', userId: admin.id, expiresAt: new Date(Date.now() + DAY), fresh: false, ipAddress: null, userAgent: null } satisfies Session;
+  const user = {
+    id: admin.id,
+    name: admin.name,
+    email: admin.email,
+    role: admin.role,
+    organizationId: target.id,
+  } satisfies User;
+  const session = {
+    id: 'bench',
+    userId: admin.id,
+    expiresAt: new Date(Date.now() + DAY),
+    fresh: false,
+    ipAddress: null,
+    userAgent: null,
+  } satisfies Session;
   const caller = createCallerFactory(appRouter)(
-    createContextInner(await createApiServices(prisma, { secureCookies: false }), { identity: { kind: 'user', user, session } }),
+    createContextInner(await createApiServices(prisma, { secureCookies: false }), {
+      identity: { kind: 'user', user, session },
+    }),
   );
 
   // The first total after the load counts the final hours once (lazily, by the first reader): measured apart.
@@ -100,7 +151,14 @@ export async function measureListSpeed(
     ['end date (older than 30 days)', { endDate: new Date(now - 30 * DAY).toISOString(), page: 1, pageSize: 25 }],
     [
       'all filters together',
-      { action: 'update', entityType: 'invoice', startDate: new Date(now - 45 * DAY).toISOString(), endDate: new Date(now - 15 * DAY).toISOString(), page: 1, pageSize: 25 },
+      {
+        action: 'update',
+        entityType: 'invoice',
+        startDate: new Date(now - 45 * DAY).toISOString(),
+        endDate: new Date(now - 15 * DAY).toISOString(),
+        page: 1,
+        pageSize: 25,
+      },
     ],
     ['page 2,000 by page number', { page: 2000, pageSize: 25 }],
     ['page 2,000 by cursor', { page: 1, pageSize: 25, cursor: deepCursor }],

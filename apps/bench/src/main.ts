@@ -40,7 +40,8 @@ function writeTable(label: string, results: WriteResult[], targeted: boolean): s
   const rows = results.map((r) => {
     const ratio = r.audited / r.plain;
     const target = WRITE_TARGETS[r.operation];
-    const verdict = !targeted || target === undefined ? '' : ratio <= target ? `≤ ${target}× ✓` : `> ${target}× ✗ missed`;
+    const verdict =
+      !targeted || target === undefined ? '' : ratio <= target ? `≤ ${target}× ✓` : `> ${target}× ✗ missed`;
     const plugin = r.auditedViaPlugin / r.plain;
     const floor = r.floor / r.plain;
     return `| ${r.operation} | ${ms(r.plain)} ms | ${ms(r.floor)} ms (${floor.toFixed(2)}×) | ${ms(r.audited)} ms | **${ratio.toFixed(2)}×** | ${verdict} | ${ms(r.auditedViaPlugin)} ms (${plugin.toFixed(2)}×) |`;
@@ -56,9 +57,18 @@ function writeTable(label: string, results: WriteResult[], targeted: boolean): s
   ].join('\n');
 }
 
-function listTable(label: string, entries: number, result: { results: ListResult[]; loadSeconds: number; firstCountMs: number }, targeted: boolean): string {
+function listTable(
+  label: string,
+  entries: number,
+  result: { results: ListResult[]; loadSeconds: number; firstCountMs: number },
+  targeted: boolean,
+): string {
   const rows = result.results.map((r) => {
-    const verdict = !targeted ? '' : r.p95 <= LIST_TARGET_MS ? `≤ ${LIST_TARGET_MS} ms ✓` : `> ${LIST_TARGET_MS} ms ✗ missed`;
+    const verdict = !targeted
+      ? ''
+      : r.p95 <= LIST_TARGET_MS
+        ? `≤ ${LIST_TARGET_MS} ms ✓`
+        : `> ${LIST_TARGET_MS} ms ✗ missed`;
     return `| ${r.case} | ${r.total.toLocaleString('en-US')} | ${ms(r.p50)} ms | ${ms(r.p95)} ms | ${verdict} |`;
   });
   return [
@@ -97,7 +107,12 @@ async function main() {
         log(`${bench.label}: list speed…`);
         const db = await bench.open();
         try {
-          const result = await measureListSpeed(db, bench.sql, { entries: listEntries, others: listEntries / 10, samples: 40 }, log);
+          const result = await measureListSpeed(
+            db,
+            bench.sql,
+            { entries: listEntries, others: listEntries / 10, samples: 40 },
+            log,
+          );
           console.log(`${listTable(bench.label, listEntries, result, targeted)}\n`);
         } finally {
           await db.close();
@@ -120,10 +135,13 @@ async function main() {
       let bench: BenchDatabase | undefined;
       try {
         bench = engine === 'postgres' ? await postgresBench(serverUrl) : undefined;
-        const database = bench?.engine === 'postgres' && bench.url ? { url: bench.url } : { pglite: await PGlite.create() };
+        const database =
+          bench?.engine === 'postgres' && bench.url ? { url: bench.url } : { pglite: await PGlite.create() };
         log(`${engine}: record throughput…`);
         const { perSecond, total } = await measureRecordThroughput(database);
-        console.log(`### Record throughput, ${bench?.label ?? 'PGlite'}\n\n${total.toLocaleString('en-US')} \`audit.record\` calls through \`createAuditClient\` over HTTP, 50 in flight, batched: **${Math.round(perSecond).toLocaleString('en-US')} entries/s**.\n`);
+        console.log(
+          `### Record throughput, ${bench?.label ?? 'PGlite'}\n\n${total.toLocaleString('en-US')} \`audit.record\` calls through \`createAuditClient\` over HTTP, 50 in flight, batched: **${Math.round(perSecond).toLocaleString('en-US')} entries/s**.\n`,
+        );
       } finally {
         await bench?.drop();
       }

@@ -7,15 +7,36 @@ import { createApiKey } from '@auditlog/auth';
 import type { DatabaseOptions } from '@auditlog/db';
 import { startServer } from '@auditlog/server';
 
-export async function measureRecordThroughput(database: DatabaseOptions, total = 5_000, inFlight = 50): Promise<{ perSecond: number; total: number }> {
+export async function measureRecordThroughput(
+  database: DatabaseOptions,
+  total = 5_000,
+  inFlight = 50,
+): Promise<{ perSecond: number; total: number }> {
   // Throughput of the write path, not of the per-actor limit, which would stop this key after 120 calls a minute.
-  const server = await startServer({ port: 0, host: '127.0.0.1', database, migrate: true, webRoot: null, recordPolicy: { limit: Number.MAX_SAFE_INTEGER } });
+  const server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    database,
+    migrate: true,
+    webRoot: null,
+    recordPolicy: { limit: Number.MAX_SAFE_INTEGER },
+  });
   try {
-    const organization = await server.db.prisma.organization.create({ data: { name: 'Throughput', slug: `throughput-${Date.now()}` } });
-    const { key } = await createApiKey(server.db.prisma, organization.id, { name: 'Bench exporter', scopes: ['audit:write'] });
+    const organization = await server.db.prisma.organization.create({
+      data: { name: 'Throughput', slug: `throughput-${Date.now()}` },
+    });
+    const { key } = await createApiKey(server.db.prisma, organization.id, {
+      name: 'Bench exporter',
+      scopes: ['audit:write'],
+    });
     const client = createAuditClient({ url: server.url, apiKey: key });
     const one = (i: number) =>
-      client.audit.record.mutate({ action: 'export', entityType: 'invoice', entityId: `inv-${i}`, metadata: { format: 'csv', rows: i % 500 } });
+      client.audit.record.mutate({
+        action: 'export',
+        entityType: 'invoice',
+        entityId: `inv-${i}`,
+        metadata: { format: 'csv', rows: i % 500 },
+      });
     await Promise.all(Array.from({ length: inFlight }, (_, i) => one(i))); // warm
     const started = performance.now();
     for (let sent = 0; sent < total; sent += inFlight) {

@@ -15,8 +15,20 @@ const VALUES = {
   '40-character text': 'Printer on floor 3 is offline again.....',
   '2 kB description': 'Customer reports printer jams when duplex printing, '.repeat(40),
   'text with a secret': 'VPN login: postgres://svc:Sup3rS3cret@db.internal/app',
-  '200 B settings Json': JSON.stringify({ host: 'imap.example.test', port: 993, folder: 'INBOX', tls: true, poll: 300, labels: ['a', 'b'] }),
-  'settings Json with a password': JSON.stringify({ host: 'imap.example.test', port: 993, password: 'hunter2', tls: true }),
+  '200 B settings Json': JSON.stringify({
+    host: 'imap.example.test',
+    port: 993,
+    folder: 'INBOX',
+    tls: true,
+    poll: 300,
+    labels: ['a', 'b'],
+  }),
+  'settings Json with a password': JSON.stringify({
+    host: 'imap.example.test',
+    port: 993,
+    password: 'hunter2',
+    tls: true,
+  }),
 } as const;
 
 type ValueName = keyof typeof VALUES;
@@ -58,13 +70,20 @@ export function expressionLabel(expression: string): string {
   return 'prefilter alone (one regex)';
 }
 
-export async function measureRedactionCost(bench: BenchDatabase, rounds: number, log: (line: string) => void): Promise<RedactionCost[]> {
+export async function measureRedactionCost(
+  bench: BenchDatabase,
+  rounds: number,
+  log: (line: string) => void,
+): Promise<RedactionCost[]> {
   const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
   await bench.sql(redactionSql({ schema: SCHEMA }));
   await bench.sql(`CREATE TABLE bench_redaction_values (name text PRIMARY KEY, t text, j jsonb);
     ALTER TABLE bench_redaction_values ALTER t SET STORAGE PLAIN, ALTER j SET STORAGE PLAIN;
     INSERT INTO bench_redaction_values VALUES ${Object.entries(VALUES)
-      .map(([name, text]) => `(${literal(name)}, ${literal(text)}, ${literal(text.startsWith('{') ? text : JSON.stringify(text))}::jsonb)`)
+      .map(
+        ([name, text]) =>
+          `(${literal(name)}, ${literal(text)}, ${literal(text.startsWith('{') ? text : JSON.stringify(text))}::jsonb)`,
+      )
       .join(', ')};`);
   const query = (expression: string, value: ValueName) =>
     `SELECT count(*) FROM generate_series(1, ${CALLS}) AS g(i), bench_redaction_values AS b WHERE b.name = ${literal(value)} AND (${expression}) IS NOT NULL`;

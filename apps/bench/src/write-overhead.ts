@@ -41,7 +41,9 @@ async function singleWrites(db: Database, fx: Fixture, wrap: <T>(fn: () => Promi
     createTimes.push(
       await time(() =>
         wrap(async () => {
-          const t = await prisma.ticket.create({ data: { organizationId: fx.organizationId, number, subject: `Ticket ${number}`, priority: 'NORMAL' } });
+          const t = await prisma.ticket.create({
+            data: { organizationId: fx.organizationId, number, subject: `Ticket ${number}`, priority: 'NORMAL' },
+          });
           created.push(t.id);
         }),
       ),
@@ -49,7 +51,11 @@ async function singleWrites(db: Database, fx: Fixture, wrap: <T>(fn: () => Promi
   }
   const updateTimes: number[] = [];
   for (const [i, id] of created.entries()) {
-    updateTimes.push(await time(() => wrap(() => prisma.ticket.update({ where: { id }, data: { status: 'OPEN', subject: `Updated ${i}` } }))));
+    updateTimes.push(
+      await time(() =>
+        wrap(() => prisma.ticket.update({ where: { id }, data: { status: 'OPEN', subject: `Updated ${i}` } })),
+      ),
+    );
   }
   const deleteTimes: number[] = [];
   for (const id of created) deleteTimes.push(await time(() => wrap(() => prisma.ticket.delete({ where: { id } }))));
@@ -67,12 +73,18 @@ async function bulkWrites(db: Database, fx: Fixture, wrap: <T>(fn: () => Promise
   }));
   const createMany = await time(() => wrap(() => prisma.ticket.createMany({ data })));
   const where = { organizationId: fx.organizationId, subject: { startsWith: marker } };
-  const updateMany = await time(() => wrap(() => prisma.ticket.updateMany({ where, data: { status: 'RESOLVED', priority: 'HIGH' } })));
+  const updateMany = await time(() =>
+    wrap(() => prisma.ticket.updateMany({ where, data: { status: 'RESOLVED', priority: 'HIGH' } })),
+  );
   const deleteMany = await time(() => wrap(() => prisma.ticket.deleteMany({ where })));
   return { createMany, updateMany, deleteMany };
 }
 
-export async function measureWriteOverhead(bench: BenchDatabase, runs: number, log: (line: string) => void): Promise<WriteResult[]> {
+export async function measureWriteOverhead(
+  bench: BenchDatabase,
+  runs: number,
+  log: (line: string) => void,
+): Promise<WriteResult[]> {
   const plain = await bench.open({ audit: false });
   const audited = await bench.open();
   const viaPlugin = await bench.open({ auditTransport: 'comments-plugin' });
@@ -80,7 +92,13 @@ export async function measureWriteOverhead(bench: BenchDatabase, runs: number, l
   try {
     const org = await plain.prisma.organization.create({ data: { name: 'Bench', slug: `bench-${Date.now()}` } });
     const user = await plain.prisma.user.create({
-      data: { organizationId: org.id, name: 'Bench Admin', email: `bench-${Date.now()}@example.test`, passwordHash: 'x', role: 'ADMIN' },
+      data: {
+        organizationId: org.id,
+        name: 'Bench Admin',
+        email: `bench-${Date.now()}@example.test`,
+        passwordHash: 'x',
+        role: 'ADMIN',
+      },
     });
     const fx: Fixture = { organizationId: org.id, userId: user.id, nextNumber: 1 };
     // What a request's context holds: the session's user, where the request came from.
@@ -94,7 +112,12 @@ export async function measureWriteOverhead(bench: BenchDatabase, runs: number, l
     };
     const audit = <T>(fn: () => Promise<T>) => withAuditContext(context, fn);
     const none = <T>(fn: () => Promise<T>) => fn();
-    const wraps: Record<Side, <T>(fn: () => Promise<T>) => Promise<T>> = { plain: none, floor: none, audited: audit, plugin: audit };
+    const wraps: Record<Side, <T>(fn: () => Promise<T>) => Promise<T>> = {
+      plain: none,
+      floor: none,
+      audited: audit,
+      plugin: audit,
+    };
     const samples: Record<Side, Record<string, number[]>> = { plain: {}, floor: {}, audited: {}, plugin: {} };
     const modes: Record<Side, CaptureMode> = { plain: 'off', floor: 'floor', audited: 'capture', plugin: 'capture' };
     const tables = ['Ticket'];
@@ -120,7 +143,8 @@ export async function measureWriteOverhead(bench: BenchDatabase, runs: number, l
         const bulk = await bulkWrites(clients[side], fx, wraps[side]);
         if (run < 0) continue; // warm-up
         for (const [operation, value] of Object.entries(bulk)) (samples[side][operation] ??= []).push(value);
-        for (const [operation, values] of Object.entries(times[side])) (samples[side][operation] ??= []).push(median(values));
+        for (const [operation, values] of Object.entries(times[side]))
+          (samples[side][operation] ??= []).push(median(values));
       }
       if (run >= 0) log(`  ${bench.label}: write run ${run + 1}/${runs}`);
     }

@@ -19,7 +19,8 @@ import { readEnv, StartupRefusal } from './env.ts';
 
 class UsageError extends Error {}
 
-const USAGE = 'Usage: pnpm api-key create|list|revoke --org <slug> [--name <name>] [--scopes audit:read,audit:write] [--expires 90d] [--id <key id>]';
+const USAGE =
+  'Usage: pnpm api-key create|list|revoke --org <slug> [--name <name>] [--scopes audit:read,audit:write] [--expires 90d] [--id <key id>]';
 
 async function run(db: Database, command: string, values: Record<string, string | undefined>): Promise<void> {
   const organization = await db.prisma.organization.findUnique({ where: { slug: values.org ?? '' } });
@@ -29,7 +30,8 @@ async function run(db: Database, command: string, values: Record<string, string 
     if (command === 'create') {
       const scopes = (values.scopes ?? 'audit:read').split(',').map((scope) => scope.trim());
       const unknown = scopes.filter((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope));
-      if (unknown.length) throw new UsageError(`Unknown scope(s): ${unknown.join(', ')}. Scopes: ${API_KEY_SCOPES.join(', ')}.`);
+      if (unknown.length)
+        throw new UsageError(`Unknown scope(s): ${unknown.join(', ')}. Scopes: ${API_KEY_SCOPES.join(', ')}.`);
       if (!values.name) throw new UsageError('Name the key after the service that uses it: --name "Billing exporter"');
       let expiresAt: Date | undefined;
       try {
@@ -37,11 +39,20 @@ async function run(db: Database, command: string, values: Record<string, string 
       } catch (error) {
         throw new UsageError(error instanceof Error ? error.message : String(error));
       }
-      const key = await createApiKey(db.prisma, organization.id, { name: values.name, scopes: scopes as ApiKeyScope[], expiresAt });
+      const key = await createApiKey(db.prisma, organization.id, {
+        name: values.name,
+        scopes: scopes as ApiKeyScope[],
+        expiresAt,
+      });
       const expiry = key.expiresAt ? `, expires ${key.expiresAt.toISOString()}` : ', never expires';
-      console.log(`Created "${key.name}" (${key.scopes.join(', ')}${expiry}), id ${key.id}.\nThe key, shown only now:\n\n  ${key.key}\n`);
+      console.log(
+        `Created "${key.name}" (${key.scopes.join(', ')}${expiry}), id ${key.id}.\nThe key, shown only now:\n\n  ${key.key}\n`,
+      );
     } else if (command === 'list') {
-      const keys = await db.prisma.apiKey.findMany({ where: { organizationId: organization.id }, orderBy: { createdAt: 'asc' } });
+      const keys = await db.prisma.apiKey.findMany({
+        where: { organizationId: organization.id },
+        orderBy: { createdAt: 'asc' },
+      });
       for (const key of keys) {
         const state = key.revokedAt
           ? `revoked ${key.revokedAt.toISOString()}`
@@ -51,7 +62,11 @@ async function run(db: Database, command: string, values: Record<string, string 
       if (keys.length === 0) console.log('No API keys.');
     } else {
       if (!values.id) throw new UsageError('Which key: --id <key id> (see pnpm api-key list)');
-      console.log((await revokeApiKey(db.prisma, organization.id, values.id)) ? 'Revoked.' : 'No active key has this id in this organization.');
+      console.log(
+        (await revokeApiKey(db.prisma, organization.id, values.id))
+          ? 'Revoked.'
+          : 'No active key has this id in this organization.',
+      );
     }
   });
 }
@@ -83,7 +98,11 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof UsageError || error instanceof DatabaseConfigError || error instanceof StartupRefusal ? error.message : error);
+    console.error(
+      error instanceof UsageError || error instanceof DatabaseConfigError || error instanceof StartupRefusal
+        ? error.message
+        : error,
+    );
     process.exit(1);
   },
 );

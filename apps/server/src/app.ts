@@ -46,7 +46,10 @@ export function createApp(options: AppOptions): express.Express {
     '/trpc',
     createExpressMiddleware({
       router: appRouter,
-      createContext: createHttpContext(services, { trustProxy: options.trustProxy, allowedOrigins: options.allowedOrigins }),
+      createContext: createHttpContext(services, {
+        trustProxy: options.trustProxy,
+        allowedOrigins: options.allowedOrigins,
+      }),
       maxBodySize: MAX_BODY_BYTES,
       maxBatchSize: MAX_BATCH_SIZE,
       onError({ error, path, type, ctx }) {
@@ -65,7 +68,9 @@ export function createApp(options: AppOptions): express.Express {
 /** An error in tRPC's shape (what its clients parse), for requests refused before tRPC sees them. */
 function refuse(res: express.Response, status: 400 | 415, message: string): void {
   const code = status === 400 ? 'BAD_REQUEST' : 'UNSUPPORTED_MEDIA_TYPE';
-  res.status(status).json({ error: { message, code: status === 400 ? -32600 : -32015, data: { code, httpStatus: status, issues: null } } });
+  res.status(status).json({
+    error: { message, code: status === 400 ? -32600 : -32015, data: { code, httpStatus: status, issues: null } },
+  });
 }
 
 /**
@@ -78,14 +83,24 @@ function refuse(res: express.Response, status: 400 | 415, message: string): void
  */
 const apiRequestRules: express.RequestHandler = (req, res, next) => {
   res.setHeader('Cache-Control', 'no-store');
-  const accept = [req.get('trpc-accept') ?? '', ...(req.get('accept') ?? '').split(',')].map((type) => type.trim().toLowerCase());
+  const accept = [req.get('trpc-accept') ?? '', ...(req.get('accept') ?? '').split(',')].map((type) =>
+    type.trim().toLowerCase(),
+  );
   if (accept.includes('application/jsonl')) {
-    return refuse(res, 400, 'Streamed responses (trpc-accept: application/jsonl) are not offered: send the request without it.');
+    return refuse(
+      res,
+      400,
+      'Streamed responses (trpc-accept: application/jsonl) are not offered: send the request without it.',
+    );
   }
   if (req.method === 'POST') {
     const type = (req.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/json') {
-      return refuse(res, 415, `Mutations take a JSON body: send Content-Type: application/json${type ? ` (not ${type})` : ''}.`);
+      return refuse(
+        res,
+        415,
+        `Mutations take a JSON body: send Content-Type: application/json${type ? ` (not ${type})` : ''}.`,
+      );
     }
   }
   next();
@@ -101,7 +116,10 @@ function serveWebApp(app: express.Express, root: string): void {
     logger.warn('the web app is not built: run `pnpm build` (pnpm start does it)', { root });
     return;
   }
-  app.use('/assets', express.static(path.join(root, 'assets'), { immutable: true, maxAge: '1y', index: false, fallthrough: false }));
+  app.use(
+    '/assets',
+    express.static(path.join(root, 'assets'), { immutable: true, maxAge: '1y', index: false, fallthrough: false }),
+  );
   app.use(express.static(root, { index: false, maxAge: 0 }));
   app.get(/^\/(?!trpc\/|trpc$|healthz$).*/, (req, res, next) => {
     if (!req.accepts('html')) return next();

@@ -55,11 +55,22 @@ const schema = z.object({
    */
   MIGRATE_ON_START: flag,
   /** How long a session lasts without activity, in hours. */
-  SESSION_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+  SESSION_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(24),
   /** How long a session lasts at most after sign-in, however active, in hours. */
-  SESSION_MAX_HOURS: z.coerce.number().positive().max(24 * 90).default(24 * 7),
+  SESSION_MAX_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 90)
+    .default(24 * 7),
   /** The key that signs list cursors (at least 32 characters); unset: made at first start and kept in the database. */
-  CURSOR_SECRET: z.string().min(32, 'CURSOR_SECRET must have at least 32 characters (e.g. openssl rand -base64 32)').optional(),
+  CURSOR_SECRET: z
+    .string()
+    .min(32, 'CURSOR_SECRET must have at least 32 characters (e.g. openssl rand -base64 32)')
+    .optional(),
   /** `audit.record` calls allowed per actor (user or API key) and minute. */
   RECORD_RATE_LIMIT: z.coerce.number().int().positive().max(1_000_000).default(120),
 });

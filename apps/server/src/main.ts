@@ -32,7 +32,9 @@ try {
   const accounts = seed ? DEMO_ACCOUNTS.map((a) => `    ${a.email.padEnd(20)} ${a.role.toLowerCase()}`).join('\n') : '';
   console.log(
     `\n  Audit logs running at ${running.url}  (database: ${running.db.description})\n` +
-      (seed ? `\n  Demo accounts, password "${DEMO_PASSWORD}":\n${accounts}\n  Audit Logs: ${running.url}/admin/audit-logs\n` : ''),
+      (seed
+        ? `\n  Demo accounts, password "${DEMO_PASSWORD}":\n${accounts}\n  Audit Logs: ${running.url}/admin/audit-logs\n`
+        : ''),
   );
 } catch (error) {
   if (error instanceof DatabaseConfigError || error instanceof CaptureDriftError || error instanceof StartupRefusal) {

@@ -48,7 +48,10 @@ export const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.m
  * build's (a CaptureDriftError names each problem), and listens. Port 0 picks a free port (tests).
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const db = await openServerDatabase({ ...options.database, strict: options.strict ?? true, checkCapture: true }, options.migrate ?? false);
+  const db = await openServerDatabase(
+    { ...options.database, strict: options.strict ?? true, checkCapture: true },
+    options.migrate ?? false,
+  );
   const production = options.production ?? false;
   let services: ApiServices;
   try {

@@ -42,15 +42,21 @@ export interface TestOrganization {
   createApiKey(scopes: ApiKeyScope[], name?: string): Promise<string>;
 }
 
-
 /**
  * Limits loose enough that tests which are not about throttling never meet them (every test signs in from
  * 127.0.0.1); the security tests pass the real policy.
  */
-export const LAX_LOGIN_POLICY = { freeAttempts: 1_000, accountAttackThreshold: 100_000, addressThreshold: 100_000 } as const;
+export const LAX_LOGIN_POLICY = {
+  freeAttempts: 1_000,
+  accountAttackThreshold: 100_000,
+  addressThreshold: 100_000,
+} as const;
 export const LAX_RECORD_POLICY = { limit: 100_000 } as const;
 
-export async function startTestServer(engine: DatabaseEngine, options: Partial<ServerOptions> = {}): Promise<TestServer> {
+export async function startTestServer(
+  engine: DatabaseEngine,
+  options: Partial<ServerOptions> = {},
+): Promise<TestServer> {
   const handle = await createTestDatabase(engine);
   const running = await startServer({
     port: 0,
@@ -75,7 +81,13 @@ export async function startTestServer(engine: DatabaseEngine, options: Partial<S
         for (const role of ROLES) {
           const label = role.charAt(0) + role.slice(1).toLowerCase().replace('_', ' ');
           const user = await prisma.user.create({
-            data: { organizationId: organization.id, role, passwordHash, name: `${label} of ${name}`, email: `${unique(role.toLowerCase())}@example.test` },
+            data: {
+              organizationId: organization.id,
+              role,
+              passwordHash,
+              name: `${label} of ${name}`,
+              email: `${unique(role.toLowerCase())}@example.test`,
+            },
           });
           users[role] = { id: user.id, name: user.name, email: user.email, role };
         }
@@ -86,7 +98,11 @@ export async function startTestServer(engine: DatabaseEngine, options: Partial<S
         name,
         users,
         async createApiKey(scopes, keyName = unique('Service')) {
-          return (await runAsSystem({ name: TEST_SETUP }, () => createApiKey(prisma, organization.id, { name: keyName, scopes }))).key;
+          return (
+            await runAsSystem({ name: TEST_SETUP }, () =>
+              createApiKey(prisma, organization.id, { name: keyName, scopes }),
+            )
+          ).key;
         },
       };
     },

@@ -60,16 +60,76 @@ const USERS_ONLY = refused(403, /signed-in user/);
 
 /** Columns in the order of CALLERS: 5 roles, anonymous, 3 valid keys, 4 invalid bearer tokens. */
 const MATRIX: Record<Procedure, Outcome[]> = {
-  'audit.list': [ALLOWED, ALLOWED, ROLE_FORBIDDEN, ROLE_FORBIDDEN, ROLE_FORBIDDEN, NO_SESSION, ALLOWED, NO_READ_SCOPE, ALLOWED, BAD_KEY, BAD_KEY, BAD_KEY, BAD_KEY],
-  'audit.get': [ALLOWED, ALLOWED, ROLE_FORBIDDEN, ROLE_FORBIDDEN, ROLE_FORBIDDEN, NO_SESSION, ALLOWED, NO_READ_SCOPE, ALLOWED, BAD_KEY, BAD_KEY, BAD_KEY, BAD_KEY],
-  'audit.record': [ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, NO_SESSION, NO_WRITE_SCOPE, ALLOWED, ALLOWED, BAD_KEY, BAD_KEY, BAD_KEY, BAD_KEY],
+  'audit.list': [
+    ALLOWED,
+    ALLOWED,
+    ROLE_FORBIDDEN,
+    ROLE_FORBIDDEN,
+    ROLE_FORBIDDEN,
+    NO_SESSION,
+    ALLOWED,
+    NO_READ_SCOPE,
+    ALLOWED,
+    BAD_KEY,
+    BAD_KEY,
+    BAD_KEY,
+    BAD_KEY,
+  ],
+  'audit.get': [
+    ALLOWED,
+    ALLOWED,
+    ROLE_FORBIDDEN,
+    ROLE_FORBIDDEN,
+    ROLE_FORBIDDEN,
+    NO_SESSION,
+    ALLOWED,
+    NO_READ_SCOPE,
+    ALLOWED,
+    BAD_KEY,
+    BAD_KEY,
+    BAD_KEY,
+    BAD_KEY,
+  ],
+  'audit.record': [
+    ALLOWED,
+    ALLOWED,
+    ALLOWED,
+    ALLOWED,
+    ALLOWED,
+    NO_SESSION,
+    NO_WRITE_SCOPE,
+    ALLOWED,
+    ALLOWED,
+    BAD_KEY,
+    BAD_KEY,
+    BAD_KEY,
+    BAD_KEY,
+  ],
   // `me` answers null to anyone who is not a signed-in user (a valid key included); a bad key is refused as everywhere.
   'auth.me': [ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, NULL, NULL, NULL, NULL, BAD_KEY, BAD_KEY, BAD_KEY, BAD_KEY],
-  'auth.logout': [ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, NO_SESSION, USERS_ONLY, USERS_ONLY, USERS_ONLY, BAD_KEY, BAD_KEY, BAD_KEY, BAD_KEY],
+  'auth.logout': [
+    ALLOWED,
+    ALLOWED,
+    ALLOWED,
+    ALLOWED,
+    ALLOWED,
+    NO_SESSION,
+    USERS_ONLY,
+    USERS_ONLY,
+    USERS_ONLY,
+    BAD_KEY,
+    BAD_KEY,
+    BAD_KEY,
+    BAD_KEY,
+  ],
 };
 
 const describeOutcome = (outcome: Outcome) =>
-  outcome.kind === 'allowed' ? 'allowed' : outcome.kind === 'null' ? '200 with null' : `${outcome.status} ${outcome.code}`;
+  outcome.kind === 'allowed'
+    ? 'allowed'
+    : outcome.kind === 'null'
+      ? '200 with null'
+      : `${outcome.status} ${outcome.code}`;
 
 const ROWS = PROCEDURES.flatMap((procedure) =>
   CALLERS.map((caller, column) => {
@@ -114,13 +174,19 @@ describe.each(testEngines)('access and tenant isolation on %s', { timeout: 30_00
     );
 
     // The revoked key works before it is revoked, so the refusals below are the revocation's doing.
-    const revoked = await asSetup(() => createApiKey(prisma, org.id, { name: 'Revoked service', scopes: ['audit:read', 'audit:write'] }));
+    const revoked = await asSetup(() =>
+      createApiKey(prisma, org.id, { name: 'Revoked service', scopes: ['audit:read', 'audit:write'] }),
+    );
     expect((await rawQuery(server.url, 'audit.list', {}, bearer(revoked.key))).status).toBe(200);
     expect(await asSetup(() => revokeApiKey(prisma, org.id, revoked.id))).toBe(true);
     bearerTokens['revoked API key'] = revoked.key;
 
     const expired = await asSetup(() =>
-      createApiKey(prisma, org.id, { name: 'Expired service', scopes: ['audit:read', 'audit:write'], expiresAt: new Date(Date.now() - 60_000) }),
+      createApiKey(prisma, org.id, {
+        name: 'Expired service',
+        scopes: ['audit:read', 'audit:write'],
+        expiresAt: new Date(Date.now() - 60_000),
+      }),
     );
     bearerTokens['expired API key'] = expired.key;
     bearerTokens['garbage bearer token'] = 'not-a-key';
@@ -189,7 +255,11 @@ describe.each(testEngines)('access and tenant isolation on %s', { timeout: 30_00
         break;
       }
       case 'audit.get': {
-        expect(response.data).toMatchObject({ id: knownEntryId, action: 'create', entity: { type: 'organization', id: org.id } });
+        expect(response.data).toMatchObject({
+          id: knownEntryId,
+          action: 'create',
+          entity: { type: 'organization', id: org.id },
+        });
         break;
       }
       case 'audit.record': {
@@ -197,19 +267,41 @@ describe.each(testEngines)('access and tenant isolation on %s', { timeout: 30_00
         const row = await prisma.auditLog.findUniqueOrThrow({ where: { id } });
         expect(row).toMatchObject({ organizationId: org.id, action: 'export', entityType: 'report', entityId });
         if (isRole(caller)) {
-          expect(row).toMatchObject({ actorType: 'USER', actorUserId: org.users[caller].id, actorName: org.users[caller].name });
+          expect(row).toMatchObject({
+            actorType: 'USER',
+            actorUserId: org.users[caller].id,
+            actorName: org.users[caller].name,
+          });
         } else {
-          expect(row).toMatchObject({ actorType: 'SYSTEM', actorUserId: null, actorName: KEY_NAMES[caller as keyof typeof KEY_NAMES] });
+          expect(row).toMatchObject({
+            actorType: 'SYSTEM',
+            actorUserId: null,
+            actorName: KEY_NAMES[caller as keyof typeof KEY_NAMES],
+          });
         }
         break;
       }
       case 'auth.me': {
         if (!isRole(caller)) throw new Error(`auth.me cannot be allowed for ${caller}`);
         const user = org.users[caller];
-        const roleLabel = { OWNER: 'Owner', ADMIN: 'Admin', TECHNICIAN: 'Technician', BILLING: 'Billing', READ_ONLY: 'Read-only' }[caller];
+        const roleLabel = {
+          OWNER: 'Owner',
+          ADMIN: 'Admin',
+          TECHNICIAN: 'Technician',
+          BILLING: 'Billing',
+          READ_ONLY: 'Read-only',
+        }[caller];
         // The page shows the link to the log from this flag alone: it must say what audit.list would answer.
         const canReadAuditLog = caller === 'OWNER' || caller === 'ADMIN';
-        expect(response.data).toEqual({ id: user.id, name: user.name, email: user.email, role: caller, roleLabel, canReadAuditLog, organizationId: org.id });
+        expect(response.data).toEqual({
+          id: user.id,
+          name: user.name,
+          email: user.email,
+          role: caller,
+          roleLabel,
+          canReadAuditLog,
+          organizationId: org.id,
+        });
         break;
       }
       case 'auth.logout': {
@@ -231,14 +323,20 @@ describe.each(testEngines)('access and tenant isolation on %s', { timeout: 30_00
       const cookie = await server.signIn(other.users.ADMIN.email);
       expect((await rawQuery(server.url, 'audit.list', {}, withCookie(cookie))).status).toBe(200);
 
-      await asSetup(() => server.db.prisma.user.update({ where: { id: other.users.ADMIN.id }, data: { role: 'READ_ONLY' } }));
+      await asSetup(() =>
+        server.db.prisma.user.update({ where: { id: other.users.ADMIN.id }, data: { role: 'READ_ONLY' } }),
+      );
       try {
         const demoted = await rawQuery(server.url, 'audit.list', {}, withCookie(cookie));
         expect(demoted.status).toBe(403);
         expect(demoted.error?.message).toBe('Audit Logs are restricted to the Owner and Admin roles.');
-        expect((await rawQuery<{ role: string }>(server.url, 'auth.me', undefined, withCookie(cookie))).data?.role).toBe('READ_ONLY');
+        expect(
+          (await rawQuery<{ role: string }>(server.url, 'auth.me', undefined, withCookie(cookie))).data?.role,
+        ).toBe('READ_ONLY');
       } finally {
-        await asSetup(() => server.db.prisma.user.update({ where: { id: other.users.ADMIN.id }, data: { role: 'ADMIN' } }));
+        await asSetup(() =>
+          server.db.prisma.user.update({ where: { id: other.users.ADMIN.id }, data: { role: 'ADMIN' } }),
+        );
       }
     });
 
@@ -246,17 +344,26 @@ describe.each(testEngines)('access and tenant isolation on %s', { timeout: 30_00
       const cookie = await server.signIn(other.users.BILLING.email);
       expect((await rawQuery(server.url, 'auth.me', undefined, withCookie(cookie))).data).not.toBeNull();
 
-      await asSetup(() => server.db.prisma.user.update({ where: { id: other.users.BILLING.id }, data: { deactivatedAt: new Date() } }));
+      await asSetup(() =>
+        server.db.prisma.user.update({ where: { id: other.users.BILLING.id }, data: { deactivatedAt: new Date() } }),
+      );
       const me = await rawQuery(server.url, 'auth.me', undefined, withCookie(cookie));
       expect(me.data).toBeNull();
       expect(me.headers.getSetCookie().some((c) => /^auditlog_session=;/.test(c) && /Max-Age=0/i.test(c))).toBe(true);
-      const write = await rawMutation(server.url, 'audit.record', { action: 'export', entityType: 'report', entityId: 'x' }, withCookie(cookie));
+      const write = await rawMutation(
+        server.url,
+        'audit.record',
+        { action: 'export', entityType: 'report', entityId: 'x' },
+        withCookie(cookie),
+      );
       expect(write.status).toBe(401);
       expect(write.error?.data.code).toBe('UNAUTHORIZED');
     });
 
     it('refuses to create an API key without scopes', async () => {
-      await expect(asSetup(() => createApiKey(server.db.prisma, other.id, { name: 'No scopes', scopes: [] }))).rejects.toThrow(/at least one scope/);
+      await expect(
+        asSetup(() => createApiKey(server.db.prisma, other.id, { name: 'No scopes', scopes: [] })),
+      ).rejects.toThrow(/at least one scope/);
       expect(await server.db.prisma.apiKey.count({ where: { organizationId: other.id, name: 'No scopes' } })).toBe(0);
     });
 
@@ -269,7 +376,10 @@ describe.each(testEngines)('access and tenant isolation on %s', { timeout: 30_00
   });
 
   describe('tenant isolation', () => {
-    const orgs = {} as Record<'A' | 'B', { org: TestOrganization; key: string; client: AuditClient; seeded: { id: string; entityId: string }[] }>;
+    const orgs = {} as Record<
+      'A' | 'B',
+      { org: TestOrganization; key: string; client: AuditClient; seeded: { id: string; entityId: string }[] }
+    >;
     let ownerCookieA: string;
 
     beforeAll(async () => {
@@ -277,7 +387,10 @@ describe.each(testEngines)('access and tenant isolation on %s', { timeout: 30_00
       const b = await server.createOrganization('Tenant B');
       const keyA = bearerTokens['API key [audit:read, audit:write]'];
       const keyB = await b.createApiKey(['audit:read', 'audit:write'], 'Tenant B service');
-      for (const [name, tenant, key, count] of [['A', org, keyA, 4], ['B', b, keyB, 6]] as const) {
+      for (const [name, tenant, key, count] of [
+        ['A', org, keyA, 4],
+        ['B', b, keyB, 6],
+      ] as const) {
         const client = createAuditClient({ url: server.url, apiKey: key });
         const seeded = [];
         for (let i = 0; i < count; i++) {
@@ -303,11 +416,15 @@ describe.each(testEngines)('access and tenant isolation on %s', { timeout: 30_00
 
       const filtered = await own.client.audit.list.query({ action: 'export', entityType: 'invoice', pageSize: 100 });
       expect(filtered.total).toBe(own.seeded.length);
-      expect(filtered.items.map((item) => item.entity.id).sort()).toEqual(own.seeded.map((entry) => entry.entityId).sort());
+      expect(filtered.items.map((item) => item.entity.id).sort()).toEqual(
+        own.seeded.map((entry) => entry.entityId).sort(),
+      );
     });
 
     it("lists only the caller's organization for a signed-in Owner too", async () => {
-      const { items, total } = await createAuditClient({ url: server.url, cookie: ownerCookieA }).audit.list.query({ pageSize: 100 });
+      const { items, total } = await createAuditClient({ url: server.url, cookie: ownerCookieA }).audit.list.query({
+        pageSize: 100,
+      });
       expect(total).toBe((await storedEntries(server.db.prisma, orgs.A.org.id)).length);
       const rows = await server.db.prisma.auditLog.findMany({ where: { id: { in: items.map((item) => item.id) } } });
       expect(rows).toHaveLength(items.length);
@@ -317,19 +434,22 @@ describe.each(testEngines)('access and tenant isolation on %s', { timeout: 30_00
     it.each([
       { caller: 'an API key', headers: () => bearer(orgs.A.key) },
       { caller: 'an Owner session', headers: () => withCookie(ownerCookieA) },
-    ])("answers get of another organization's entry exactly like a random id (404 NOT_FOUND) for $caller", async ({ headers }) => {
-      const foreignId = orgs.B.seeded[0]?.id ?? '';
-      // The entry exists, for its own organization.
-      expect((await rawQuery(server.url, 'audit.get', { id: foreignId }, bearer(orgs.B.key))).status).toBe(200);
+    ])(
+      "answers get of another organization's entry exactly like a random id (404 NOT_FOUND) for $caller",
+      async ({ headers }) => {
+        const foreignId = orgs.B.seeded[0]?.id ?? '';
+        // The entry exists, for its own organization.
+        expect((await rawQuery(server.url, 'audit.get', { id: foreignId }, bearer(orgs.B.key))).status).toBe(200);
 
-      const foreign = await rawQuery(server.url, 'audit.get', { id: foreignId }, headers());
-      const missing = await rawQuery(server.url, 'audit.get', { id: randomUUID() }, headers());
-      expect(foreign.status).toBe(404);
-      expect(foreign.error?.data.code).toBe('NOT_FOUND');
-      expect(foreign.error).toEqual(missing.error);
-      expect(foreign.status).toBe(missing.status);
-      expect(foreign.text).not.toContain(orgs.B.org.id);
-    });
+        const foreign = await rawQuery(server.url, 'audit.get', { id: foreignId }, headers());
+        const missing = await rawQuery(server.url, 'audit.get', { id: randomUUID() }, headers());
+        expect(foreign.status).toBe(404);
+        expect(foreign.error?.data.code).toBe('NOT_FOUND');
+        expect(foreign.error).toEqual(missing.error);
+        expect(foreign.status).toBe(missing.status);
+        expect(foreign.text).not.toContain(orgs.B.org.id);
+      },
+    );
 
     it.each([
       { caller: 'an API key', headers: () => bearer(orgs.A.key) },

@@ -25,9 +25,9 @@ describe.each(testEngines)('actors in the API on %s', (engine) => {
   }, 60_000);
 
   it('the server runs in strict mode: its database refuses a write outside any context', async () => {
-    await expect(server.db.prisma.vendor.create({ data: { organizationId: org.id, name: 'Forgotten context' } })).rejects.toThrow(
-      /refused by strict mode/,
-    );
+    await expect(
+      server.db.prisma.vendor.create({ data: { organizationId: org.id, name: 'Forgotten context' } }),
+    ).rejects.toThrow(/refused by strict mode/);
   });
 
   it('lists a write made outside any context as unattributed, with no context, and an unreadable one as such', async () => {

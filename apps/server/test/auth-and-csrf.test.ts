@@ -72,7 +72,15 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
       'x-forwarded-for': '203.0.113.9',
     });
     expect(response.status, response.text).toBe(200);
-    expect(response.data).toEqual({ id: user.id, name: user.name, email: user.email, role: 'ADMIN', roleLabel: 'Admin', canReadAuditLog: true, organizationId: org.id });
+    expect(response.data).toEqual({
+      id: user.id,
+      name: user.name,
+      email: user.email,
+      role: 'ADMIN',
+      roleLabel: 'Admin',
+      canReadAuditLog: true,
+      organizationId: org.id,
+    });
 
     const setCookie = sessionCookieOf(response.headers);
     expect(setCookie).toBeDefined();
@@ -140,7 +148,10 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
     const password = `wrong-${randomUUID()}`;
     const requestId = `failed-${randomUUID()}`;
     const attempted = `  ${user.email.toUpperCase()} `;
-    const response = await login(server.url, attempted, password, { 'user-agent': 'AuditTests/1.0 (failed)', 'x-request-id': requestId });
+    const response = await login(server.url, attempted, password, {
+      'user-agent': 'AuditTests/1.0 (failed)',
+      'x-request-id': requestId,
+    });
     expect(response.status).toBe(401);
     expect(response.error?.data.code).toBe('UNAUTHORIZED');
     expect(sessionCookieOf(response.headers)).toBeUndefined();
@@ -194,7 +205,12 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
     expect(response.error).toEqual(wrong.error);
     expect(sessionCookieOf(response.headers)).toBeUndefined();
     const stored = await server.db.prisma.auditLog.findFirstOrThrow({ where: { requestId } });
-    expect(stored).toMatchObject({ action: 'failed_login', entityId: user.id, actorType: 'ANONYMOUS', metadata: { attemptedEmail: user.email, reason: 'account_deactivated' } });
+    expect(stored).toMatchObject({
+      action: 'failed_login',
+      entityId: user.id,
+      actorType: 'ANONYMOUS',
+      metadata: { attemptedEmail: user.email, reason: 'account_deactivated' },
+    });
   });
 
   describe('cross-site requests', () => {
@@ -212,14 +228,26 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
     it.each<{ name: string; headers: Record<string, string> | (() => Record<string, string>) }>([
       { name: `Origin: ${EVIL}`, headers: { origin: EVIL } },
       { name: 'Sec-Fetch-Site: cross-site without Origin', headers: { 'sec-fetch-site': 'cross-site' } },
-      { name: 'Sec-Fetch-Site: same-site without Origin (a sibling subdomain)', headers: { 'sec-fetch-site': 'same-site' } },
+      {
+        name: 'Sec-Fetch-Site: same-site without Origin (a sibling subdomain)',
+        headers: { 'sec-fetch-site': 'same-site' },
+      },
       { name: 'Origin: null (sandboxed frame, data: URL)', headers: { origin: 'null' } },
-      { name: 'an Origin that only starts like the server’s', headers: () => ({ origin: `${server.url}.evil.example` }) },
-      { name: `Origin: ${EVIL} with Sec-Fetch-Site: same-origin`, headers: { origin: EVIL, 'sec-fetch-site': 'same-origin' } },
+      {
+        name: 'an Origin that only starts like the server’s',
+        headers: () => ({ origin: `${server.url}.evil.example` }),
+      },
+      {
+        name: `Origin: ${EVIL} with Sec-Fetch-Site: same-origin`,
+        headers: { origin: EVIL, 'sec-fetch-site': 'same-origin' },
+      },
     ])('refuses a mutation with a session cookie and $name: 403, nothing recorded', async ({ headers }) => {
       const entityId = `csrf-${randomUUID()}`;
       const extra = typeof headers === 'function' ? headers() : headers;
-      const response = await rawMutation(server.url, 'audit.record', recordInput(entityId), { ...withCookie(cookie), ...extra });
+      const response = await rawMutation(server.url, 'audit.record', recordInput(entityId), {
+        ...withCookie(cookie),
+        ...extra,
+      });
       expect(response.status, response.text).toBe(403);
       expect(response.text).toMatch(/cross-site/i);
       expect(await recorded(entityId)).toBe(0);
@@ -230,14 +258,21 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
       const response = await rawMutation(server.url, 'auth.logout', undefined, { ...withCookie(cookie), origin: EVIL });
       expect(response.status).toBe(403);
       expect(response.headers.getSetCookie()).toEqual([]);
-      expect((await rawQuery(server.url, 'auth.me', undefined, withCookie(cookie))).data).toMatchObject({ id: org.users.TECHNICIAN.id });
-      expect(await server.db.prisma.auditLog.count({ where: { organizationId: org.id, action: 'logout' } })).toBe(before);
+      expect((await rawQuery(server.url, 'auth.me', undefined, withCookie(cookie))).data).toMatchObject({
+        id: org.users.TECHNICIAN.id,
+      });
+      expect(await server.db.prisma.auditLog.count({ where: { organizationId: org.id, action: 'logout' } })).toBe(
+        before,
+      );
     });
 
     it('refuses a cross-site login (login CSRF): no session cookie, no login recorded', async () => {
       const requestId = `login-csrf-${randomUUID()}`;
       const credentials = { email: org.users.READ_ONLY.email, password: TEST_PASSWORD };
-      const response = await rawMutation(server.url, 'auth.login', credentials, { origin: EVIL, 'x-request-id': requestId });
+      const response = await rawMutation(server.url, 'auth.login', credentials, {
+        origin: EVIL,
+        'x-request-id': requestId,
+      });
       expect(response.status).toBe(403);
       expect(response.headers.getSetCookie()).toEqual([]);
       expect(await server.db.prisma.auditLog.count({ where: { requestId } })).toBe(0);
@@ -276,7 +311,11 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
     });
 
     it('lets queries through from anywhere: reading changes nothing', async () => {
-      const response = await rawQuery(server.url, 'auth.me', undefined, { ...withCookie(cookie), origin: EVIL, 'sec-fetch-site': 'cross-site' });
+      const response = await rawQuery(server.url, 'auth.me', undefined, {
+        ...withCookie(cookie),
+        origin: EVIL,
+        'sec-fetch-site': 'cross-site',
+      });
       expect(response.status).toBe(200);
     });
 
@@ -295,7 +334,9 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
     let limitedOrg: TestOrganization;
 
     beforeAll(async () => {
-      limited = await startTestServer(engine, { loginPolicy: { freeAttempts: 3, accountAttackThreshold: 100, addressThreshold: 100 } });
+      limited = await startTestServer(engine, {
+        loginPolicy: { freeAttempts: 3, accountAttackThreshold: 100, addressThreshold: 100 },
+      });
       limitedOrg = await limited.createOrganization('Limited Org');
     }, 60_000);
 
@@ -316,7 +357,9 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
       expect(refused.error?.message).toMatch(/too many/i);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect(sessionCookieOf(refused.headers)).toBeUndefined();
-      expect(await limited.db.prisma.auditLog.count({ where: { organizationId: limitedOrg.id, action: 'login' } })).toBe(0);
+      expect(
+        await limited.db.prisma.auditLog.count({ where: { organizationId: limitedOrg.id, action: 'login' } }),
+      ).toBe(0);
       expect(await limited.db.prisma.auditLog.count({ where: { organizationId: limitedOrg.id } })).toBe(before);
 
       // Another email from the same IP is still allowed.

@@ -67,14 +67,22 @@ describe.each(testEngines)('the typed client and response headers on %s', { time
     it('batches mutations of the same tick too, and each result is its own', async () => {
       const counter = countingFetch();
       const requestId = `batch-${Date.now()}`;
-      const client = createAuditClient({ url: server.url, apiKey: key, fetch: counter.fetch, headers: { 'x-request-id': requestId } });
+      const client = createAuditClient({
+        url: server.url,
+        apiKey: key,
+        fetch: counter.fetch,
+        headers: { 'x-request-id': requestId },
+      });
       const [a, b] = await Promise.all([
         client.audit.record.mutate({ action: 'export', entityType: 'invoice', entityId: 'batch-a' }),
         client.audit.record.mutate({ action: 'export', entityType: 'invoice', entityId: 'batch-b' }),
       ]);
       expect(counter.urls).toHaveLength(1);
       expect(a.id).not.toBe(b.id);
-      const rows = await server.db.prisma.auditLog.findMany({ where: { id: { in: [a.id, b.id] } }, orderBy: { entityId: 'asc' } });
+      const rows = await server.db.prisma.auditLog.findMany({
+        where: { id: { in: [a.id, b.id] } },
+        orderBy: { entityId: 'asc' },
+      });
       expect(rows.map((row) => [row.entityId, row.requestId, row.actorName])).toEqual([
         ['batch-a', requestId, 'Billing export'],
         ['batch-b', requestId, 'Billing export'],
@@ -104,13 +112,19 @@ describe.each(testEngines)('the typed client and response headers on %s', { time
 
   describe('response headers', () => {
     it.each([
-      { name: 'a successful query', send: () => fetch(`${server.url}/trpc/audit.list?input=${encodeURIComponent('{}')}`, { headers: bearer(key) }) },
+      {
+        name: 'a successful query',
+        send: () => fetch(`${server.url}/trpc/audit.list?input=${encodeURIComponent('{}')}`, { headers: bearer(key) }),
+      },
       { name: 'a 401', send: () => fetch(`${server.url}/trpc/audit.list?input=${encodeURIComponent('{}')}`) },
       { name: 'a 400', send: () => fetch(`${server.url}/trpc/audit.list?input={bad`, { headers: bearer(key) }) },
       {
         name: 'a refused cross-site mutation',
         send: () =>
-          fetch(`${server.url}/trpc/auth.logout`, { method: 'POST', headers: { ...withCookie(cookie), origin: 'https://evil.example' } }),
+          fetch(`${server.url}/trpc/auth.logout`, {
+            method: 'POST',
+            headers: { ...withCookie(cookie), origin: 'https://evil.example' },
+          }),
       },
       { name: '/healthz', send: () => fetch(`${server.url}/healthz`) },
       { name: 'an unknown route', send: () => fetch(`${server.url}/nothing-here`) },
@@ -169,7 +183,12 @@ describe.each(testEngines)('the typed client and response headers on %s', { time
       expect(response.status).toBe(200);
       const header = response.headers.get('x-request-id');
       expect(header).toMatch(UUID);
-      const entry = await rawQuery<{ requestId: string; userAgent: string | null }>(server.url, 'audit.get', { id: response.data?.id }, bearer(key));
+      const entry = await rawQuery<{ requestId: string; userAgent: string | null }>(
+        server.url,
+        'audit.get',
+        { id: response.data?.id },
+        bearer(key),
+      );
       expect(entry.data?.requestId).toBe(header);
     });
   });

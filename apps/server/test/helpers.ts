@@ -39,7 +39,14 @@ async function toRaw<T>(response: Response): Promise<RawResponse<T>> {
   } catch {
     body = null;
   }
-  return { status: response.status, headers: response.headers, body, data: body?.result?.data, error: body?.error, text };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body,
+    data: body?.result?.data,
+    error: body?.error,
+    text,
+  };
 }
 
 /** GET /trpc/<path>?input=<json>: a tRPC query, not batched. `input: undefined` sends no input at all. */
@@ -63,7 +70,11 @@ export async function rawMutation<T = unknown>(
 ): Promise<RawResponse<T>> {
   const body = options.rawBody ?? (input === undefined ? undefined : JSON.stringify(input));
   return toRaw<T>(
-    await fetch(`${baseUrl}/trpc/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }),
+    await fetch(`${baseUrl}/trpc/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    }),
   );
 }
 

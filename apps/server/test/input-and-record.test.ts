@@ -35,7 +35,12 @@ const listCases = (field: string, values: [string, unknown][]): Case[] =>
 const getCases = (values: [string, unknown][]): Case[] =>
   values.map(([name, input]) => ({ procedure: 'audit.get', field: 'id', name, input }));
 const recordCases = (field: string, values: [string, unknown][]): Case[] =>
-  values.map(([name, value]) => ({ procedure: 'audit.record', field, name, input: { ...validRecord, [field]: value } }));
+  values.map(([name, value]) => ({
+    procedure: 'audit.record',
+    field,
+    name,
+    input: { ...validRecord, [field]: value },
+  }));
 const loginCases = (field: string, values: [string, unknown][]): Case[] =>
   values.map(([name, value]) => ({ procedure: 'auth.login', field, name, input: { ...validLogin, [field]: value } }));
 
@@ -86,7 +91,12 @@ const CASES: Case[] = [
     ['base64 of something else', Buffer.from(JSON.stringify({ hello: 'world' })).toString('base64url')],
     ['base64 of broken JSON', Buffer.from('{"v":1,').toString('base64url')],
   ]),
-  { procedure: 'audit.list', field: 'startDate', name: 'after endDate', input: { startDate: '2025-03-02T00:00:00Z', endDate: '2025-03-01T00:00:00Z' } },
+  {
+    procedure: 'audit.list',
+    field: 'startDate',
+    name: 'after endDate',
+    input: { startDate: '2025-03-02T00:00:00Z', endDate: '2025-03-01T00:00:00Z' },
+  },
   { procedure: 'audit.list', field: 'input', name: 'a string instead of an object', input: 'everything' },
   { procedure: 'audit.list', field: 'input', name: 'an array instead of an object', input: [1, 2] },
   ...getCases([
@@ -131,7 +141,10 @@ const CASES: Case[] = [
     ['an empty field name', { '': { before: 1, after: 2 } }],
     ['a 129-character field name', { ['f'.repeat(129)]: { before: 1, after: 2 } }],
     ['65 KB', { body: { before: 'x'.repeat(65 * KB), after: null } }],
-    ['well-formed before/after values (they come from the database only)', { status: { before: 'open', after: 'closed' } }],
+    [
+      'well-formed before/after values (they come from the database only)',
+      { status: { before: 'open', after: 'closed' } },
+    ],
   ]),
   ...recordCases('metadata', [
     ['a string', 'note'],
@@ -179,7 +192,10 @@ describe.each(testEngines)('audit.record and malformed input on %s', { timeout: 
     let technician: AuditClient;
 
     beforeAll(async () => {
-      service = createAuditClient({ url: server.url, apiKey: await org.createApiKey(['audit:read', 'audit:write'], 'Sync worker') });
+      service = createAuditClient({
+        url: server.url,
+        apiKey: await org.createApiKey(['audit:read', 'audit:write'], 'Sync worker'),
+      });
       technician = createAuditClient({
         url: server.url,
         cookie: await server.signIn(org.users.TECHNICIAN.email),
@@ -188,7 +204,9 @@ describe.each(testEngines)('audit.record and malformed input on %s', { timeout: 
     }, 60_000);
 
     async function rowText(id: string): Promise<string> {
-      const [row] = await server.db.prisma.$queryRaw<{ text: string }[]>(Prisma.sql`SELECT a::text AS text FROM "AuditLog" a WHERE id = ${id}::uuid`);
+      const [row] = await server.db.prisma.$queryRaw<{ text: string }[]>(
+        Prisma.sql`SELECT a::text AS text FROM "AuditLog" a WHERE id = ${id}::uuid`,
+      );
       return row?.text ?? '';
     }
 
@@ -206,7 +224,12 @@ describe.each(testEngines)('audit.record and malformed input on %s', { timeout: 
         id: recorded.id,
         createdAt: recorded.createdAt,
         action: 'view',
-        actor: { type: 'user', id: org.users.TECHNICIAN.id, name: org.users.TECHNICIAN.name, email: org.users.TECHNICIAN.email },
+        actor: {
+          type: 'user',
+          id: org.users.TECHNICIAN.id,
+          name: org.users.TECHNICIAN.name,
+          email: org.users.TECHNICIAN.email,
+        },
         entity: { type: 'user', id: org.users.BILLING.id, label: org.users.BILLING.name, exists: true },
         ipAddress: '127.0.0.1',
         userAgent: 'TechBrowser/2.0',
@@ -243,10 +266,20 @@ describe.each(testEngines)('audit.record and malformed input on %s', { timeout: 
     });
 
     it('answers with the id and time of the stored entry', async () => {
-      const recorded = await service.audit.record.mutate({ action: 'export', entityType: 'invoice', entityId: 'inv-1' });
+      const recorded = await service.audit.record.mutate({
+        action: 'export',
+        entityType: 'invoice',
+        entityId: 'inv-1',
+      });
       const row = await server.db.prisma.auditLog.findUniqueOrThrow({ where: { id: recorded.id } });
       expect(row.createdAt.toISOString()).toBe(recorded.createdAt);
-      expect(row).toMatchObject({ organizationId: org.id, actorType: 'SYSTEM', actorName: 'Sync worker', changes: null, metadata: null });
+      expect(row).toMatchObject({
+        organizationId: org.id,
+        actorType: 'SYSTEM',
+        actorName: 'Sync worker',
+        changes: null,
+        metadata: null,
+      });
     });
   });
 
@@ -262,30 +295,47 @@ describe.each(testEngines)('audit.record and malformed input on %s', { timeout: 
       expect(response.error?.message).toContain(field);
     }
 
-    it.each(CASES)('$procedure refuses $field: $name with 400 naming the field', async ({ procedure, field, input }) => {
-      const before = await server.db.prisma.auditLog.count({ where: { organizationId: org.id } });
-      const response = await send(procedure, input);
-      expectBadRequest(response, field);
-      const issues = response.error?.data.issues;
-      if (issues) expect(issues.some((issue) => issue.path === field || issue.path.startsWith(`${field}.`))).toBe(true);
-      expect(await server.db.prisma.auditLog.count({ where: { organizationId: org.id } })).toBe(before);
-    });
+    it.each(CASES)(
+      '$procedure refuses $field: $name with 400 naming the field',
+      async ({ procedure, field, input }) => {
+        const before = await server.db.prisma.auditLog.count({ where: { organizationId: org.id } });
+        const response = await send(procedure, input);
+        expectBadRequest(response, field);
+        const issues = response.error?.data.issues;
+        if (issues)
+          expect(issues.some((issue) => issue.path === field || issue.path.startsWith(`${field}.`))).toBe(true);
+        expect(await server.db.prisma.auditLog.count({ where: { organizationId: org.id } })).toBe(before);
+      },
+    );
 
     it('refuses a cursor whose contents were altered (to an impossible date) with 400 naming the cursor', async () => {
-      const { data } = await rawQuery<{ nextCursor: string | null }>(server.url, 'audit.list', { pageSize: 1 }, bearer(key));
+      const { data } = await rawQuery<{ nextCursor: string | null }>(
+        server.url,
+        'audit.list',
+        { pageSize: 1 },
+        bearer(key),
+      );
       const cursor = data?.nextCursor;
       if (!cursor) throw new Error('the organization should have more than one entry');
       const [body = '', signature = ''] = cursor.split('.');
       const decoded = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>;
       const forged = `${Buffer.from(JSON.stringify({ ...decoded, t: '0000-01-01T00:00:00Z' })).toString('base64url')}.${signature}`;
-      expectBadRequest(await rawQuery(server.url, 'audit.list', { pageSize: 1, cursor: forged }, bearer(key)), 'cursor');
+      expectBadRequest(
+        await rawQuery(server.url, 'audit.list', { pageSize: 1, cursor: forged }, bearer(key)),
+        'cursor',
+      );
     });
 
     it('accepts the boundaries: metadata just under 8 KB and 4 levels deep, a 191-character entity id, surrounding spaces trimmed', async () => {
       const response = await rawMutation<{ id: string }>(
         server.url,
         'audit.record',
-        { action: ' export ', entityType: 'report', entityId: 'y'.repeat(191), metadata: { blob: 'x'.repeat(7 * KB), deep: { b: { c: 1 } } } },
+        {
+          action: ' export ',
+          entityType: 'report',
+          entityId: 'y'.repeat(191),
+          metadata: { blob: 'x'.repeat(7 * KB), deep: { b: { c: 1 } } },
+        },
         bearer(key),
       );
       expect(response.status, response.text.slice(0, 300)).toBe(200);
@@ -294,23 +344,44 @@ describe.each(testEngines)('audit.record and malformed input on %s', { timeout: 
     });
 
     it.each([
-      { name: 'a query with broken JSON', send: () => fetch(`${server.url}/trpc/audit.list?input={bad`, { headers: bearer(key) }) },
-      { name: 'a query with broken percent-encoding', send: () => fetch(`${server.url}/trpc/audit.list?input=%E0%A4%A`, { headers: bearer(key) }) },
+      {
+        name: 'a query with broken JSON',
+        send: () => fetch(`${server.url}/trpc/audit.list?input={bad`, { headers: bearer(key) }),
+      },
+      {
+        name: 'a query with broken percent-encoding',
+        send: () => fetch(`${server.url}/trpc/audit.list?input=%E0%A4%A`, { headers: bearer(key) }),
+      },
       {
         name: 'a batched query with broken JSON',
         send: () => fetch(`${server.url}/trpc/audit.list?batch=1&input={"0":`, { headers: bearer(key) }),
       },
       {
         name: 'a mutation with a broken JSON body',
-        send: () => fetch(`${server.url}/trpc/audit.record`, { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: '{"action":' }),
+        send: () =>
+          fetch(`${server.url}/trpc/audit.record`, {
+            method: 'POST',
+            headers: { ...bearer(key), 'content-type': 'application/json' },
+            body: '{"action":',
+          }),
       },
       {
         name: 'a mutation with an empty body',
-        send: () => fetch(`${server.url}/trpc/audit.record`, { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: '' }),
+        send: () =>
+          fetch(`${server.url}/trpc/audit.record`, {
+            method: 'POST',
+            headers: { ...bearer(key), 'content-type': 'application/json' },
+            body: '',
+          }),
       },
       {
         name: 'a login with a broken JSON body',
-        send: () => fetch(`${server.url}/trpc/auth.login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{email:' }),
+        send: () =>
+          fetch(`${server.url}/trpc/auth.login`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{email:',
+          }),
       },
     ])('answers $name with 400', async ({ send }) => {
       const response = await send();
@@ -320,7 +391,12 @@ describe.each(testEngines)('audit.record and malformed input on %s', { timeout: 
     });
 
     it('refuses a body over 1 MB with 413, not 500', async () => {
-      const response = await rawMutation(server.url, 'audit.record', { ...validRecord, metadata: { blob: 'x'.repeat(1100 * KB) } }, bearer(key));
+      const response = await rawMutation(
+        server.url,
+        'audit.record',
+        { ...validRecord, metadata: { blob: 'x'.repeat(1100 * KB) } },
+        bearer(key),
+      );
       expect(response.status).toBe(413);
     });
 

@@ -127,7 +127,12 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
     filtering.client = createAuditClient({ url: server.url, apiKey: await filtering.org.createApiKey(['audit:read']) });
     const setup = await storedEntries(prisma, filtering.org.id);
     const seeded = await seedEntries(prisma, filtering.org.id, { userId: filtering.org.users.OWNER.id }, FILTER_PLAN);
-    filtering.model = [...setup, ...seeded].map(({ id, createdAt, action, entityType }) => ({ id, createdAt, action, entityType }));
+    filtering.model = [...setup, ...seeded].map(({ id, createdAt, action, entityType }) => ({
+      id,
+      createdAt,
+      action,
+      entityType,
+    }));
 
     // Paging.
     paging.org = await server.createOrganization('Paging Org');
@@ -138,19 +143,36 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
 
     // Labels: live, deleted and renamed records, and a client of another organization.
     labels.org = await server.createOrganization('Label Org');
-    labels.client = createAuditClient({ url: server.url, apiKey: await labels.org.createApiKey(['audit:read', 'audit:write']) });
+    labels.client = createAuditClient({
+      url: server.url,
+      apiKey: await labels.org.createApiKey(['audit:read', 'audit:write']),
+    });
     labels.owner = createAuditClient({ url: server.url, cookie: await server.signIn(labels.org.users.OWNER.email) });
     const organizationId = labels.org.id;
     labels.ids = await withAuditContext({ userId: labels.org.users.OWNER.id }, async () => {
       const globex = await prisma.client.create({ data: { organizationId, name: 'Globex Corporation' } });
-      const ticket = await prisma.ticket.create({ data: { organizationId, number: 1042, subject: 'Printer on fire', clientId: globex.id } });
-      const invoice = await prisma.invoice.create({ data: { organizationId, clientId: globex.id, number: 'INV-2025-0042' } });
-      const quote = await prisma.quote.create({ data: { organizationId, clientId: globex.id, number: 'Q-2025-007', title: 'New firewall' } });
+      const ticket = await prisma.ticket.create({
+        data: { organizationId, number: 1042, subject: 'Printer on fire', clientId: globex.id },
+      });
+      const invoice = await prisma.invoice.create({
+        data: { organizationId, clientId: globex.id, number: 'INV-2025-0042' },
+      });
+      const quote = await prisma.quote.create({
+        data: { organizationId, clientId: globex.id, number: 'Q-2025-007', title: 'New firewall' },
+      });
       const gone = await prisma.client.create({ data: { organizationId, name: 'Gone Ltd' } });
       await prisma.client.delete({ where: { id: gone.id } });
       const renamed = await prisma.client.create({ data: { organizationId, name: 'Initech' } });
       await prisma.client.update({ where: { id: renamed.id }, data: { name: 'Initrode' } });
-      return { client: globex.id, ticket: ticket.id, invoice: invoice.id, quote: quote.id, deletedClient: gone.id, renamedClient: renamed.id, rivalClient: '' };
+      return {
+        client: globex.id,
+        ticket: ticket.id,
+        invoice: invoice.id,
+        quote: quote.id,
+        deletedClient: gone.id,
+        renamedClient: renamed.id,
+        rivalClient: '',
+      };
     });
     // The paging organization plays the rival: it owns a client whose id the label organization will mention.
     const rival = await withAuditContext({ userId: paging.org.users.OWNER.id }, () =>
@@ -175,7 +197,9 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
         expect(entry.createdAt).toBe(FILTER_PLAN.find((item) => item.entityId === entry.entityId)?.at.toISOString());
       }
       await listAll({});
-      expect(await server.db.prisma.auditLog.count({ where: { organizationId: filtering.org.id } })).toBe(filtering.model.length);
+      expect(await server.db.prisma.auditLog.count({ where: { organizationId: filtering.org.id } })).toBe(
+        filtering.model.length,
+      );
     });
 
     it('lists newest first, breaking ties at the same millisecond by id descending', async () => {
@@ -240,12 +264,17 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
 
       const instant = await listAll({ startDate: tie, endDate: tie });
       expect(instant.total).toBe(2);
-      expect(instant.items.map((item) => item.id)).toEqual(matching(filtering.model, { startDate: tie, endDate: tie }).map((entry) => entry.id));
+      expect(instant.items.map((item) => item.id)).toEqual(
+        matching(filtering.model, { startDate: tie, endDate: tie }).map((entry) => entry.id),
+      );
     });
 
     it('reads dates with a time-zone offset as the same instant as in UTC', async () => {
       // 2025-03-04T08:00:00.123Z and 2025-03-06T08:00:00.123Z, written as +02:00, +01:00 and -05:30.
-      const offset = await listAll({ startDate: '2025-03-04T10:00:00.123+02:00', endDate: '2025-03-06T09:00:00.123+01:00' });
+      const offset = await listAll({
+        startDate: '2025-03-04T10:00:00.123+02:00',
+        endDate: '2025-03-06T09:00:00.123+01:00',
+      });
       const utc = await listAll({ startDate: iso(at(9)), endDate: iso(at(15)) });
       expect(offset.items.map((item) => item.id)).toEqual(utc.items.map((item) => item.id));
       expect(offset.total).toBe(7);
@@ -262,15 +291,22 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
 
     it('finds the one entry matching all four filters, at the inclusive end of the window', async () => {
       // update × ticket happens for entries 1 and 21 only; entry 21 sits exactly at endDate, entry 1 before startDate.
-      const { items, total } = await listAll({ action: 'update', entityType: 'ticket', startDate: iso(at(7)), endDate: iso(at(21)) });
+      const { items, total } = await listAll({
+        action: 'update',
+        entityType: 'ticket',
+        startDate: iso(at(7)),
+        endDate: iso(at(21)),
+      });
       expect(total).toBe(1);
       expect(items.map((item) => item.entity.id)).toEqual(['seed-21']);
     });
   });
 
   describe('pagination', () => {
-    const pageByNumber = (page: number, pageSize = PAGE_SIZE) => paging.client.audit.list.query({ ...SYNC, page, pageSize });
-    const byCursor = (cursor: string | null) => paging.client.audit.list.query({ ...SYNC, pageSize: PAGE_SIZE, cursor: cursor ?? '' });
+    const pageByNumber = (page: number, pageSize = PAGE_SIZE) =>
+      paging.client.audit.list.query({ ...SYNC, page, pageSize });
+    const byCursor = (cursor: string | null) =>
+      paging.client.audit.list.query({ ...SYNC, pageSize: PAGE_SIZE, cursor: cursor ?? '' });
 
     it('answers an empty result with total 0, pageCount 0 and no cursors', async () => {
       expect(await paging.client.audit.list.query({ action: 'archive' })).toEqual({
@@ -287,7 +323,13 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
     it('returns everything on exactly one page when the page size equals the total', async () => {
       const page = await pageByNumber(1, PAGE_COUNT_ENTRIES);
       expect(ids(page)).toEqual(paging.order);
-      expect(page).toMatchObject({ total: PAGE_COUNT_ENTRIES, page: 1, pageCount: 1, nextCursor: null, prevCursor: null });
+      expect(page).toMatchObject({
+        total: PAGE_COUNT_ENTRIES,
+        page: 1,
+        pageCount: 1,
+        nextCursor: null,
+        prevCursor: null,
+      });
     });
 
     it('returns a partial last page with a way back and no way forward', async () => {
@@ -299,7 +341,10 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
     });
 
     it('refuses a page past the last with 400 BAD_REQUEST naming the last page', async () => {
-      for (const [page, pageSize, last] of [[6, PAGE_SIZE, 5], [1_000_000, 100, 1]] as const) {
+      for (const [page, pageSize, last] of [
+        [6, PAGE_SIZE, 5],
+        [1_000_000, 100, 1],
+      ] as const) {
         const failure = await failureOf(pageByNumber(page, pageSize));
         expect(failure).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
         expect(failure.message).toContain(`page ${page} is past the last page: the last page is ${last}`);
@@ -331,7 +376,7 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
 
     it('walks forward with nextCursor through the same pages as page numbers', async () => {
       const walked: ListOutput[] = [await pageByNumber(1)];
-      for (let current = walked[0]; current?.nextCursor; ) {
+      for (let current = walked[0]; current?.nextCursor;) {
         current = await byCursor(current.nextCursor);
         walked.push(current);
         if (walked.length > 10) throw new Error('nextCursor never ends');
@@ -346,7 +391,7 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
 
     it('walks back with prevCursor from the last page through the same pages as page numbers', async () => {
       const walked: ListOutput[] = [await pageByNumber(5)];
-      for (let current = walked[0]; current?.prevCursor; ) {
+      for (let current = walked[0]; current?.prevCursor;) {
         current = await byCursor(current.prevCursor);
         walked.push(current);
         if (walked.length > 10) throw new Error('prevCursor never ends');
@@ -415,21 +460,25 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
       { type: 'ticket', key: 'ticket', label: '#1042 Printer on fire' },
       { type: 'invoice', key: 'invoice', label: 'INV-2025-0042' },
       { type: 'quote', key: 'quote', label: 'Q-2025-007' },
-    ] as const)('names a live $type by "$label" with exists: true, in the list and in get', async ({ type, key, label }) => {
-      const entries = await entriesFor(type, labels.ids[key]);
-      expect(entries.map((entry) => entry.action)).toEqual(['create']);
-      expect(entries[0]?.entity).toEqual({ type, id: labels.ids[key], label, exists: true });
-      expect(entries[0]?.actor).toMatchObject({ type: 'user', id: labels.org.users.OWNER.id });
-      const detail = await labels.owner.audit.get.query({ id: entries[0]?.id ?? '' });
-      expect(detail.entity).toEqual({ type, id: labels.ids[key], label, exists: true });
-    });
+    ] as const)(
+      'names a live $type by "$label" with exists: true, in the list and in get',
+      async ({ type, key, label }) => {
+        const entries = await entriesFor(type, labels.ids[key]);
+        expect(entries.map((entry) => entry.action)).toEqual(['create']);
+        expect(entries[0]?.entity).toEqual({ type, id: labels.ids[key], label, exists: true });
+        expect(entries[0]?.actor).toMatchObject({ type: 'user', id: labels.org.users.OWNER.id });
+        const detail = await labels.owner.audit.get.query({ id: entries[0]?.id ?? '' });
+        expect(detail.entity).toEqual({ type, id: labels.ids[key], label, exists: true });
+      },
+    );
 
     it('names a deleted record by its shortened id ("abcd…wxyz") with exists: false, on its create and delete entries alike', async () => {
       const id = labels.ids.deletedClient;
       const entries = await entriesFor('client', id);
       // (Sorted: the two can share a millisecond, and then their order is their ids'.)
       expect(entries.map((entry) => entry.action).sort()).toEqual(['create', 'delete']);
-      for (const entry of entries) expect(entry.entity).toEqual({ type: 'client', id, label: shortened(id), exists: false });
+      for (const entry of entries)
+        expect(entry.entity).toEqual({ type: 'client', id, label: shortened(id), exists: false });
       expect(shortened(id)).toMatch(/^.{4}….{4}$/);
       expect(JSON.stringify(entries)).not.toContain('Gone Ltd');
     });
@@ -442,7 +491,11 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
 
     it("gives a custom entity type ('report') exists: null", async () => {
       const longId = 'report-2025-annual-summary';
-      const { id } = await labels.client.audit.record.mutate({ action: 'export', entityType: 'report', entityId: longId });
+      const { id } = await labels.client.audit.record.mutate({
+        action: 'export',
+        entityType: 'report',
+        entityId: longId,
+      });
       const detail = await labels.client.audit.get.query({ id });
       expect(detail.entity).toEqual({ type: 'report', id: longId, label: shortened(longId), exists: null });
       expect((await entriesFor('report', longId))[0]?.entity).toEqual(detail.entity);
@@ -450,7 +503,11 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
 
     it("never names another organization's record: its id reads as a deleted record", async () => {
       const rivalId = labels.ids.rivalClient;
-      const { id } = await labels.client.audit.record.mutate({ action: 'access', entityType: 'client', entityId: rivalId });
+      const { id } = await labels.client.audit.record.mutate({
+        action: 'access',
+        entityType: 'client',
+        entityId: rivalId,
+      });
       const detail = await labels.client.audit.get.query({ id });
       expect(detail.entity).toEqual({ type: 'client', id: rivalId, label: shortened(rivalId), exists: false });
       expect(JSON.stringify(await entriesFor('client', rivalId))).not.toContain('Rival Secret Client');

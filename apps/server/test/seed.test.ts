@@ -29,7 +29,8 @@ describe.each(testEngines)('the demo seed on %s', (engine) => {
       expect(entry.actorType, `${entry.action} ${entry.entityType}`).not.toBe('UNATTRIBUTED');
     }
     const actions = new Set(entries.map((e) => e.action));
-    for (const action of ['create', 'update', 'delete', 'login', 'logout', 'view', 'sync', 'export', 'archive']) expect(actions, action).toContain(action);
+    for (const action of ['create', 'update', 'delete', 'login', 'logout', 'view', 'sync', 'export', 'archive'])
+      expect(actions, action).toContain(action);
 
     // A record created on day 12 says it was created on day 12, in its own row and in its create entry.
     const creates = entries.filter((e) => e.action === 'create');

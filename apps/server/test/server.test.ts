@@ -32,11 +32,25 @@ describe.each(testEngines)('the server on %s', (engine) => {
   });
 
   it('migrates an empty database on start only when asked (it then loads the tooling), and refuses it otherwise', async () => {
-    const [unmigrated, migrated] = [await createTestDatabase(engine, { empty: true }), await createTestDatabase(engine, { empty: true })];
+    const [unmigrated, migrated] = [
+      await createTestDatabase(engine, { empty: true }),
+      await createTestDatabase(engine, { empty: true }),
+    ];
     try {
-      const refused = await startServer({ port: 0, host: '127.0.0.1', database: unmigrated.options, webRoot: null }).catch((e: unknown) => e);
+      const refused = await startServer({
+        port: 0,
+        host: '127.0.0.1',
+        database: unmigrated.options,
+        webRoot: null,
+      }).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(CaptureDriftError);
-      const running = await startServer({ port: 0, host: '127.0.0.1', database: migrated.options, webRoot: null, migrate: true });
+      const running = await startServer({
+        port: 0,
+        host: '127.0.0.1',
+        database: migrated.options,
+        webRoot: null,
+        migrate: true,
+      });
       try {
         expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
         expect(await running.db.checkCapture()).toEqual([]);
@@ -62,4 +76,3 @@ describe.each(testEngines)('the server on %s', (engine) => {
     await handle.drop();
   });
 });
-

@@ -28,16 +28,29 @@ async function seed(): Promise<void> {
   const admin = org.users.ADMIN;
   const tech = org.users.TECHNICIAN;
   const as = <T>(user: { id: string; name: string; email: string }, at: Date, fn: () => PromiseLike<T>) =>
-    withAuditContext({ userId: user.id, name: user.name, email: user.email, ipAddress: '203.0.113.9', userAgent: 'Seed/1.0' }, () => withSeedClock(at, fn));
-  const client = await as(admin, dayAt(10), () => prisma.client.create({ data: { organizationId: org.id, name: 'Acme Dental' } }));
-  const ticket = await as(admin, dayAt(10, 5), () =>
-    prisma.ticket.create({ data: { organizationId: org.id, number: 1042, subject: 'Printer offline', clientId: client.id } }),
+    withAuditContext(
+      { userId: user.id, name: user.name, email: user.email, ipAddress: '203.0.113.9', userAgent: 'Seed/1.0' },
+      () => withSeedClock(at, fn),
+    );
+  const client = await as(admin, dayAt(10), () =>
+    prisma.client.create({ data: { organizationId: org.id, name: 'Acme Dental' } }),
   );
-  const doomed = await as(admin, dayAt(10, 6), () => prisma.ticket.create({ data: { organizationId: org.id, number: 1043, subject: 'Duplicate' } }));
+  const ticket = await as(admin, dayAt(10, 5), () =>
+    prisma.ticket.create({
+      data: { organizationId: org.id, number: 1042, subject: 'Printer offline', clientId: client.id },
+    }),
+  );
+  const doomed = await as(admin, dayAt(10, 6), () =>
+    prisma.ticket.create({ data: { organizationId: org.id, number: 1043, subject: 'Duplicate' } }),
+  );
   deletedTicketId = doomed.id;
-  await as(tech, dayAt(9), () => prisma.ticket.update({ where: { id: ticket.id }, data: { status: 'OPEN', priority: 'HIGH' } }));
+  await as(tech, dayAt(9), () =>
+    prisma.ticket.update({ where: { id: ticket.id }, data: { status: 'OPEN', priority: 'HIGH' } }),
+  );
   await as(org.users.BILLING, dayAt(8), () =>
-    prisma.invoice.create({ data: { organizationId: org.id, clientId: client.id, number: 'INV-2031', total: '480.00' } }),
+    prisma.invoice.create({
+      data: { organizationId: org.id, clientId: client.id, number: 'INV-2031', total: '480.00' },
+    }),
   );
   await as(admin, dayAt(7), () => prisma.ticket.delete({ where: { id: doomed.id } }));
   // Thirty views over days 6 to 2, so that the log has more than one page.
@@ -57,7 +70,11 @@ function count(where: Prisma.AuditLogWhereInput): Promise<number> {
 }
 
 async function newPage(): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ timezoneId: 'UTC', locale: 'en-US', viewport: { width: 1280, height: 900 } });
+  const context = await browser.newContext({
+    timezoneId: 'UTC',
+    locale: 'en-US',
+    viewport: { width: 1280, height: 900 },
+  });
   const page = await context.newPage();
   return { context, page, errors: watchForErrors(page) };
 }
@@ -153,10 +170,18 @@ describe('the Audit Logs page', () => {
     await page.getByLabel('Start Date').fill(isoDay(dayAt(9)));
     await page.getByLabel('End Date').fill(isoDay(dayAt(8)));
     await at(page, '/admin/audit-logs', /(?=.*from=)(?=.*to=)/);
-    const inRange = await count({ createdAt: { gte: new Date(dayAt(9).getTime() - 12 * 3_600_000), lte: new Date(dayAt(8).getTime() + 12 * 3_600_000 - 1) } });
+    const inRange = await count({
+      createdAt: {
+        gte: new Date(dayAt(9).getTime() - 12 * 3_600_000),
+        lte: new Date(dayAt(8).getTime() + 12 * 3_600_000 - 1),
+      },
+    });
     expect(inRange).toBe(2);
     await expectTotal(page, inRange);
-    expect(await rows(page).allInnerTexts()).toEqual([expect.stringContaining('INV-2031'), expect.stringContaining('#1042 Printer offline')]);
+    expect(await rows(page).allInnerTexts()).toEqual([
+      expect.stringContaining('INV-2031'),
+      expect.stringContaining('#1042 Printer offline'),
+    ]);
 
     // The same URL, reloaded, shows the same view.
     await page.reload();
@@ -182,11 +207,14 @@ describe('the Audit Logs page', () => {
     await signIn(page, org.users.ADMIN.email);
     await at(page, '/admin/audit-logs', /action=update/);
     await expectTotal(page, 1);
-    const details = rows(page).first().getByRole('button', { name: /Details/ });
+    const details = rows(page)
+      .first()
+      .getByRole('button', { name: /Details/ });
     await details.click();
     const dialog = page.getByRole('dialog', { name: 'Update · Ticket #1042 Printer offline' });
     await dialog.waitFor();
-    const changeRows = async () => (await dialog.locator('table.changes-table tbody tr').allInnerTexts()).map((row) => row.split(/\s+/).join(' '));
+    const changeRows = async () =>
+      (await dialog.locator('table.changes-table tbody tr').allInnerTexts()).map((row) => row.split(/\s+/).join(' '));
     await expect.poll(changeRows).toEqual(['Priority NORMAL HIGH', 'Status NEW OPEN']);
     const facts = await dialog.locator('dl.facts').innerText();
     expect(facts).toContain(org.users.TECHNICIAN.name);
@@ -200,10 +228,15 @@ describe('the Audit Logs page', () => {
 
     // A create shows only After values.
     await page.goto(`${server.url}/admin/audit-logs?action=create&entity=invoice`);
-    await rows(page).first().getByRole('button', { name: /Details/ }).click();
+    await rows(page)
+      .first()
+      .getByRole('button', { name: /Details/ })
+      .click();
     const created = page.getByRole('dialog', { name: 'Create · Invoice INV-2031' });
     await created.waitFor();
-    await expect.poll(async () => (await created.locator('table.changes-table thead').innerText()).trim().split(/\s+/).join(' ')).toBe('FIELD AFTER');
+    await expect
+      .poll(async () => (await created.locator('table.changes-table thead').innerText()).trim().split(/\s+/).join(' '))
+      .toBe('FIELD AFTER');
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -241,7 +274,9 @@ describe('the Audit Logs page', () => {
     await page.goto(`${server.url}/admin/audit-logs`);
     await signIn(page, org.users.TECHNICIAN.email);
     await at(page, '/admin/audit-logs');
-    await expect.poll(() => page.getByRole('alert').innerText()).toContain('Audit Logs are restricted to the Owner and Admin roles.');
+    await expect
+      .poll(() => page.getByRole('alert').innerText())
+      .toContain('Audit Logs are restricted to the Owner and Admin roles.');
     expect(await page.locator('table.log').count()).toBe(0);
     await screenshot(page, 'permission-error');
     await page.getByRole('button', { name: 'Sign out' }).click();

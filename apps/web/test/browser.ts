@@ -10,7 +10,16 @@ export async function launchBrowser(): Promise<Browser> {
   await mkdir(ARTIFACTS, { recursive: true });
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -20,7 +29,8 @@ export function watchForErrors(page: Page): string[] {
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
     // 401/403 responses are expected in some tests; the browser logs them as failed resources.
-    if (message.type() === 'error' && !/status of 40[13]/.test(message.text())) errors.push(`console: ${message.text()}`);
+    if (message.type() === 'error' && !/status of 40[13]/.test(message.text()))
+      errors.push(`console: ${message.text()}`);
   });
   return errors;
 }

@@ -13,7 +13,9 @@ describe('the web app’s first load', () => {
       throw new Error('apps/web/dist is missing: pnpm test builds it first (turbo run build)');
     });
     // Everything index.html loads up front: the entry script and the chunks it preloads.
-    const scripts = [...html.matchAll(/<(?:script[^>]*\ssrc|link[^>]*rel="modulepreload"[^>]*\shref)="\/([^"]+\.js)"/g)].map((m) => m[1] ?? '');
+    const scripts = [
+      ...html.matchAll(/<(?:script[^>]*\ssrc|link[^>]*rel="modulepreload"[^>]*\shref)="\/([^"]+\.js)"/g),
+    ].map((m) => m[1] ?? '');
     expect(scripts.length).toBeGreaterThan(0);
     let total = 0;
     for (const script of scripts) total += gzipSync(await readFile(path.join(dist, script))).length;

@@ -23,7 +23,9 @@ export type AuditClientOptions = {
 } & ({ apiKey: string; cookie?: never } | { cookie: string; apiKey?: never });
 
 export function createAuditClient(options: AuditClientOptions) {
-  const auth: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : { cookie: options.cookie ?? '' };
+  const auth: Record<string, string> = options.apiKey
+    ? { authorization: `Bearer ${options.apiKey}` }
+    : { cookie: options.cookie ?? '' };
   return createTRPCClient<AppRouter>({
     links: [
       httpBatchLink({

@@ -6,7 +6,13 @@
  */
 
 /** The codes a caller can act on; anything else thrown is a server fault (500, logged, message hidden). */
-export const CALLER_ERROR_CODES = ['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'TOO_MANY_REQUESTS'] as const;
+export const CALLER_ERROR_CODES = [
+  'BAD_REQUEST',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'TOO_MANY_REQUESTS',
+] as const;
 export type CallerErrorCode = (typeof CALLER_ERROR_CODES)[number];
 
 export interface CallerError extends Error {

@@ -21,8 +21,15 @@ const t = initTRPC.context<Context>().create({
     return {
       ...shape,
       // Internal errors are logged by the server; the client only learns that something failed.
-      message: zod?.message ?? (error.code === 'INTERNAL_SERVER_ERROR' ? 'Something went wrong on the server.' : shape.message),
-      data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, issues: zod?.issues ?? null },
+      message:
+        zod?.message ??
+        (error.code === 'INTERNAL_SERVER_ERROR' ? 'Something went wrong on the server.' : shape.message),
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        issues: zod?.issues ?? null,
+      },
     };
   },
 });
@@ -37,7 +44,8 @@ const withCallerAuditContext = t.middleware(({ ctx, next }) => {
     const { user } = identity;
     return withAuditContext({ userId: user.id, name: user.name, email: user.email, ...origin }, () => next());
   }
-  if (identity.kind === 'apiKey') return withAuditContext({ systemName: identity.apiKey.name, ...origin }, () => next());
+  if (identity.kind === 'apiKey')
+    return withAuditContext({ systemName: identity.apiKey.name, ...origin }, () => next());
   return withAuditContext({ anonymous: true, ...origin }, () => next());
 });
 
@@ -57,7 +65,8 @@ const answerDomainErrors = t.middleware(async ({ ctx, next }) => {
 
 /** Refuses with 429 (and Retry-After) when a limit said wait; does nothing otherwise. */
 export function throttled(refusal: Refusal | null, message: (retryAfterSeconds: number) => string): void {
-  if (refusal) throw new DomainError('TOO_MANY_REQUESTS', message(refusal.retryAfterSeconds), refusal.retryAfterSeconds);
+  if (refusal)
+    throw new DomainError('TOO_MANY_REQUESTS', message(refusal.retryAfterSeconds), refusal.retryAfterSeconds);
 }
 
 /** CSRF: a page of another site may read nothing (cookies are SameSite=Lax) and change nothing (this). */
@@ -71,7 +80,10 @@ const refuseCrossSiteMutations = t.middleware(({ ctx, type, next }) => {
   return next();
 });
 
-export const publicProcedure = t.procedure.use(answerDomainErrors).use(refuseCrossSiteMutations).use(withCallerAuditContext);
+export const publicProcedure = t.procedure
+  .use(answerDomainErrors)
+  .use(refuseCrossSiteMutations)
+  .use(withCallerAuditContext);
 
 /** A signed-in user or a valid API key. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {

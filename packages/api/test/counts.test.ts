@@ -29,7 +29,12 @@ describe.each(testEngines)('exact totals on %s', (engine) => {
         const at = new Date(now - Math.floor(next() * 240 * HOUR));
         const org = next() < 0.85 ? organization.id : other.id;
         await withSeedClock(at, () =>
-          record(prisma, { organizationId: org, action: actions[i % 4] ?? 'view', entityType: types[i % 3] ?? 'user', entityId: `e${i}` }),
+          record(prisma, {
+            organizationId: org,
+            action: actions[i % 4] ?? 'view',
+            entityType: types[i % 3] ?? 'user',
+            entityId: `e${i}`,
+          }),
         );
       }
     });
@@ -46,7 +51,17 @@ describe.each(testEngines)('exact totals on %s', (engine) => {
     const cases: CountFilters[] = [{}];
     for (const action of [undefined, 'login', 'export']) {
       for (const entityType of [undefined, 'ticket']) {
-        for (const [startHours, endHours] of [[null, null], [70.5, null], [null, 1.25], [48.1, 12.9], [30, 29.5], [0.4, null], [100, 0], [200.3, 50.7], [239, 25]] as const) {
+        for (const [startHours, endHours] of [
+          [null, null],
+          [70.5, null],
+          [null, 1.25],
+          [48.1, 12.9],
+          [30, 29.5],
+          [0.4, null],
+          [100, 0],
+          [200.3, 50.7],
+          [239, 25],
+        ] as const) {
           cases.push({
             action,
             entityType,
@@ -57,16 +72,24 @@ describe.each(testEngines)('exact totals on %s', (engine) => {
       }
     }
 
-    for (const filters of cases) expect(await countEntries(prisma, organization.id, filters)).toBe(await brute(filters));
+    for (const filters of cases)
+      expect(await countEntries(prisma, organization.id, filters)).toBe(await brute(filters));
     const counted = await ensureDailyCounts(prisma, organization.id);
     expect(counted).toBeInstanceOf(Date);
     expect(await prisma.auditLogDailyCount.count({ where: { organizationId: organization.id } })).toBeGreaterThan(5);
 
     // New entries in the open hour are counted exactly, without touching the hourly counts.
     await runAsSystem({ name: 'Test' }, async () => {
-      for (let i = 0; i < 5; i++) await record(prisma, { organizationId: organization.id, action: 'login', entityType: 'user', entityId: `late${i}` });
+      for (let i = 0; i < 5; i++)
+        await record(prisma, {
+          organizationId: organization.id,
+          action: 'login',
+          entityType: 'user',
+          entityId: `late${i}`,
+        });
     });
-    for (const filters of cases) expect(await countEntries(prisma, organization.id, filters)).toBe(await brute(filters));
+    for (const filters of cases)
+      expect(await countEntries(prisma, organization.id, filters)).toBe(await brute(filters));
     // Filling is idempotent: a second call counts nothing twice.
     await ensureDailyCounts(prisma, organization.id);
     expect(await countEntries(prisma, organization.id, {})).toBe(await brute({}));

@@ -22,7 +22,8 @@ function commenting<T extends object>(target: T, wrapTransactions: boolean): T {
         return (query: SqlQuery) => Reflect.apply(value, object, [withComment(query)]);
       }
       if (wrapTransactions && property === 'startTransaction') {
-        return async (...args: unknown[]) => commenting((await Reflect.apply(value, object, args)) as Transaction, false);
+        return async (...args: unknown[]) =>
+          commenting((await Reflect.apply(value, object, args)) as Transaction, false);
       }
       return value.bind(object);
     },

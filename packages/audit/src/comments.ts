@@ -53,7 +53,8 @@ function fitBudget(payload: Payload): Payload {
     const kept = cleanText(value.slice(0, Math.max(0, value.length - excess)));
     payload[field] = kept === '' ? undefined : kept;
   }
-  if (payloadBytes(payload) > MAX_PAYLOAD_BYTES) throw new Error('The audit context is too large to encode (its ids exceed the budget).');
+  if (payloadBytes(payload) > MAX_PAYLOAD_BYTES)
+    throw new Error('The audit context is too large to encode (its ids exceed the budget).');
   return payload;
 }
 

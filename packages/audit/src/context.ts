@@ -64,7 +64,9 @@ function runInContext<T>(context: AuditContext, fn: () => T | PromiseLike<T>): P
   return storage.run(context, () => {
     try {
       const result = fn();
-      return isThenable(result) ? new Promise<T>((resolve, reject) => result.then(resolve, reject)) : Promise.resolve(result);
+      return isThenable(result)
+        ? new Promise<T>((resolve, reject) => result.then(resolve, reject))
+        : Promise.resolve(result);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -101,7 +103,10 @@ export function withAuditContext<T>(
 }
 
 /** Runs `fn` as System (background jobs, integrations), optionally named: `runAsSystem({ name: 'RMM sync' }, …)`. */
-export function runAsSystem<T>(options: { name?: string; requestId?: string }, fn: () => T | PromiseLike<T>): Promise<T> {
+export function runAsSystem<T>(
+  options: { name?: string; requestId?: string },
+  fn: () => T | PromiseLike<T>,
+): Promise<T> {
   return withAuditContext({ systemName: options.name ?? null, requestId: options.requestId ?? null }, fn);
 }
 

@@ -5,7 +5,14 @@ export { currentAuditContext, runAsSystem, withAuditContext } from './context.ts
 export type { AnonymousAuditContext, AuditContext, SystemAuditContext, UserAuditContext } from './context.ts';
 export { auditExtension, AuditLogImmutableError } from './extension.ts';
 export type { AuditExtensionOptions } from './extension.ts';
-export { AuditRecordError, MAX_JSON_BYTES, record, recordEntrySchema, redactChanges, redactMetadata } from './record.ts';
+export {
+  AuditRecordError,
+  MAX_JSON_BYTES,
+  record,
+  recordEntrySchema,
+  redactChanges,
+  redactMetadata,
+} from './record.ts';
 export type { RawQueryClient, RecordEntryInput, RecordedEntry, RecordOptions } from './record.ts';
 export {
   canonicalName,
@@ -22,5 +29,12 @@ export { fingerprint, FINGERPRINT_HEX_LENGTH, FINGERPRINT_KEY_BYTES } from './fi
 export { defineAuditConfig, sensitiveFieldNames } from './config.ts';
 export { AUDIT_SETTINGS } from './settings.ts';
 export { CaptureDriftError, checkInstalledCapture, REGISTRY_VERSION } from './registry.ts';
-export type { AuditRegistry, CaptureProblem, CatalogQueryClient, RegistryColumn, RegistryModel, RegistryRelation } from './registry.ts';
+export type {
+  AuditRegistry,
+  CaptureProblem,
+  CatalogQueryClient,
+  RegistryColumn,
+  RegistryModel,
+  RegistryRelation,
+} from './registry.ts';
 export type { AuditConfig, AuditModelConfig } from './config.ts';

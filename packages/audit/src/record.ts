@@ -27,7 +27,10 @@ const name = (what: string) =>
   z
     .string()
     .trim()
-    .regex(NAME_PATTERN, `${what} must be lower-case letters, digits and underscores, starting with a letter (e.g. "failed_login")`);
+    .regex(
+      NAME_PATTERN,
+      `${what} must be lower-case letters, digits and underscores, starting with a letter (e.g. "failed_login")`,
+    );
 
 /** What a caller says about a custom entry; who, when and from where come from the context, never from here. */
 export const recordEntrySchema = z.object({
@@ -79,7 +82,10 @@ export function redactChanges(changes: AuditChanges, sensitive: readonly string[
 }
 
 /** Metadata redacted at any depth, each of its values capped at 8 KiB (it stays an object, as the API shows it). */
-export function redactMetadata(metadata: Record<string, unknown>, sensitive: readonly string[] = []): Record<string, unknown> {
+export function redactMetadata(
+  metadata: Record<string, unknown>,
+  sensitive: readonly string[] = [],
+): Record<string, unknown> {
   const redacted = redactSensitive(metadata, sensitive) as Record<string, unknown>;
   return Object.fromEntries(Object.entries(redacted).map(([key, value]) => [key, capJson(value)]));
 }
@@ -101,10 +107,16 @@ export interface RecordOptions {
   internalSchema?: string;
 }
 
-export async function record(client: RawQueryClient, input: RecordEntryInput, options: RecordOptions = {}): Promise<RecordedEntry> {
+export async function record(
+  client: RawQueryClient,
+  input: RecordEntryInput,
+  options: RecordOptions = {},
+): Promise<RecordedEntry> {
   const parsed = recordEntrySchema.safeParse(input);
   if (!parsed.success) {
-    throw new AuditRecordError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; '));
+    throw new AuditRecordError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; '),
+    );
   }
   const organizationId = input.organizationId?.trim();
   if (!organizationId) throw new AuditRecordError('organizationId: an entry belongs to an organization');

@@ -60,7 +60,10 @@ export function isSensitiveField(name: string, extra: readonly string[] = []): b
 // ---------------------------------------------------------------------------------------------------------------
 
 const valuePrefilter = new RegExp(SECRET_VALUE_PREFILTER_SOURCE);
-const valuePatterns = SECRET_VALUE_PATTERNS.map(({ source, replacement }) => ({ regex: new RegExp(source, 'g'), replacement }));
+const valuePatterns = SECRET_VALUE_PATTERNS.map(({ source, replacement }) => ({
+  regex: new RegExp(source, 'g'),
+  replacement,
+}));
 const digitRun = new RegExp(DIGIT_RUN_SOURCE, 'g');
 const digitSeparator = new RegExp(`(${DIGIT_SEPARATOR_SOURCE})`);
 
@@ -95,7 +98,10 @@ function cardEndingAt(groups: readonly string[], first: number): number {
     const shaped =
       last === first ||
       (foursBefore && group.length <= 4) ||
-      (last === first + 2 && head.length === 4 && groups[first + 1]?.length === 6 && (group.length === 4 || group.length === 5));
+      (last === first + 2 &&
+        head.length === 4 &&
+        groups[first + 1]?.length === 6 &&
+        (group.length === 4 || group.length === 5));
     if (digits >= CARD_MIN_DIGITS && shaped && passesLuhn(groups.slice(first, last + 1).join(''))) best = last;
     foursBefore &&= group.length === 4;
   }
@@ -109,7 +115,7 @@ function redactCardsInRun(run: string): string {
   const separators = parts.filter((_, index) => index % 2 === 1);
   if (groups.join('').length < CARD_MIN_DIGITS) return run;
   let result = '';
-  for (let group = 0; group < groups.length; ) {
+  for (let group = 0; group < groups.length;) {
     const last = cardEndingAt(groups, group);
     const end = last >= 0 ? last : group;
     result += (last >= 0 ? REDACTED : (groups[group] ?? '')) + (separators[end] ?? '');
@@ -231,7 +237,8 @@ function walk(value: unknown, options: WalkOptions, depth: number): unknown {
   if (isBinary(value)) return BINARY_DATA;
   if (Array.isArray(value)) return value.map((item: unknown) => walk(item, options, depth + 1));
   if (Decimal.isDecimal(value)) return value.toString();
-  const source = options.errors && value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value;
+  const source =
+    options.errors && value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value;
   const result: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(source)) {
     // Binary first, as the triggers do: "[BINARY DATA]" already says that nothing of the value is shown.

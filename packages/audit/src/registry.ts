@@ -70,7 +70,10 @@ const REGENERATE = 'regenerate and apply the capture SQL (pnpm db:migrate --name
  * Compares what is installed in the database with `registry`. An empty result means capture is exactly what the
  * registry describes; errors mean some write would go unrecorded or be recorded wrongly.
  */
-export async function checkInstalledCapture(client: CatalogQueryClient, registry: AuditRegistry): Promise<CaptureProblem[]> {
+export async function checkInstalledCapture(
+  client: CatalogQueryClient,
+  registry: AuditRegistry,
+): Promise<CaptureProblem[]> {
   const problems: CaptureProblem[] = [];
   const error = (message: string) => problems.push({ severity: 'error', message });
   const { schema, internalSchema } = registry;
@@ -80,14 +83,18 @@ export async function checkInstalledCapture(client: CatalogQueryClient, registry
     internalSchema,
   );
   if (!installedTable?.present) {
-    error(`the capture SQL is not installed (no ${internalSchema}.installed table): apply the migrations (pnpm db:deploy)`);
+    error(
+      `the capture SQL is not installed (no ${internalSchema}.installed table): apply the migrations (pnpm db:deploy)`,
+    );
     return problems;
   }
   const [installed] = await client.$queryRawUnsafe<{ hash: string }[]>(
     `SELECT hash FROM "${internalSchema.replaceAll('"', '""')}".installed ORDER BY installed_at DESC, ctid DESC LIMIT 1`,
   );
   if (installed?.hash !== registry.captureHash) {
-    error(`the installed capture SQL is ${installed?.hash ?? 'unknown'}, the registry expects ${registry.captureHash}: ${REGENERATE}`);
+    error(
+      `the installed capture SQL is ${installed?.hash ?? 'unknown'}, the registry expects ${registry.captureHash}: ${REGENERATE}`,
+    );
   }
 
   const functions = await client.$queryRawUnsafe<{ name: string; md5: string }[]>(
@@ -99,7 +106,8 @@ export async function checkInstalledCapture(client: CatalogQueryClient, registry
   for (const [name, hash] of Object.entries(registry.functions)) {
     const found = installedFunctions.get(name);
     if (found === undefined) error(`function ${internalSchema}.${name} is missing: ${REGENERATE}`);
-    else if (found !== hash) error(`function ${internalSchema}.${name} differs from the registry (edited in place, or stale): ${REGENERATE}`);
+    else if (found !== hash)
+      error(`function ${internalSchema}.${name} differs from the registry (edited in place, or stale): ${REGENERATE}`);
   }
 
   const triggers = await client.$queryRawUnsafe<{ table: string; name: string; enabled: string }[]>(
@@ -123,9 +131,13 @@ export async function checkInstalledCapture(client: CatalogQueryClient, registry
     const onTable = new Map(triggers.filter((t) => t.table === model.table).map((t) => [t.name, t.enabled]));
     for (const trigger of model.triggers) {
       const enabled = onTable.get(trigger);
-      if (enabled === undefined) error(`${name}: trigger ${trigger} is missing, so its writes are not captured: ${REGENERATE}`);
+      if (enabled === undefined)
+        error(`${name}: trigger ${trigger} is missing, so its writes are not captured: ${REGENERATE}`);
       // 'O' fires in normal sessions, 'A' always; 'D' is disabled and 'R' fires only on replicas.
-      else if (enabled !== 'O' && enabled !== 'A') error(`${name}: trigger ${trigger} is disabled, so its writes are not captured (ALTER TABLE … ENABLE TRIGGER ${trigger})`);
+      else if (enabled !== 'O' && enabled !== 'A')
+        error(
+          `${name}: trigger ${trigger} is disabled, so its writes are not captured (ALTER TABLE … ENABLE TRIGGER ${trigger})`,
+        );
     }
     const tableColumns = columns.filter((c) => c.table === model.table).map((c) => c.column);
     if (tableColumns.length === 0) {
@@ -133,10 +145,12 @@ export async function checkInstalledCapture(client: CatalogQueryClient, registry
       continue;
     }
     for (const column of tableColumns) {
-      if (!model.tableColumns.includes(column)) error(`${name}: column "${column}" is not captured (added after the capture SQL was generated): ${REGENERATE}`);
+      if (!model.tableColumns.includes(column))
+        error(`${name}: column "${column}" is not captured (added after the capture SQL was generated): ${REGENERATE}`);
     }
     for (const column of model.tableColumns) {
-      if (!tableColumns.includes(column)) error(`${name}: column "${column}" no longer exists, so the capture functions are stale: ${REGENERATE}`);
+      if (!tableColumns.includes(column))
+        error(`${name}: column "${column}" no longer exists, so the capture functions are stale: ${REGENERATE}`);
     }
   }
   for (const trigger of triggers) {
@@ -146,7 +160,9 @@ export async function checkInstalledCapture(client: CatalogQueryClient, registry
   }
   const appendOnly = triggers.find((t) => t.table === registry.auditTable && t.name === 'audit_append_only');
   if (!appendOnly || (appendOnly.enabled !== 'O' && appendOnly.enabled !== 'A')) {
-    error(`${registry.auditTable}: the append-only trigger is missing or disabled, so entries could be changed: ${REGENERATE}`);
+    error(
+      `${registry.auditTable}: the append-only trigger is missing or disabled, so entries could be changed: ${REGENERATE}`,
+    );
   }
 
   const watch = await client.$queryRawUnsafe<{ name: string; enabled: string }[]>(
@@ -173,6 +189,8 @@ export class CaptureDriftError extends Error {
     where: string,
   ) {
     const errors = problems.filter((problem) => problem.severity === 'error');
-    super(`The audit capture installed in ${where} does not match this build (${errors.length} problem(s)):\n${errors.map((p) => `  - ${p.message}`).join('\n')}`);
+    super(
+      `The audit capture installed in ${where} does not match this build (${errors.length} problem(s)):\n${errors.map((p) => `  - ${p.message}`).join('\n')}`,
+    );
   }
 }

@@ -177,13 +177,16 @@ export function anyCase(text: string): string {
  * word is not walked at all. The words are few (each term needs one: `key` serves `api_key` and `ssh_key`).
  */
 export function nameStemSource(extra: readonly string[] = []): string {
-  const terms = [...SECRET_TERMS, ...SHORT_SECRET_TERMS, ENCRYPTED_AFFIX, ...canonicalExtras(extra)].map((term) => term.split('_'));
+  const terms = [...SECRET_TERMS, ...SHORT_SECRET_TERMS, ENCRYPTED_AFFIX, ...canonicalExtras(extra)].map((term) =>
+    term.split('_'),
+  );
   const stems: string[] = [];
   // Greedy cover: the word found in most of the terms not yet covered (the longer on a tie), until all are.
-  for (let rest = terms; rest.length > 0; ) {
+  for (let rest = terms; rest.length > 0;) {
     const counts = new Map<string, number>();
     for (const words of rest) for (const word of new Set(words)) counts.set(word, (counts.get(word) ?? 0) + 1);
-    const [best = ''] = [...counts].sort(([a, m], [b, n]) => n - m || b.length - a.length || a.localeCompare(b))[0] ?? [];
+    const [best = ''] =
+      [...counts].sort(([a, m], [b, n]) => n - m || b.length - a.length || a.localeCompare(b))[0] ?? [];
     stems.push(best);
     rest = rest.filter((words) => !words.some((word) => word.includes(best)));
   }
@@ -214,7 +217,9 @@ const spellings = (word: string) => [word.charAt(0).toUpperCase() + word.slice(1
 const AUTHORIZATION_SPELLINGS = spellings('authorization');
 const BEARER_SPELLINGS = spellings('bearer');
 const AUTHORIZATION = `(?:${AUTHORIZATION_SPELLINGS.join('|')})`;
-const AUTH_SCHEMES = ['bearer', 'basic', 'digest', 'token', 'negotiate', 'ntlm', 'hawk', 'apikey'].map(anyCase).join('|');
+const AUTH_SCHEMES = ['bearer', 'basic', 'digest', 'token', 'negotiate', 'ntlm', 'hawk', 'apikey']
+  .map(anyCase)
+  .join('|');
 /** An opaque credential: at least 8 token characters, one of them a digit (so `Bearer instruments` is prose). */
 const OPAQUE_TOKEN = '(?=[A-Za-z._~+/=-]*[0-9])[A-Za-z0-9._~+/=-]{8,}';
 /**

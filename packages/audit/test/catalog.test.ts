@@ -85,7 +85,8 @@ describe('the vocabulary', () => {
 
   it('accepts names of 1 to 64 lower-case letters, digits and underscores starting with a letter', () => {
     for (const name of ['a', 'failed_login', 'x9', 'a'.repeat(64)]) expect(NAME_PATTERN.test(name)).toBe(true);
-    for (const name of ['', 'A', '9a', '_a', 'a-b', 'a b', 'a'.repeat(65), 'é']) expect(NAME_PATTERN.test(name)).toBe(false);
+    for (const name of ['', 'A', '9a', '_a', 'a-b', 'a b', 'a'.repeat(65), 'é'])
+      expect(NAME_PATTERN.test(name)).toBe(false);
   });
 });
 
@@ -93,20 +94,40 @@ describe('the catalog as the one vocabulary', () => {
   it("offers the spec's menus: five actions and eight entity types, in the spec's order", async () => {
     const { FILTER_ACTIONS, FILTER_ENTITY_TYPES } = await import('../src/catalog.ts');
     expect(FILTER_ACTIONS).toEqual(['create', 'update', 'delete', 'login', 'logout']);
-    expect(FILTER_ENTITY_TYPES).toEqual(['client', 'contact', 'ticket', 'invoice', 'asset', 'user', 'organization', 'integration']);
+    expect(FILTER_ENTITY_TYPES).toEqual([
+      'client',
+      'contact',
+      'ticket',
+      'invoice',
+      'asset',
+      'user',
+      'organization',
+      'integration',
+    ]);
   });
 
   it('reserves every action the system writes itself, and leaves app actions recordable', async () => {
     const { RESERVED_ACTIONS } = await import('../src/catalog.ts');
-    for (const action of ['create', 'update', 'delete', 'login', 'logout', 'failed_login', 'permission_change', 'schema_change']) {
+    for (const action of [
+      'create',
+      'update',
+      'delete',
+      'login',
+      'logout',
+      'failed_login',
+      'permission_change',
+      'schema_change',
+    ]) {
       expect(RESERVED_ACTIONS, action).toContain(action);
     }
-    for (const action of ['view', 'export', 'sync', 'import', 'archive', 'restore', 'access']) expect(RESERVED_ACTIONS, action).not.toContain(action);
+    for (const action of ['view', 'export', 'sync', 'import', 'archive', 'restore', 'access'])
+      expect(RESERVED_ACTIONS, action).not.toContain(action);
   });
 
   it('badges only known actions, and never an unknown or inherited name', async () => {
     const { BADGED_ACTIONS, isBadgedAction } = await import('../src/catalog.ts');
     for (const action of BADGED_ACTIONS) expect(isBadgedAction(action), action).toBe(true);
-    for (const name of ['export', 'bulk_reassign', 'constructor', 'toString', '__proto__']) expect(isBadgedAction(name), name).toBe(false);
+    for (const name of ['export', 'bulk_reassign', 'constructor', 'toString', '__proto__'])
+      expect(isBadgedAction(name), name).toBe(false);
   });
 });

@@ -47,7 +47,9 @@ const hostile: [string, string][] = [
 
 describe('encodeAuditContext', () => {
   it.each(hostile)('produces only base64url characters for a user agent with %s', (_what, value) => {
-    const encoded = encodeAuditContext(userContext({ userAgent: value, ipAddress: value, requestId: value, userId: value }));
+    const encoded = encodeAuditContext(
+      userContext({ userAgent: value, ipAddress: value, requestId: value, userId: value }),
+    );
     expect(encoded).toMatch(BASE64URL);
     expect(encodeAuditContext(systemContext(value))).toMatch(BASE64URL);
   });
@@ -55,7 +57,11 @@ describe('encodeAuditContext', () => {
   it.each(hostile.filter(([, value]) => value.length <= 64 && !value.includes('\u0000')))(
     'decodes back to exactly the same values with %s',
     (_what, value) => {
-      expect(decode(encodeAuditContext(userContext({ userAgent: value, ipAddress: value, requestId: value, userId: value })))).toEqual({
+      expect(
+        decode(
+          encodeAuditContext(userContext({ userAgent: value, ipAddress: value, requestId: value, userId: value })),
+        ),
+      ).toEqual({
         u: value,
         ip: value,
         ua: value,
@@ -73,7 +79,9 @@ describe('encodeAuditContext', () => {
   it('drops NULs from every value and keeps the other control characters', () => {
     const value = 'a\u0000b\u0007c\u001b[0m\u0000';
     const kept = 'ab\u0007c\u001b[0m';
-    expect(decode(encodeAuditContext(userContext({ userAgent: value, ipAddress: value, requestId: value, userId: value })))).toEqual({
+    expect(
+      decode(encodeAuditContext(userContext({ userAgent: value, ipAddress: value, requestId: value, userId: value }))),
+    ).toEqual({
       u: kept,
       ip: kept,
       ua: kept,
@@ -93,8 +101,15 @@ describe('encodeAuditContext', () => {
   it('cuts the user agent to 512, the IP to 64, the request id to 128 and the user id to 191 characters', () => {
     const long = 'abcdefghij'.repeat(500);
     expect(long).toHaveLength(5_000);
-    const payload = decode(encodeAuditContext(userContext({ userId: long, userAgent: long, ipAddress: long, requestId: long })));
-    expect(payload).toEqual({ u: long.slice(0, 191), ua: long.slice(0, 512), ip: long.slice(0, 64), r: long.slice(0, 128) });
+    const payload = decode(
+      encodeAuditContext(userContext({ userId: long, userAgent: long, ipAddress: long, requestId: long })),
+    );
+    expect(payload).toEqual({
+      u: long.slice(0, 191),
+      ua: long.slice(0, 512),
+      ip: long.slice(0, 64),
+      r: long.slice(0, 128),
+    });
   });
 
   it("cuts a system actor's name to 200 characters", () => {
@@ -104,7 +119,9 @@ describe('encodeAuditContext', () => {
 
   it('keeps values at their limit whole', () => {
     const payload = decode(
-      encodeAuditContext(userContext({ userAgent: 'u'.repeat(512), ipAddress: 'i'.repeat(64), requestId: 'r'.repeat(128) })),
+      encodeAuditContext(
+        userContext({ userAgent: 'u'.repeat(512), ipAddress: 'i'.repeat(64), requestId: 'r'.repeat(128) }),
+      ),
     );
     expect(payload).toEqual({ u: 'user_1', ua: 'u'.repeat(512), ip: 'i'.repeat(64), r: 'r'.repeat(128) });
   });
@@ -117,7 +134,10 @@ describe('encodeAuditContext', () => {
   });
 
   it('writes a user actor as u and omits null and empty fields', () => {
-    expect(decode(encodeAuditContext(userContext({ ipAddress: '203.0.113.9' })))).toEqual({ u: 'user_1', ip: '203.0.113.9' });
+    expect(decode(encodeAuditContext(userContext({ ipAddress: '203.0.113.9' })))).toEqual({
+      u: 'user_1',
+      ip: '203.0.113.9',
+    });
     expect(decode(encodeAuditContext({ ...userContext(), userAgent: '', requestId: '' }))).toEqual({ u: 'user_1' });
   });
 
@@ -136,7 +156,8 @@ describe('encodeAuditContext', () => {
     const context: AuditContext = {
       actor: { type: 'user', userId: 'clx0abc123' },
       ipAddress: '2001:db8::1',
-      userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15',
+      userAgent:
+        'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15',
       requestId: '0b6f8a8e-2f6c-4f0e-9d55-6c1b2b9f2a11',
     };
     expect(decode(encodeAuditContext(context))).toEqual({
@@ -155,7 +176,10 @@ describe('auditComments()', () => {
 
   it(`adds the encoded context under "${AUDIT_COMMENT_KEY}" inside withAuditContext`, async () => {
     const plugin = auditComments();
-    const tags = await withAuditContext({ userId: 'user_1', ipAddress: '203.0.113.9', userAgent: "it's */ hostile" }, () => plugin(queryContext));
+    const tags = await withAuditContext(
+      { userId: 'user_1', ipAddress: '203.0.113.9', userAgent: "it's */ hostile" },
+      () => plugin(queryContext),
+    );
     expect(Object.keys(tags)).toEqual(['audit']);
     const value = tags.audit;
     expect(value).toMatch(BASE64URL);
@@ -185,7 +209,9 @@ describe('auditComments()', () => {
 
   it('encodes the seeding clock of withSeedClock', async () => {
     const at = new Date('2022-06-01T12:00:00.000Z');
-    const tags = await withAuditContext({ userId: 'user_1' }, () => withSeedClock(at, () => auditComments()(queryContext)));
+    const tags = await withAuditContext({ userId: 'user_1' }, () =>
+      withSeedClock(at, () => auditComments()(queryContext)),
+    );
     expect(decode(tags.audit ?? '')).toEqual({ u: 'user_1', at: '2022-06-01T12:00:00.000Z' });
   });
 

@@ -53,17 +53,24 @@ describe('withAuditContext', () => {
   });
 
   it('gives a system actor, named or not, for a context without userId', async () => {
-    await expect(withAuditContext({ systemName: 'API key "CI"', ipAddress: '10.0.0.1' }, () => currentAuditContext())).resolves.toEqual({
+    await expect(
+      withAuditContext({ systemName: 'API key "CI"', ipAddress: '10.0.0.1' }, () => currentAuditContext()),
+    ).resolves.toEqual({
       actor: { type: 'system', name: 'API key "CI"' },
       ipAddress: '10.0.0.1',
       userAgent: null,
       requestId: null,
     });
-    await expect(withAuditContext({}, () => currentAuditContext()?.actor)).resolves.toEqual({ type: 'system', name: null });
+    await expect(withAuditContext({}, () => currentAuditContext()?.actor)).resolves.toEqual({
+      type: 'system',
+      name: null,
+    });
   });
 
   it('gives an anonymous actor, and no user, for an anonymous context', async () => {
-    await expect(withAuditContext({ anonymous: true, ipAddress: '198.51.100.4' }, () => currentAuditContext())).resolves.toEqual({
+    await expect(
+      withAuditContext({ anonymous: true, ipAddress: '198.51.100.4' }, () => currentAuditContext()),
+    ).resolves.toEqual({
       actor: { type: 'anonymous' },
       ipAddress: '198.51.100.4',
       userAgent: null,
@@ -147,8 +154,18 @@ describe('withAuditContext', () => {
       });
       return { inner, system, outer: currentAuditContext() };
     });
-    expect(seen.inner).toEqual({ actor: { type: 'user', userId: 'user_2' }, ipAddress: null, userAgent: null, requestId: null });
-    expect(seen.system).toEqual({ actor: { type: 'system', name: 'Email sync' }, ipAddress: null, userAgent: null, requestId: null });
+    expect(seen.inner).toEqual({
+      actor: { type: 'user', userId: 'user_2' },
+      ipAddress: null,
+      userAgent: null,
+      requestId: null,
+    });
+    expect(seen.system).toEqual({
+      actor: { type: 'system', name: 'Email sync' },
+      ipAddress: null,
+      userAgent: null,
+      requestId: null,
+    });
     expect(seen.outer).toEqual(userStored);
   });
 
@@ -191,7 +208,12 @@ describe('runAsSystem', () => {
   it('starts a lazy thenable inside the system context', async () => {
     const { query, state } = lazyQuery({ value: 'synced' });
     await expect(runAsSystem({ name: 'RMM sync' }, () => query)).resolves.toBe('synced');
-    expect(state.seen).toEqual({ actor: { type: 'system', name: 'RMM sync' }, ipAddress: null, userAgent: null, requestId: null });
+    expect(state.seen).toEqual({
+      actor: { type: 'system', name: 'RMM sync' },
+      ipAddress: null,
+      userAgent: null,
+      requestId: null,
+    });
   });
 });
 

@@ -60,7 +60,9 @@ function circularMetadata(): Record<string, unknown> {
 
 describe('redactChanges', () => {
   it('redacts both sides of a sensitive field', () => {
-    expect(redactChanges({ password: { before: 'old', after: 'new' }, status: { before: 'OPEN', after: 'CLOSED' } })).toEqual({
+    expect(
+      redactChanges({ password: { before: 'old', after: 'new' }, status: { before: 'OPEN', after: 'CLOSED' } }),
+    ).toEqual({
       password: { before: REDACTED, after: REDACTED },
       status: { before: 'OPEN', after: 'CLOSED' },
     });
@@ -81,7 +83,9 @@ describe('redactChanges', () => {
   });
 
   it('turns undefined sides into null, for sensitive and other fields', () => {
-    expect(redactChanges({ secret: { before: undefined, after: 'x' }, name: { before: 'a', after: undefined } })).toEqual({
+    expect(
+      redactChanges({ secret: { before: undefined, after: 'x' }, name: { before: 'a', after: undefined } }),
+    ).toEqual({
       secret: { before: null, after: REDACTED },
       name: { before: 'a', after: null },
     });
@@ -104,11 +108,18 @@ describe('redactChanges', () => {
   });
 
   it('redacts extra sensitive names as fields and inside values', () => {
-    expect(redactChanges({ vaultRef: { before: 'h1', after: 'h2' }, profile: { before: null, after: { nationalId: '123' } } }, ['vaultRef', 'nationalId'])).toEqual({
+    expect(
+      redactChanges(
+        { vaultRef: { before: 'h1', after: 'h2' }, profile: { before: null, after: { nationalId: '123' } } },
+        ['vaultRef', 'nationalId'],
+      ),
+    ).toEqual({
       vaultRef: { before: REDACTED, after: REDACTED },
       profile: { before: null, after: { nationalId: REDACTED } },
     });
-    expect(redactChanges({ vaultRef: { before: 'h1', after: 'h2' } })).toEqual({ vaultRef: { before: 'h1', after: 'h2' } });
+    expect(redactChanges({ vaultRef: { before: 'h1', after: 'h2' } })).toEqual({
+      vaultRef: { before: 'h1', after: 'h2' },
+    });
   });
 
   it('encodes dates, big integers and binary values like redactSensitive', () => {
@@ -139,7 +150,11 @@ describe('redactChanges', () => {
 
   it('redacts fields whose names end with a default name (newPassword, sessionToken)', () => {
     expect(
-      redactChanges({ newPassword: { before: null, after: 'p' }, sessionToken: { before: 't1', after: 't2' }, tokenCount: { before: 1, after: 2 } }),
+      redactChanges({
+        newPassword: { before: null, after: 'p' },
+        sessionToken: { before: 't1', after: 't2' },
+        tokenCount: { before: 1, after: 2 },
+      }),
     ).toEqual({
       newPassword: { before: null, after: REDACTED },
       sessionToken: { before: REDACTED, after: REDACTED },
@@ -151,15 +166,21 @@ describe('redactChanges', () => {
     const settings = { before: { token: 't' }, after: { token: 'u' } };
     const changes = { password: { before: 'a', after: 'b' }, settings };
     redactChanges(changes);
-    expect(changes).toEqual({ password: { before: 'a', after: 'b' }, settings: { before: { token: 't' }, after: { token: 'u' } } });
+    expect(changes).toEqual({
+      password: { before: 'a', after: 'b' },
+      settings: { before: { token: 't' }, after: { token: 'u' } },
+    });
     expect(changes.settings).toBe(settings);
   });
 });
 
 describe('recordEntrySchema: action and entity type names', () => {
-  it.each(['failed_login', 'login', 'permission_change', 'a', 'x1', 'sync_v2', 'a'.repeat(64)])('accepts the action %s', (action) => {
-    expect(issues({ ...valid, action })).toEqual([]);
-  });
+  it.each(['failed_login', 'login', 'permission_change', 'a', 'x1', 'sync_v2', 'a'.repeat(64)])(
+    'accepts the action %s',
+    (action) => {
+      expect(issues({ ...valid, action })).toEqual([]);
+    },
+  );
 
   it.each([
     ['Login', 'upper case'],
@@ -214,7 +235,10 @@ describe('recordEntrySchema: changes and metadata', () => {
   });
 
   it('accepts changes with before and after, and drops other keys of a change', () => {
-    const result = recordEntrySchema.parse({ ...valid, changes: { role: { before: 'ADMIN', after: 'OWNER', note: 'x' } } });
+    const result = recordEntrySchema.parse({
+      ...valid,
+      changes: { role: { before: 'ADMIN', after: 'OWNER', note: 'x' } },
+    });
     expect(result.changes).toEqual({ role: { before: 'ADMIN', after: 'OWNER' } });
   });
 
@@ -236,7 +260,9 @@ describe('recordEntrySchema: changes and metadata', () => {
   it('accepts metadata of exactly 64 KB as JSON and rejects one byte more, with a message naming 64 KB', () => {
     expect(JSON.stringify(metadataOfBytes(MAX_JSON_BYTES))).toHaveLength(MAX_JSON_BYTES);
     expect(issues({ ...valid, metadata: metadataOfBytes(MAX_JSON_BYTES) })).toEqual([]);
-    expect(issues({ ...valid, metadata: metadataOfBytes(MAX_JSON_BYTES + 1) })).toEqual(['metadata: metadata must be at most 64 KB as JSON']);
+    expect(issues({ ...valid, metadata: metadataOfBytes(MAX_JSON_BYTES + 1) })).toEqual([
+      'metadata: metadata must be at most 64 KB as JSON',
+    ]);
   });
 
   it('rejects changes above 64 KB as JSON with a message naming 64 KB', () => {
@@ -259,7 +285,9 @@ describe('recordEntrySchema: changes and metadata', () => {
   });
 
   it('rejects circular metadata as too large instead of throwing a TypeError', () => {
-    expect(issues({ ...valid, metadata: circularMetadata() })).toEqual(['metadata: metadata must be at most 64 KB as JSON']);
+    expect(issues({ ...valid, metadata: circularMetadata() })).toEqual([
+      'metadata: metadata must be at most 64 KB as JSON',
+    ]);
   });
 
   it('counts UTF-8 bytes, not characters', () => {
@@ -272,19 +300,39 @@ describe('recordEntrySchema: changes and metadata', () => {
 
 describe('record() with invalid input', () => {
   const cases: [string, RecordEntryInput, RegExp][] = [
-    ['an action with upper case', { ...valid, organizationId: 'org_1', action: 'Login' }, /^action: The action must be lower-case/],
+    [
+      'an action with upper case',
+      { ...valid, organizationId: 'org_1', action: 'Login' },
+      /^action: The action must be lower-case/,
+    ],
     ['an action with a space', { ...valid, organizationId: 'org_1', action: 'drop table' }, /^action: /],
     ['an empty entity type', { ...valid, organizationId: 'org_1', entityType: '' }, /^entityType: /],
-    ['a blank entity id', { ...valid, organizationId: 'org_1', entityId: ' ' }, /^entityId: The entity id is required$/],
-    ['metadata above 64 KB', { ...valid, organizationId: 'org_1', metadata: metadataOfBytes(MAX_JSON_BYTES + 1) }, /^metadata: .*64 KB/],
+    [
+      'a blank entity id',
+      { ...valid, organizationId: 'org_1', entityId: ' ' },
+      /^entityId: The entity id is required$/,
+    ],
+    [
+      'metadata above 64 KB',
+      { ...valid, organizationId: 'org_1', metadata: metadataOfBytes(MAX_JSON_BYTES + 1) },
+      /^metadata: .*64 KB/,
+    ],
     [
       'changes above 64 KB',
       { ...valid, organizationId: 'org_1', changes: { notes: { before: null, after: 'x'.repeat(MAX_JSON_BYTES) } } },
       /^changes: .*64 KB/,
     ],
     ['circular metadata', { ...valid, organizationId: 'org_1', metadata: circularMetadata() }, /^metadata: .*64 KB/],
-    ['an empty organization id', { ...valid, organizationId: '' }, /^organizationId: an entry belongs to an organization$/],
-    ['a whitespace-only organization id', { ...valid, organizationId: ' \t\n ' }, /^organizationId: an entry belongs to an organization$/],
+    [
+      'an empty organization id',
+      { ...valid, organizationId: '' },
+      /^organizationId: an entry belongs to an organization$/,
+    ],
+    [
+      'a whitespace-only organization id',
+      { ...valid, organizationId: ' \t\n ' },
+      /^organizationId: an entry belongs to an organization$/,
+    ],
   ];
 
   it.each(cases)('rejects %s with an AuditRecordError before sending any query', async (_what, input, message) => {
@@ -302,9 +350,9 @@ describe('record() with invalid input', () => {
 
   it('joins every issue into one message, separated by "; "', async () => {
     const { client, queries } = clientThatMustNotBeQueried();
-    await expect(record(client, { organizationId: 'org_1', action: 'Login', entityType: 'User', entityId: 'u' })).rejects.toThrow(
-      /^action: .+; entityType: .+$/,
-    );
+    await expect(
+      record(client, { organizationId: 'org_1', action: 'Login', entityType: 'User', entityId: 'u' }),
+    ).rejects.toThrow(/^action: .+; entityType: .+$/);
     expect(queries).toEqual([]);
   });
 });
@@ -336,18 +384,26 @@ describe('record() with valid input: what it sends', () => {
     const input: RecordEntryInput = {
       ...valid,
       organizationId: 'org_1',
-      changes: { nationalId: { before: '111', after: '222' }, profile: { before: null, after: { national_id: '333', name: 'Ann' } } },
+      changes: {
+        nationalId: { before: '111', after: '222' },
+        profile: { before: null, after: { national_id: '333', name: 'Ann' } },
+      },
       metadata: { nationalId: '444', people: [{ NATIONAL_ID: '555' }] },
     };
     const withOption = recordingClient();
     await record(withOption.client, input, { sensitive: ['nationalId'] });
     expect(sentJson(withOption.calls)).toEqual({
-      changes: JSON.stringify({ nationalId: { before: REDACTED, after: REDACTED }, profile: { before: null, after: { national_id: REDACTED, name: 'Ann' } } }),
+      changes: JSON.stringify({
+        nationalId: { before: REDACTED, after: REDACTED },
+        profile: { before: null, after: { national_id: REDACTED, name: 'Ann' } },
+      }),
       metadata: JSON.stringify({ nationalId: REDACTED, people: [{ NATIONAL_ID: REDACTED }] }),
     });
 
     const without = recordingClient();
     await record(without.client, input);
-    expect(sentJson(without.calls).metadata).toBe(JSON.stringify({ nationalId: '444', people: [{ NATIONAL_ID: '555' }] }));
+    expect(sentJson(without.calls).metadata).toBe(
+      JSON.stringify({ nationalId: '444', people: [{ NATIONAL_ID: '555' }] }),
+    );
   });
 });

@@ -77,10 +77,13 @@ describe('isSensitiveField: every name of the issue and the earlier defaults', (
     expect(isSensitiveField(name)).toBe(true);
   });
 
-  it.each(SECRET_NAMES)('finds a secret word in %j before canonicalizing it (the SQL prefilter never skips it)', (name) => {
-    expect(stems.test(name)).toBe(true);
-    expect(stems.test(JSON.stringify({ [name]: 1 }))).toBe(true);
-  });
+  it.each(SECRET_NAMES)(
+    'finds a secret word in %j before canonicalizing it (the SQL prefilter never skips it)',
+    (name) => {
+      expect(stems.test(name)).toBe(true);
+      expect(stems.test(JSON.stringify({ [name]: 1 }))).toBe(true);
+    },
+  );
 });
 
 describe('isSensitiveField: names that only look like secrets', () => {
@@ -121,15 +124,18 @@ describe('isSensitiveField: secret terms in every spelling', () => {
     expect(isSensitiveField(`${term.split('_').join('')}Enabled`)).toBe(false);
   });
 
-  it.each(SHORT_SECRET_TERMS)('%s counts as a whole last word only: not glued to a word, not followed by one, not plural', (term) => {
-    const glued = term.split('_').join('');
-    expect(isSensitiveField(`user_${term}`)).toBe(true);
-    // pass_word glued is "password", a secret term of its own.
-    const gluedIsLongTerm = SECRET_TERMS.some((long) => glued.endsWith(long.split('_').join('')));
-    expect(isSensitiveField(`x${glued}`)).toBe(gluedIsLongTerm);
-    expect(isSensitiveField(`${term}_enabled`)).toBe(false);
-    expect(isSensitiveField(`${term}_list`)).toBe(false);
-  });
+  it.each(SHORT_SECRET_TERMS)(
+    '%s counts as a whole last word only: not glued to a word, not followed by one, not plural',
+    (term) => {
+      const glued = term.split('_').join('');
+      expect(isSensitiveField(`user_${term}`)).toBe(true);
+      // pass_word glued is "password", a secret term of its own.
+      const gluedIsLongTerm = SECRET_TERMS.some((long) => glued.endsWith(long.split('_').join('')));
+      expect(isSensitiveField(`x${glued}`)).toBe(gluedIsLongTerm);
+      expect(isSensitiveField(`${term}_enabled`)).toBe(false);
+      expect(isSensitiveField(`${term}_list`)).toBe(false);
+    },
+  );
 });
 
 describe('isSensitiveField: decisions worth a test of their own', () => {
@@ -209,13 +215,23 @@ describe('redactSensitive', () => {
 
   it('redacts the secrets inside every string, whatever the key', () => {
     expect(
-      redactSensitive({ note: 'card 4111 1111 1111 1111', list: ['Authorization: Bearer abc123def'], url: 'postgres://u:pw@h/db' }),
-    ).toEqual({ note: `card ${REDACTED}`, list: [`Authorization: Bearer ${REDACTED}`], url: `postgres://u:${REDACTED}@h/db` });
+      redactSensitive({
+        note: 'card 4111 1111 1111 1111',
+        list: ['Authorization: Bearer abc123def'],
+        url: 'postgres://u:pw@h/db',
+      }),
+    ).toEqual({
+      note: `card ${REDACTED}`,
+      list: [`Authorization: Bearer ${REDACTED}`],
+      url: `postgres://u:${REDACTED}@h/db`,
+    });
     expect(redactSensitive('AKIAIOSFODNN7EXAMPLE')).toBe(REDACTED);
   });
 
   it('redacts the whole value under a sensitive key, even an object or an array', () => {
-    expect(redactSensitive({ token: { value: 'abc', expires: 1 }, secrets: ['a', 'b'], credentials: { user: 'u' } })).toEqual({
+    expect(
+      redactSensitive({ token: { value: 'abc', expires: 1 }, secrets: ['a', 'b'], credentials: { user: 'u' } }),
+    ).toEqual({
       token: REDACTED,
       secrets: REDACTED,
       credentials: REDACTED,
@@ -223,15 +239,25 @@ describe('redactSensitive', () => {
   });
 
   it('redacts falsy but present values under sensitive keys ("", 0, false)', () => {
-    expect(redactSensitive({ password: '', pin: 0, secret: false })).toEqual({ password: REDACTED, pin: REDACTED, secret: REDACTED });
+    expect(redactSensitive({ password: '', pin: 0, secret: false })).toEqual({
+      password: REDACTED,
+      pin: REDACTED,
+      secret: REDACTED,
+    });
   });
 
   it('keeps null under sensitive keys as null, and turns undefined into null', () => {
-    expect(redactSensitive({ password: null, mfaSecret: undefined, apiKey: 'k' })).toEqual({ password: null, mfaSecret: null, apiKey: REDACTED });
+    expect(redactSensitive({ password: null, mfaSecret: undefined, apiKey: 'k' })).toEqual({
+      password: null,
+      mfaSecret: null,
+      apiKey: REDACTED,
+    });
   });
 
   it('redacts extra names at any depth', () => {
-    expect(redactSensitive({ person: { nationalId: '123', name: 'Ann' }, list: [{ NATIONAL_ID: '456' }] }, ['nationalId'])).toEqual({
+    expect(
+      redactSensitive({ person: { nationalId: '123', name: 'Ann' }, list: [{ NATIONAL_ID: '456' }] }, ['nationalId']),
+    ).toEqual({
       person: { nationalId: REDACTED, name: 'Ann' },
       list: [{ NATIONAL_ID: REDACTED }],
     });
@@ -248,12 +274,25 @@ describe('redactSensitive', () => {
         raw: new ArrayBuffer(4),
         nested: [{ file: Buffer.alloc(1) }],
       }),
-    ).toEqual({ buffer: BINARY_DATA, bytes: BINARY_DATA, ints: BINARY_DATA, view: BINARY_DATA, raw: BINARY_DATA, nested: [{ file: BINARY_DATA }] });
+    ).toEqual({
+      buffer: BINARY_DATA,
+      bytes: BINARY_DATA,
+      ints: BINARY_DATA,
+      view: BINARY_DATA,
+      raw: BINARY_DATA,
+      nested: [{ file: BINARY_DATA }],
+    });
     expect(redactSensitive(Buffer.from('top level'))).toBe(BINARY_DATA);
   });
 
   it('shows binary values under a sensitive key as "[BINARY DATA]", as the triggers do, not "[REDACTED]"', () => {
-    expect(redactSensitive({ encryptedCredentials: Buffer.from('x'), privateKey: new Uint8Array(1), nested: { password: 'p' } })).toEqual({
+    expect(
+      redactSensitive({
+        encryptedCredentials: Buffer.from('x'),
+        privateKey: new Uint8Array(1),
+        nested: { password: 'p' },
+      }),
+    ).toEqual({
       encryptedCredentials: BINARY_DATA,
       privateKey: BINARY_DATA,
       nested: { password: REDACTED },
@@ -261,7 +300,13 @@ describe('redactSensitive', () => {
   });
 
   it('turns dates into ISO 8601 strings in UTC, and invalid dates into null', () => {
-    expect(redactSensitive({ at: new Date(Date.UTC(2024, 1, 29, 13, 5, 9, 7)), list: [new Date(0)], bad: new Date(Number.NaN) })).toEqual({
+    expect(
+      redactSensitive({
+        at: new Date(Date.UTC(2024, 1, 29, 13, 5, 9, 7)),
+        list: [new Date(0)],
+        bad: new Date(Number.NaN),
+      }),
+    ).toEqual({
       at: '2024-02-29T13:05:09.007Z',
       list: ['1970-01-01T00:00:00.000Z'],
       bad: null,
@@ -270,12 +315,18 @@ describe('redactSensitive', () => {
 
   it('turns big integers into their exact decimal strings, at any depth', () => {
     expect(redactSensitive(2n ** 64n + 1n)).toBe('18446744073709551617');
-    expect(redactSensitive({ diskBytes: 9007199254740993n, list: [-1n] })).toEqual({ diskBytes: '9007199254740993', list: ['-1'] });
+    expect(redactSensitive({ diskBytes: 9007199254740993n, list: [-1n] })).toEqual({
+      diskBytes: '9007199254740993',
+      list: ['-1'],
+    });
   });
 
   it("turns Prisma's Decimal into its exact string, beyond a double's precision", () => {
     expect(redactSensitive(new Decimal('12345678901234567890.123456789'))).toBe('12345678901234567890.123456789');
-    expect(redactSensitive({ total: new Decimal('1234.5'), lines: [new Decimal('-0.01')] })).toEqual({ total: '1234.5', lines: ['-0.01'] });
+    expect(redactSensitive({ total: new Decimal('1234.5'), lines: [new Decimal('-0.01')] })).toEqual({
+      total: '1234.5',
+      lines: ['-0.01'],
+    });
   });
 
   it('leaves an object that merely has d and toFixed keys as an object: only a real Decimal is a decimal', () => {
@@ -315,7 +366,10 @@ describe('redactSensitive', () => {
 
     expect(output).toEqual({
       inner: { password: REDACTED, at: '1970-01-01T00:00:00.000Z', buffer: BINARY_DATA, big: '5' },
-      list: [{ password: REDACTED, at: '1970-01-01T00:00:00.000Z', buffer: BINARY_DATA, big: '5' }, { token: REDACTED }],
+      list: [
+        { password: REDACTED, at: '1970-01-01T00:00:00.000Z', buffer: BINARY_DATA, big: '5' },
+        { token: REDACTED },
+      ],
     });
     expect(inner).toEqual({ password: 'hunter2', at, buffer, big: 5n });
     expect(list).toEqual([inner, { token: 't' }]);
@@ -337,7 +391,11 @@ describe('capText: values over 8 KiB', () => {
     const fits = 'x'.repeat(MAX_VALUE_BYTES);
     expect(capText(fits)).toBe(fits);
     const marker = capText(`${fits}y`);
-    expect(parseMarker(marker)).toEqual({ bytes: MAX_VALUE_BYTES + 1, hash: sha256(`${fits}y`), prefix: 'x'.repeat(TRUNCATED_PREFIX_BYTES) });
+    expect(parseMarker(marker)).toEqual({
+      bytes: MAX_VALUE_BYTES + 1,
+      hash: sha256(`${fits}y`),
+      prefix: 'x'.repeat(TRUNCATED_PREFIX_BYTES),
+    });
   });
 
   it('counts UTF-8 bytes, not characters: 4,097 two-byte characters are over the cap', () => {
@@ -385,7 +443,10 @@ describe('jsonbText: the text PostgreSQL prints for a jsonb value', () => {
     [{ b: 1, a: 2, aa: 3 }, '{"a": 2, "b": 1, "aa": 3}'],
     [[1, 'x', null, true, { z: [] }], '[1, "x", null, true, {"z": []}]'],
     [{ é: 1, z: 2 }, '{"z": 2, "é": 1}'],
-    [{ big: 1e21, small: 1.5e-7, neg: -2.5e-7, exact: 12.5, int: -0 }, '{"big": 1000000000000000000000, "int": 0, "neg": -0.00000025, "exact": 12.5, "small": 0.00000015}'],
+    [
+      { big: 1e21, small: 1.5e-7, neg: -2.5e-7, exact: 12.5, int: -0 },
+      '{"big": 1000000000000000000000, "int": 0, "neg": -0.00000025, "exact": 12.5, "small": 0.00000015}',
+    ],
     ['quote " and \\ and \n', '"quote \\" and \\\\ and \\n"'],
     [{}, '{}'],
   ])('prints %j as %s', (value, text) => {

@@ -14,7 +14,10 @@ const KEY_PATTERN = /^alk_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
 export const createApiKeySchema = z.object({
   name: z.string().trim().min(1, 'Name the key after the service that uses it').max(100),
-  scopes: z.array(z.enum(API_KEY_SCOPES)).min(1, 'A key needs at least one scope').transform((scopes) => [...new Set(scopes)]),
+  scopes: z
+    .array(z.enum(API_KEY_SCOPES))
+    .min(1, 'A key needs at least one scope')
+    .transform((scopes) => [...new Set(scopes)]),
   expiresAt: z.date().optional(),
 });
 
@@ -41,7 +44,8 @@ export function parseExpiry(value: string, now = new Date()): Date {
   if (Number.isNaN(at.getTime())) {
     throw new Error(`--expires "${value}" is not a duration or a date: use e.g. 12h, 90d, 4w or 2027-03-01.`);
   }
-  if (at.getTime() <= now.getTime()) throw new Error(`--expires "${value}" is in the past: a key must expire later than now.`);
+  if (at.getTime() <= now.getTime())
+    throw new Error(`--expires "${value}" is in the past: a key must expire later than now.`);
   return at;
 }
 
@@ -63,12 +67,17 @@ export async function createApiKey(
   const { name, scopes, expiresAt } = createApiKeySchema.parse(input);
   const prefix = randomPrefix();
   const key = `alk_${prefix}_${randomBytes(32).toString('base64url')}`;
-  const row = await prisma.apiKey.create({ data: { organizationId, name, prefix, keyHash: sha256(key), scopes, expiresAt } });
+  const row = await prisma.apiKey.create({
+    data: { organizationId, name, prefix, keyHash: sha256(key), scopes, expiresAt },
+  });
   return { id: row.id, name, prefix, scopes, expiresAt: row.expiresAt, key };
 }
 
 export async function revokeApiKey(prisma: AuditedPrismaClient, organizationId: string, id: string): Promise<boolean> {
-  const { count } = await prisma.apiKey.updateMany({ where: { id, organizationId, revokedAt: null }, data: { revokedAt: new Date() } });
+  const { count } = await prisma.apiKey.updateMany({
+    where: { id, organizationId, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
   return count === 1;
 }
 
@@ -91,6 +100,8 @@ export async function verifyApiKey(prisma: AuditedPrismaClient, key: string): Pr
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
     await prisma.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
   }
-  const scopes = row.scopes.filter((scope): scope is ApiKeyScope => (API_KEY_SCOPES as readonly string[]).includes(scope));
+  const scopes = row.scopes.filter((scope): scope is ApiKeyScope =>
+    (API_KEY_SCOPES as readonly string[]).includes(scope),
+  );
   return { id: row.id, name: row.name, organizationId: row.organizationId, scopes };
 }

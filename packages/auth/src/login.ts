@@ -60,7 +60,10 @@ export class LoginError extends Error {
       case 'busy':
         return 'Too many sign-in attempts are being checked right now. Try again in a moment.';
       case 'rate_limited': {
-        const wait = failure.retryAfterSeconds < 90 ? `${failure.retryAfterSeconds} second(s)` : `${Math.ceil(failure.retryAfterSeconds / 60)} minute(s)`;
+        const wait =
+          failure.retryAfterSeconds < 90
+            ? `${failure.retryAfterSeconds} second(s)`
+            : `${Math.ceil(failure.retryAfterSeconds / 60)} minute(s)`;
         return failure.scope === 'address'
           ? `Too many failed sign-in attempts from your network. Try again in ${wait}.`
           : `Too many failed sign-in attempts for this account from your address. Try again in ${wait}.`;
@@ -82,7 +85,12 @@ const addressKey = (origin: RequestOrigin) => origin.ipAddress ?? 'unknown';
  * Verifies `password` against `hash` (or against the decoy when there is no account) in the fair verification queue.
  * @throws LoginError `busy` when the queue is full for this address
  */
-async function verifyInQueue(services: AuthServices, origin: RequestOrigin, hash: string | undefined, password: string) {
+async function verifyInQueue(
+  services: AuthServices,
+  origin: RequestOrigin,
+  hash: string | undefined,
+  password: string,
+) {
   const stored = hash ?? (await decoyHash());
   try {
     return await services.verifier.run(addressKey(origin), () => verifyPassword(stored, password));
@@ -146,7 +154,13 @@ export async function login(
           tx.user.update({ where: { id: user.id }, data: { passwordHash: upgradedHash } }),
         );
       }
-      await tx.$record({ organizationId: user.organizationId, action: SIGN_IN_ACTIONS.login, entityType: USER_ENTITY_TYPE, entityId: user.id, metadata: { method: 'password' } });
+      await tx.$record({
+        organizationId: user.organizationId,
+        action: SIGN_IN_ACTIONS.login,
+        entityType: USER_ENTITY_TYPE,
+        entityId: user.id,
+        metadata: { method: 'password' },
+      });
     }),
   );
   const { user: sessionUser } = await lucia.validateSession(session.id);
@@ -155,15 +169,30 @@ export async function login(
 }
 
 /** Ends the session and records the logout; returns the cookie that clears it in the browser. */
-export async function logout(services: AuthServices, session: { id: string; user: User }, origin: RequestOrigin): Promise<Cookie> {
+export async function logout(
+  services: AuthServices,
+  session: { id: string; user: User },
+  origin: RequestOrigin,
+): Promise<Cookie> {
   await services.lucia.invalidateSession(session.id);
   await recordLogout(services, session.user, origin, null);
   return services.lucia.createBlankSessionCookie();
 }
 
-function recordLogout(services: AuthServices, user: User, origin: RequestOrigin, metadata: Record<string, unknown> | null) {
+function recordLogout(
+  services: AuthServices,
+  user: User,
+  origin: RequestOrigin,
+  metadata: Record<string, unknown> | null,
+) {
   return withAuditContext({ userId: user.id, name: user.name, email: user.email, ...origin }, () =>
-    services.prisma.$record({ organizationId: user.organizationId, action: SIGN_IN_ACTIONS.logout, entityType: USER_ENTITY_TYPE, entityId: user.id, metadata }),
+    services.prisma.$record({
+      organizationId: user.organizationId,
+      action: SIGN_IN_ACTIONS.logout,
+      entityType: USER_ENTITY_TYPE,
+      entityId: user.id,
+      metadata,
+    }),
   );
 }
 
@@ -176,7 +205,11 @@ async function endSessions(prisma: AuditedPrismaClient, userId: string, keep: Se
 }
 
 /** "Sign out everywhere": ends all of the user's sessions, this one included, and records it. */
-export async function logoutEverywhere(services: AuthServices, session: { id: string; user: User }, origin: RequestOrigin): Promise<Cookie> {
+export async function logoutEverywhere(
+  services: AuthServices,
+  session: { id: string; user: User },
+  origin: RequestOrigin,
+): Promise<Cookie> {
   const ended = await endSessions(services.prisma, session.user.id, null);
   await recordLogout(services, session.user, origin, { scope: 'everywhere', sessionsEnded: ended });
   return services.lucia.createBlankSessionCookie();
@@ -206,7 +239,8 @@ export async function changePassword(
   if (passwords.newPassword.length < MIN_PASSWORD_LENGTH) {
     throw new PasswordChangeError(`The new password must have at least ${MIN_PASSWORD_LENGTH} characters.`);
   }
-  if (passwords.newPassword === passwords.currentPassword) throw new PasswordChangeError('The new password must differ from the current one.');
+  if (passwords.newPassword === passwords.currentPassword)
+    throw new PasswordChangeError('The new password must differ from the current one.');
   const user = await prisma.user.findUnique({ where: { id: signedIn.user.id } });
   if (!user) throw new LoginError({ reason: 'invalid_credentials' });
   const attempt = await admit(services, user.email, origin);
@@ -225,5 +259,9 @@ export async function changePassword(
     prisma.user.update({ where: { id: user.id }, data: { passwordHash } }),
   );
   const ended = await endSessions(prisma, user.id, signedIn.session);
-  await recordLogout(services, signedIn.user, origin, { scope: 'other_sessions', reason: 'password_changed', sessionsEnded: ended });
+  await recordLogout(services, signedIn.user, origin, {
+    scope: 'other_sessions',
+    reason: 'password_changed',
+    sessionsEnded: ended,
+  });
 }

@@ -53,7 +53,11 @@ export function prismaSessionAdapter(prisma: AuditedPrismaClient, options: { max
     async getSessionAndUser(sessionId) {
       const found = await prisma.session.findUnique({
         where: { id: hashSessionToken(sessionId) },
-        include: { user: { select: { id: true, name: true, email: true, role: true, organizationId: true, deactivatedAt: true } } },
+        include: {
+          user: {
+            select: { id: true, name: true, email: true, role: true, organizationId: true, deactivatedAt: true },
+          },
+        },
       });
       // A deactivated user's sessions stop working at once, not when they expire.
       if (!found || found.user.deactivatedAt) return [null, null];

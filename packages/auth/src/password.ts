@@ -32,9 +32,16 @@ function parseHash(hash: string): ParsedHash | null {
   if (scheme !== 'scrypt' || !n || !r || !p || !salt || !key || extra !== undefined) return null;
   const params = { N: Number(n), r: Number(r), p: Number(p) };
   const sane =
-    Number.isInteger(params.N) && params.N > 1 && (params.N & (params.N - 1)) === 0 && params.N <= LIMITS.N &&
-    Number.isInteger(params.r) && params.r >= 1 && params.r <= LIMITS.r &&
-    Number.isInteger(params.p) && params.p >= 1 && params.p <= LIMITS.p;
+    Number.isInteger(params.N) &&
+    params.N > 1 &&
+    (params.N & (params.N - 1)) === 0 &&
+    params.N <= LIMITS.N &&
+    Number.isInteger(params.r) &&
+    params.r >= 1 &&
+    params.r <= LIMITS.r &&
+    Number.isInteger(params.p) &&
+    params.p >= 1 &&
+    params.p <= LIMITS.p;
   return sane ? { ...params, salt: Buffer.from(salt, 'base64url'), key: Buffer.from(key, 'base64url') } : null;
 }
 
@@ -57,7 +64,12 @@ export async function verifyPassword(hash: string, password: string): Promise<bo
 /** Whether a stored hash was made with weaker parameters than today's (or is not one of ours at all). */
 export function needsRehash(hash: string): boolean {
   const parsed = parseHash(hash);
-  return !parsed || parsed.N < PASSWORD_PARAMS.N || parsed.r < PASSWORD_PARAMS.r || parsed.key.length < PASSWORD_PARAMS.keyLength;
+  return (
+    !parsed ||
+    parsed.N < PASSWORD_PARAMS.N ||
+    parsed.r < PASSWORD_PARAMS.r ||
+    parsed.key.length < PASSWORD_PARAMS.keyLength
+  );
 }
 
 /**

@@ -22,5 +22,7 @@ export function canReadAuditLog(role: Role): boolean {
 }
 
 /** "Audit Logs are restricted to the Owner and Admin roles.", from AUDIT_READER_ROLES. */
-const readers = new Intl.ListFormat('en', { type: 'conjunction' }).format(AUDIT_READER_ROLES.map((role) => ROLE_LABELS[role]));
+const readers = new Intl.ListFormat('en', { type: 'conjunction' }).format(
+  AUDIT_READER_ROLES.map((role) => ROLE_LABELS[role]),
+);
 export const AUDIT_READ_FORBIDDEN = `Audit Logs are restricted to the ${readers} roles.`;

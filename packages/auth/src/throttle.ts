@@ -62,7 +62,8 @@ export interface LoginAttempt {
 }
 
 /** Counter keys: hashed, so the table holds no email addresses, and fixed in length whatever the input. */
-const keyOf = (kind: string, ...parts: string[]) => `${kind}:${createHash('sha256').update(parts.join('\u0000')).digest('base64url')}`;
+const keyOf = (kind: string, ...parts: string[]) =>
+  `${kind}:${createHash('sha256').update(parts.join('\u0000')).digest('base64url')}`;
 
 /** The counter's next count and window start: a window older than `windowSeconds` starts again at 1. */
 function nextCount(windowSeconds: number) {
@@ -136,7 +137,8 @@ export class Throttle {
     if (forget) {
       await this.prisma.$executeRaw`DELETE FROM "RateLimitCounter" WHERE key = ${key}`;
     } else {
-      await this.prisma.$executeRaw`UPDATE "RateLimitCounter" SET count = greatest(count - 1, 0), "updatedAt" = clock_timestamp() WHERE key = ${key}`;
+      await this.prisma
+        .$executeRaw`UPDATE "RateLimitCounter" SET count = greatest(count - 1, 0), "updatedAt" = clock_timestamp() WHERE key = ${key}`;
     }
   }
 
@@ -154,10 +156,19 @@ export class Throttle {
   async admitLogin(email: string, address: string): Promise<{ attempt: LoginAttempt } | { refused: Refusal }> {
     await this.sweep();
     const policy = this.login;
-    const keys = { pair: keyOf('login-pair', email, address), account: keyOf('login-account', email), address: keyOf('login-address', address) };
+    const keys = {
+      pair: keyOf('login-pair', email, address),
+      account: keyOf('login-account', email),
+      address: keyOf('login-address', address),
+    };
 
-    const spraying = await this.admit(keys.address, { free: policy.addressThreshold, factor: 0.25, max: policy.addressMaxDelaySeconds });
-    if (!spraying.admitted) return { refused: { retryAfterSeconds: Math.max(1, Math.ceil(spraying.wait)), scope: 'address' } };
+    const spraying = await this.admit(keys.address, {
+      free: policy.addressThreshold,
+      factor: 0.25,
+      max: policy.addressMaxDelaySeconds,
+    });
+    if (!spraying.admitted)
+      return { refused: { retryAfterSeconds: Math.max(1, Math.ceil(spraying.wait)), scope: 'address' } };
 
     const accountFailures = await this.recentCount(keys.account);
     const underAttack = accountFailures >= policy.accountAttackThreshold;
@@ -183,7 +194,11 @@ export class Throttle {
 
   /** The password was never checked (the verification queue was full): the attempt is given back everywhere. */
   async loginNotChecked(attempt: LoginAttempt): Promise<void> {
-    await Promise.all([this.giveBack(attempt.keys.pair), this.giveBack(attempt.keys.account), this.giveBack(attempt.keys.address)]);
+    await Promise.all([
+      this.giveBack(attempt.keys.pair),
+      this.giveBack(attempt.keys.account),
+      this.giveBack(attempt.keys.address),
+    ]);
   }
 
   /** Counts an `audit.record` call of `actor`; a refusal once the actor has used the window's budget. */
@@ -196,6 +211,7 @@ export class Throttle {
   private async sweep(): Promise<void> {
     if (Date.now() - this.lastSweep < 10 * 60_000) return;
     this.lastSweep = Date.now();
-    await this.prisma.$executeRaw`DELETE FROM "RateLimitCounter" WHERE "updatedAt" < clock_timestamp() - interval '1 day'`;
+    await this.prisma
+      .$executeRaw`DELETE FROM "RateLimitCounter" WHERE "updatedAt" < clock_timestamp() - interval '1 day'`;
   }
 }

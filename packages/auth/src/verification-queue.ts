@@ -70,7 +70,10 @@ export class VerificationQueue {
     this.inFlight.set(address, (this.inFlight.get(address) ?? 0) + 1);
     if (now) return this.execute(address, task);
     return new Promise<T>((resolve, reject) => {
-      queued.push({ arrival: (this.arrivals += 1), start: () => void this.execute(address, task).then(resolve, reject) });
+      queued.push({
+        arrival: (this.arrivals += 1),
+        start: () => void this.execute(address, task).then(resolve, reject),
+      });
       this.byAddress.set(address, queued);
       this.waiting += 1;
     });

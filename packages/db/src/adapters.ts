@@ -26,7 +26,9 @@ function readPemFile(file: string, parameter: string): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new DatabaseConfigError(`${parameter}=${file} in the database URL cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
+    throw new DatabaseConfigError(
+      `${parameter}=${file} in the database URL cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
+    );
   }
 }
 
@@ -43,7 +45,9 @@ function readPemFile(file: string, parameter: string): Buffer {
 export function tlsSettings(params: URLSearchParams): { sslmode: SslMode; tls: ConnectionOptions | null } {
   const given = params.get('sslmode') ?? 'prefer';
   if (!(SSL_MODES as readonly string[]).includes(given)) {
-    throw new DatabaseConfigError(`sslmode=${given} in the database URL is not a mode PostgreSQL knows: use one of ${SSL_MODES.join(', ')}.`);
+    throw new DatabaseConfigError(
+      `sslmode=${given} in the database URL is not a mode PostgreSQL knows: use one of ${SSL_MODES.join(', ')}.`,
+    );
   }
   const sslmode = given as SslMode;
   if (sslmode === 'disable') return { sslmode, tls: null };
@@ -55,7 +59,9 @@ export function tlsSettings(params: URLSearchParams): { sslmode: SslMode; tls: C
   };
   if (rootcert === 'system') {
     if (sslmode !== 'verify-full') {
-      throw new DatabaseConfigError(`sslrootcert=system needs sslmode=verify-full (got sslmode=${sslmode}), as in libpq.`);
+      throw new DatabaseConfigError(
+        `sslrootcert=system needs sslmode=verify-full (got sslmode=${sslmode}), as in libpq.`,
+      );
     }
     return { sslmode, tls: { ...client, rejectUnauthorized: true } };
   }

@@ -7,7 +7,15 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { AUDIT_SETTINGS, auditComments, auditExtension, CaptureDriftError, checkInstalledCapture, sensitiveFieldNames, withAuditComments } from '@auditlog/audit';
+import {
+  AUDIT_SETTINGS,
+  auditComments,
+  auditExtension,
+  CaptureDriftError,
+  checkInstalledCapture,
+  sensitiveFieldNames,
+  withAuditComments,
+} from '@auditlog/audit';
 import type { CaptureProblem } from '@auditlog/audit';
 import { auditRegistry } from './audit-registry.ts';
 import { auditConfig } from './audited.ts';
@@ -62,7 +70,11 @@ export interface DatabaseOptions {
  */
 function audited(client: PrismaClient) {
   return client.$extends(
-    auditExtension({ auditModel: auditConfig.auditModel, sensitive: sensitiveFieldNames(auditConfig), internalSchema: auditRegistry.internalSchema }),
+    auditExtension({
+      auditModel: auditConfig.auditModel,
+      sensitive: sensitiveFieldNames(auditConfig),
+      internalSchema: auditRegistry.internalSchema,
+    }),
   );
 }
 
@@ -75,8 +87,7 @@ export type AuditedTransactionClient = Parameters<Parameters<AuditedPrismaClient
  * to it. The runtime itself never migrates.
  */
 export type DatabaseConnection =
-  | { engine: 'postgres'; url: string; config: PostgresConfig }
-  | { engine: 'pglite'; pglite: PGlite };
+  { engine: 'postgres'; url: string; config: PostgresConfig } | { engine: 'pglite'; pglite: PGlite };
 
 export interface Database {
   prisma: AuditedPrismaClient;
@@ -110,17 +121,28 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   const url = options.url ?? (options.pglite || options.dataDir ? undefined : env.databaseUrl);
   const transport = options.audit === false ? 'none' : (options.auditTransport ?? 'adapter');
   const clientOptions = { comments: transport === 'comments-plugin' ? [auditComments()] : [] };
-  const withContext = <F extends SqlDriverAdapterFactory>(factory: F) => (transport === 'adapter' ? withAuditComments(factory) : factory);
+  const withContext = <F extends SqlDriverAdapterFactory>(factory: F) =>
+    transport === 'adapter' ? withAuditComments(factory) : factory;
 
   if (url) {
     assertPostgresUrl(url, options.url ? 'The database URL' : 'DATABASE_URL');
     const config = await probePostgres(url);
-    const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10, ...(options.strict ? { options: STRICT_OPTION } : {}) });
+    const pool = new pg.Pool({
+      ...config,
+      max: options.poolSize ?? 10,
+      ...(options.strict ? { options: STRICT_OPTION } : {}),
+    });
     // An idle connection that the server drops (a restart, a dropped test database) must not crash the process: the
     // pool replaces it on the next query.
-    const onConnectionLost = (error: Error) => process.stderr.write(`[db] connection lost (${redactUrl(url)}): ${error.message}\n`);
+    const onConnectionLost = (error: Error) =>
+      process.stderr.write(`[db] connection lost (${redactUrl(url)}): ${error.message}\n`);
     pool.on('error', onConnectionLost);
-    const prisma = audited(new PrismaClient({ ...clientOptions, adapter: withContext(new PrismaPg(pool, { onConnectionError: onConnectionLost })) }));
+    const prisma = audited(
+      new PrismaClient({
+        ...clientOptions,
+        adapter: withContext(new PrismaPg(pool, { onConnectionError: onConnectionLost })),
+      }),
+    );
     const { host, port, database } = config;
     const db: Database = {
       prisma,
@@ -187,7 +209,8 @@ async function prepared(db: Database, options: DatabaseOptions): Promise<Databas
   try {
     if (options.checkCapture) {
       const problems = await db.checkCapture();
-      if (problems.some((problem) => problem.severity === 'error')) throw new CaptureDriftError(problems, db.description);
+      if (problems.some((problem) => problem.severity === 'error'))
+        throw new CaptureDriftError(problems, db.description);
     }
     return db;
   } catch (error) {

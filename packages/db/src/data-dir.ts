@@ -22,7 +22,8 @@ export async function preparePrivateDirectory(dataDir: string): Promise<void> {
     await chmod(dataDir, 0o700); // `mode` is filtered by the umask; the folder must be 0700 whatever it is
     return;
   }
-  if (!existing.isDirectory()) throw new DatabaseConfigError(`DATA_DIR ${dataDir} is not a folder. Point DATA_DIR at a folder.`);
+  if (!existing.isDirectory())
+    throw new DatabaseConfigError(`DATA_DIR ${dataDir} is not a folder. Point DATA_DIR at a folder.`);
   // As PostgreSQL itself: the owner only (0700), or with read access for the owner's group (0750).
   if ((existing.mode & 0o027) !== 0) {
     const mode = (existing.mode & 0o777).toString(8);
@@ -71,11 +72,13 @@ export async function lockDirectory(dataDir: string): Promise<() => Promise<void
     if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder)) {
       throw new DatabaseConfigError(
         `The embedded database in ${dataDir} is in use by another process (pid ${holder}), probably a running server. ` +
-          'Stop it first: two processes writing one embedded database lose each other\'s changes.',
+          "Stop it first: two processes writing one embedded database lose each other's changes.",
       );
     }
     if (holder === process.pid) {
-      throw new DatabaseConfigError(`The embedded database in ${dataDir} is already open in this process: open it once and share it.`);
+      throw new DatabaseConfigError(
+        `The embedded database in ${dataDir} is already open in this process: open it once and share it.`,
+      );
     }
     await rm(file, { force: true }); // left by a process that is gone
   }

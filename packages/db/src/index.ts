@@ -1,5 +1,12 @@
 export { openDatabase } from './client.ts';
-export type { AuditedPrismaClient, AuditedTransactionClient, Database, DatabaseConnection, DatabaseEngine, DatabaseOptions } from './client.ts';
+export type {
+  AuditedPrismaClient,
+  AuditedTransactionClient,
+  Database,
+  DatabaseConnection,
+  DatabaseEngine,
+  DatabaseOptions,
+} from './client.ts';
 export { dropDatabase, parsePostgresUrl, resolvePostgresConfig } from './adapters.ts';
 export type { PostgresConfig } from './adapters.ts';
 export { auditRegistry } from './audit-registry.ts';

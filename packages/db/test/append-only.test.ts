@@ -27,6 +27,8 @@ describe.each(testEngines)('the audit table is append-only on %s', (engine) => {
 
   it('rejects UPDATE and DELETE even when no row matches', async () => {
     await expect(db().prisma.$executeRawUnsafe(`DELETE FROM "AuditLog" WHERE false`)).rejects.toThrow(/append-only/);
-    await expect(db().prisma.$executeRawUnsafe(`UPDATE "AuditLog" SET action = 'x' WHERE false`)).rejects.toThrow(/append-only/);
+    await expect(db().prisma.$executeRawUnsafe(`UPDATE "AuditLog" SET action = 'x' WHERE false`)).rejects.toThrow(
+      /append-only/,
+    );
   });
 });

@@ -29,7 +29,9 @@ describe('the client factory explains bad configuration', () => {
 
   it('names the host and port of a server that refuses connections, and says what to check', async () => {
     const port = await closedPort();
-    const error = await openDatabase({ url: `postgres://app:s3cret-pw@127.0.0.1:${port}/app` }).catch((e: unknown) => e);
+    const error = await openDatabase({ url: `postgres://app:s3cret-pw@127.0.0.1:${port}/app` }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DatabaseConfigError);
     expect((error as Error).message).toBe(
       `Cannot connect to PostgreSQL at 127.0.0.1:${port}: the connection was refused. ` +
@@ -39,7 +41,9 @@ describe('the client factory explains bad configuration', () => {
 
   it('names a host that does not resolve', async () => {
     const error = await openDatabase({ url: 'postgres://app@no-such-host.invalid:5432/app' }).catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(/Cannot connect to PostgreSQL at no-such-host\.invalid:5432: the host "no-such-host\.invalid" could not be resolved/);
+    expect((error as Error).message).toMatch(
+      /Cannot connect to PostgreSQL at no-such-host\.invalid:5432: the host "no-such-host\.invalid" could not be resolved/,
+    );
   });
 
   it('never repeats the password', async () => {
@@ -65,7 +69,9 @@ describe('the embedded database', () => {
     const db = await openDatabase({ dataDir });
     try {
       expect(db.description).toBe(`PGlite in ${dataDir}`);
-      const tables = await db.prisma.$queryRaw<{ count: bigint }[]>`SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'`;
+      const tables = await db.prisma.$queryRaw<
+        { count: bigint }[]
+      >`SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'`;
       expect(tables[0]?.count).toBe(0n);
     } finally {
       await db.close();

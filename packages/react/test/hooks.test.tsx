@@ -26,7 +26,9 @@ function RecordButton({ action, entityId }: { action: string; entityId: string }
   const record = useRecordAuditEntry();
   return (
     <div>
-      <button onClick={() => record.mutate({ action, entityType: 'invoice', entityId, metadata: { format: 'csv', rows: 3 } })}>
+      <button
+        onClick={() => record.mutate({ action, entityType: 'invoice', entityId, metadata: { format: 'csv', rows: 3 } })}
+      >
         Record {action}
       </button>
       {record.data && <p>Recorded {record.variables?.action}</p>}
@@ -128,20 +130,26 @@ describe.each(testEngines)('React hooks on %s', (engine) => {
     expect(await screen.findByText('Total: 1')).toBeTruthy();
 
     fireEvent.click(screen.getByRole('button', { name: 'Record export' }));
-    expect(await screen.findByText('Record failed: FORBIDDEN: This API key does not have the audit:write scope.')).toBeTruthy();
+    expect(
+      await screen.findByText('Record failed: FORBIDDEN: This API key does not have the audit:write scope.'),
+    ).toBeTruthy();
     expect(screen.queryByText('Recorded export')).toBeNull();
   });
 
   it('renders FORBIDDEN when the key may write but not read', async () => {
     renderPanel(await org.createApiKey(['audit:write']));
-    expect(await screen.findByText('List failed: FORBIDDEN: This API key does not have the audit:read scope.')).toBeTruthy();
+    expect(
+      await screen.findByText('List failed: FORBIDDEN: This API key does not have the audit:read scope.'),
+    ).toBeTruthy();
     // A 4xx is not retried: the error shows after one attempt, not four.
     expect(screen.getByText('Attempts: 1')).toBeTruthy();
   });
 
   it('renders UNAUTHORIZED for a key the server does not know', async () => {
     renderPanel('alk_not-a-real-key');
-    expect(await screen.findByText('List failed: UNAUTHORIZED: The API key is invalid, revoked or expired.')).toBeTruthy();
+    expect(
+      await screen.findByText('List failed: UNAUTHORIZED: The API key is invalid, revoked or expired.'),
+    ).toBeTruthy();
     expect(screen.getByText('Attempts: 1')).toBeTruthy();
   });
 });

@@ -39,7 +39,8 @@ export async function openMigratedDatabase(options: DatabaseOptions = {}): Promi
     await migrateDatabase(db);
     if (options.checkCapture) {
       const problems = await db.checkCapture();
-      if (problems.some((problem) => problem.severity === 'error')) throw new CaptureDriftError(problems, db.description);
+      if (problems.some((problem) => problem.severity === 'error'))
+        throw new CaptureDriftError(problems, db.description);
     }
     return db;
   } catch (error) {

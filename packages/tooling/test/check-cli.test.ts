@@ -21,7 +21,10 @@ async function check(env: Record<string, string>): Promise<{ code: number; outpu
   const tsx = path.join(packageRoot, 'node_modules/.bin/tsx');
   const { DATABASE_URL: _url, DATA_DIR: _dir, ...rest } = process.env;
   try {
-    const { stdout, stderr } = await run(tsx, ['src/migrate/cli.ts', 'check'], { cwd: packageRoot, env: { ...rest, ...env, INIT_CWD: packageRoot } });
+    const { stdout, stderr } = await run(tsx, ['src/migrate/cli.ts', 'check'], {
+      cwd: packageRoot,
+      env: { ...rest, ...env, INIT_CWD: packageRoot },
+    });
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };

@@ -21,7 +21,9 @@ describe('the embedded database, migrated by the tooling', () => {
 
     const second = await openDatabase({ dataDir });
     expect(await migrateDatabase(second)).toEqual([]);
-    expect(await second.prisma.organization.findUnique({ where: { slug: 'persisted' } })).toMatchObject({ name: 'Persisted' });
+    expect(await second.prisma.organization.findUnique({ where: { slug: 'persisted' } })).toMatchObject({
+      name: 'Persisted',
+    });
     expect(await second.ping()).toBe(true);
     await second.close();
   }, 60_000);

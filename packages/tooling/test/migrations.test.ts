@@ -5,7 +5,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Prisma } from '@auditlog/db';
 import { migrationFactoryFor } from '../src/database.ts';
-import { createMigration, defaultPaths, deployMigrations, diffDatabaseToSchema, diffMigrationsToSchema } from '../src/migrate/index.ts';
+import {
+  createMigration,
+  defaultPaths,
+  deployMigrations,
+  diffDatabaseToSchema,
+  diffMigrationsToSchema,
+} from '../src/migrate/index.ts';
 import { testEngines, useTestDatabase } from '@auditlog/db/testing';
 
 const migrationNames = (await readdir(defaultPaths.migrations, { withFileTypes: true }))
@@ -27,7 +33,13 @@ describe.each(testEngines)('migrations on %s', (engine) => {
 
   it('records each migration in _prisma_migrations as `prisma migrate deploy` does', async () => {
     const rows = await db().prisma.$queryRaw<
-      { migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null; applied_steps_count: number }[]
+      {
+        migration_name: string;
+        checksum: string;
+        finished_at: Date | null;
+        rolled_back_at: Date | null;
+        applied_steps_count: number;
+      }[]
     >`SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name`;
     expect(rows.map((r) => r.migration_name)).toEqual(migrationNames);
     for (const row of rows) {
@@ -83,9 +95,9 @@ describe.each(testEngines)('migration authoring and failures on %s', (engine) =>
       now: new Date('2030-01-02T03:04:05Z'),
     });
     expect(created?.name).toBe('20300102030405_add_locations');
-    expect(await readFile(path.join(paths.migrations, '20300102030405_add_locations', 'migration.sql'), 'utf8')).toContain(
-      'CREATE TABLE "Location"',
-    );
+    expect(
+      await readFile(path.join(paths.migrations, '20300102030405_add_locations', 'migration.sql'), 'utf8'),
+    ).toContain('CREATE TABLE "Location"');
     expect(await deployMigrations(migrationFactoryFor(db()), paths)).toEqual([...migrationNames, created?.name]);
     expect(await diffDatabaseToSchema(migrationFactoryFor(db()), paths)).toBeNull();
   });
@@ -99,7 +111,9 @@ describe.each(testEngines)('migration authoring and failures on %s', (engine) =>
       'CREATE TABLE "Half" (id int);\nCREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END; $$;\nSELECT no_such_function();\n',
     );
     await expect(deployMigrations(migrationFactoryFor(db()), paths)).rejects.toThrow(/no_such_function/);
-    const half = await db().prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'Half'`;
+    const half = await db().prisma.$queryRaw<
+      { n: bigint }[]
+    >`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'Half'`;
     expect(Number(half[0]?.n)).toBe(0);
     await expect(deployMigrations(migrationFactoryFor(db()), paths)).rejects.toThrow(/20300103000000_broken/);
   });

@@ -21,23 +21,42 @@ const functionNames = functions.map((match) => (match[1] ?? '').replace('"auditl
  * both literal kinds allow.
  */
 const code = sql.replace(/^ *--.*$/gm, '');
-const literals = [...code.matchAll(/(E?)'((?:[^']|'')*)'/g)].map((match) => ({ escaped: match[1] === 'E', body: match[2] ?? '' }));
+const literals = [...code.matchAll(/(E?)'((?:[^']|'')*)'/g)].map((match) => ({
+  escaped: match[1] === 'E',
+  body: match[2] ?? '',
+}));
 
 describe('redactionSql', () => {
   it('creates the functions the capture SQL calls, each in the schema', () => {
     expect(functionNames).toEqual(
-      expect.arrayContaining(['redact_text', 'cap_text', 'audit_text', 'redact_json', 'cap_json', 'audit_json', 'fingerprint']),
+      expect.arrayContaining([
+        'redact_text',
+        'cap_text',
+        'audit_text',
+        'redact_json',
+        'cap_json',
+        'audit_json',
+        'fingerprint',
+      ]),
     );
     for (const match of functions) expect(match[1], match[0].slice(0, 80)).toMatch(/^"auditlog"\.[a-z_]+ ?$/);
   });
 
-  it.each(functions.map((match) => [match[1] ?? '', match[0]] as const))('%s pins search_path with pg_temp last', (_name, text) => {
-    expect(text).toContain('SET search_path = pg_catalog, pg_temp\n');
-  });
+  it.each(functions.map((match) => [match[1] ?? '', match[0]] as const))(
+    '%s pins search_path with pg_temp last',
+    (_name, text) => {
+      expect(text).toContain('SET search_path = pg_catalog, pg_temp\n');
+    },
+  );
 
-  it.each(functions.map((match) => [match[1] ?? '', match[0]] as const))('%s is marked IMMUTABLE or STABLE, STRICT and PARALLEL SAFE', (name, text) => {
-    expect(text).toMatch(name.includes('fingerprint') ? /STABLE STRICT PARALLEL SAFE/ : /IMMUTABLE STRICT PARALLEL SAFE/);
-  });
+  it.each(functions.map((match) => [match[1] ?? '', match[0]] as const))(
+    '%s is marked IMMUTABLE or STABLE, STRICT and PARALLEL SAFE',
+    (name, text) => {
+      expect(text).toMatch(
+        name.includes('fingerprint') ? /STABLE STRICT PARALLEL SAFE/ : /IMMUTABLE STRICT PARALLEL SAFE/,
+      );
+    },
+  );
 
   it('calls its own functions only schema-qualified', () => {
     for (const name of functionNames) {
@@ -93,12 +112,16 @@ describe('the fragments for the capture generator', () => {
     // A short text: plain substrings with strpos, expressions only where none stands for them or behind one.
     const [, short = '', long = ''] = /THEN (.+) ELSE (.+) END\) OR/.exec(expression) ?? [];
     expect(short).toContain(`strpos(n."description", 'Bearer') > 0`);
-    expect(short).toMatch(/\(\(strpos\(n\."description", '='\) > 0 OR strpos\(n\."description", '"'\) > 0\) AND n\."description" ~ /);
+    expect(short).toMatch(
+      /\(\(strpos\(n\."description", '='\) > 0 OR strpos\(n\."description", '"'\) > 0\) AND n\."description" ~ /,
+    );
     // A long one: one expression, and the name= words behind a single character.
     expect(long).not.toContain(`strpos(n."description", 'Bearer')`);
     expect(long.match(/ ~ /g)).toHaveLength(2);
     expect(auditJsonSql('auditlog', 'n."settings"')).toBe('"auditlog".audit_json(n."settings")');
-    expect(fingerprintSql('auditlog', "'user:' || n.id || ':pin'", 'n."pin"')).toBe(`"auditlog".fingerprint('user:' || n.id || ':pin', n."pin")`);
+    expect(fingerprintSql('auditlog', "'user:' || n.id || ':pin'", 'n."pin"')).toBe(
+      `"auditlog".fingerprint('user:' || n.id || ':pin', n."pin")`,
+    );
   });
 
   it('quotes literals for both kinds of string', () => {

@@ -24,7 +24,11 @@ const RUNTIME_ENTRY_POINTS = [
   'apps/server/src/api-keys-cli.ts',
 ];
 
-const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageOf = (specifier: string) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /** The workspace packages by name: their folder and `exports` map. */
 function workspacePackages(): Map<string, { dir: string; exports: Record<string, string> }> {
@@ -109,8 +113,13 @@ describe('the runtime does not load the tooling or the WebAssembly engines', () 
   });
 
   it('the walk finds them where they are: the tooling reaches the schema engine, and the bench (dev-time) reaches the tooling', () => {
-    expect(forbiddenImportChain('packages/tooling/src/index.ts')?.at(-1)).toMatch(/^@prisma\/(schema-engine-wasm|prisma-schema-wasm|dmmf)/);
-    expect(forbiddenImportChain('apps/bench/src/databases.ts')).toEqual(['apps/bench/src/databases.ts', '@auditlog/tooling']);
+    expect(forbiddenImportChain('packages/tooling/src/index.ts')?.at(-1)).toMatch(
+      /^@prisma\/(schema-engine-wasm|prisma-schema-wasm|dmmf)/,
+    );
+    expect(forbiddenImportChain('apps/bench/src/databases.ts')).toEqual([
+      'apps/bench/src/databases.ts',
+      '@auditlog/tooling',
+    ]);
   });
 
   it('the server reaches the tooling only through the dynamic import in database.ts, which the walk does not follow', () => {

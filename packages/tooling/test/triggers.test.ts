@@ -61,7 +61,8 @@ function valueReads(source: string, column: string): string[] {
  */
 function withoutFingerprints(source: string): string {
   let rest = source;
-  for (const name of ['fingerprint', 'secret_change', 'secret_snapshot']) rest = withoutCalls(rest, `"auditlog"."${name}"(`);
+  for (const name of ['fingerprint', 'secret_change', 'secret_snapshot'])
+    rest = withoutCalls(rest, `"auditlog"."${name}"(`);
   return rest;
 }
 
@@ -247,7 +248,14 @@ describe('resolveAuditConfig with the real config and schema', () => {
 
   it('maps Vendor.accountNumber to the column account_number but keeps the field name', () => {
     const accountNumber = modelOf(resolved, 'Vendor').columns.find((column) => column.column === 'account_number');
-    expect(accountNumber).toEqual({ field: 'accountNumber', column: 'account_number', encoding: 'string', isJsonType: false, isFloat: false, isList: false });
+    expect(accountNumber).toEqual({
+      field: 'accountNumber',
+      column: 'account_number',
+      encoding: 'string',
+      isJsonType: false,
+      isFloat: false,
+      isList: false,
+    });
     for (const model of resolved.models) {
       for (const column of model.columns) if (column !== accountNumber) expect(column.column).toBe(column.field);
     }
@@ -330,7 +338,9 @@ model Country {
 }`),
     );
     expect(resolveAuditConfig(miniConfig, dmmfOf).models.map((model) => model.model)).toEqual(['User', 'Note']);
-    expect(resolveAuditConfig({ ...miniConfig, models: { Note: false } }, dmmfOf).models.map((model) => model.model)).toEqual(['User']);
+    expect(
+      resolveAuditConfig({ ...miniConfig, models: { Note: false } }, dmmfOf).models.map((model) => model.model),
+    ).toEqual(['User']);
   });
 
   it('encodes timestamptz, time, @db.Json and plain Bytes columns', () => {
@@ -348,10 +358,31 @@ model Country {
     const event = modelOf(resolveAuditConfig(miniConfig, dmmfOf), 'Event');
     expect(event.columns).toEqual([
       { field: 'name', column: 'name', encoding: 'string', isJsonType: false, isFloat: false, isList: false },
-      { field: 'startsAt', column: 'startsAt', encoding: 'timestamptz', isJsonType: false, isFloat: false, isList: false },
-      { field: 'localTime', column: 'localTime', encoding: 'exact-text', isJsonType: false, isFloat: false, isList: false },
+      {
+        field: 'startsAt',
+        column: 'startsAt',
+        encoding: 'timestamptz',
+        isJsonType: false,
+        isFloat: false,
+        isList: false,
+      },
+      {
+        field: 'localTime',
+        column: 'localTime',
+        encoding: 'exact-text',
+        isJsonType: false,
+        isFloat: false,
+        isList: false,
+      },
       { field: 'payload', column: 'payload', encoding: 'json', isJsonType: true, isFloat: false, isList: false },
-      { field: 'attachment', column: 'attachment', encoding: 'binary', isJsonType: false, isFloat: false, isList: false },
+      {
+        field: 'attachment',
+        column: 'attachment',
+        encoding: 'binary',
+        isJsonType: false,
+        isFloat: false,
+        isList: false,
+      },
     ]);
   });
 
@@ -372,7 +403,8 @@ model Country {
     expect(encodingOf(config, 'Event', 'occurrences')).toBe('timestamp-list');
     expect(encodingOf(config, 'Event', 'payloads')).toBe('json-list');
     expect(encodingOf(config, 'Event', 'blobs')).toBe('binary');
-    const source = functionBodies(generateAuditSql(config).sql, 'auditlog').get(captureFunctionName(modelOf(config, 'Event'))) ?? '';
+    const source =
+      functionBodies(generateAuditSql(config).sql, 'auditlog').get(captureFunctionName(modelOf(config, 'Event'))) ?? '';
     expectToContain(source, '"auditlog"."iso_timestamps"(n."occurrences"::timestamp[])');
     // Secrets inside the elements of a Json[] or a String[] are redacted too.
     expectToContain(source, '"auditlog"."audit_json"(to_jsonb(n."payloads"))');
@@ -423,7 +455,12 @@ describe('resolveAuditConfig: semantic actions, relations and the tenant', () =>
 
   it('finds the relations of each model from the schema, with the entity type of an audited target', () => {
     expect(modelOf(resolved, 'Ticket').relations).toEqual([
-      { field: 'organizationId', column: 'organizationId', targetModel: 'Organization', targetEntityType: 'organization' },
+      {
+        field: 'organizationId',
+        column: 'organizationId',
+        targetModel: 'Organization',
+        targetEntityType: 'organization',
+      },
       { field: 'clientId', column: 'clientId', targetModel: 'Client', targetEntityType: 'client' },
       { field: 'contactId', column: 'contactId', targetModel: 'Contact', targetEntityType: 'contact' },
       { field: 'assigneeId', column: 'assigneeId', targetModel: 'User', targetEntityType: 'user' },
@@ -450,7 +487,9 @@ describe('resolveAuditConfig: semantic actions, relations and the tenant', () =>
 describe('AuditConfigError', () => {
   it('names an unknown model of the config', () => {
     const config: AuditConfig = { ...auditConfig, models: { ...auditConfig.models, Widget: { label: 'name' } } };
-    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe('The audited model "Widget" is not a model of schema.prisma.');
+    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe(
+      'The audited model "Widget" is not a model of schema.prisma.',
+    );
   });
 
   it('names an unknown model even when the config sets it to false', () => {
@@ -459,13 +498,23 @@ describe('AuditConfigError', () => {
   });
 
   it('names an unknown label field and the model', () => {
-    const config: AuditConfig = { ...auditConfig, models: { ...auditConfig.models, Ticket: { entityType: 'ticket', label: ['number', 'title'] } } };
-    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe('Ticket has no scalar field "title" (label of Ticket in the audit config).');
+    const config: AuditConfig = {
+      ...auditConfig,
+      models: { ...auditConfig.models, Ticket: { entityType: 'ticket', label: ['number', 'title'] } },
+    };
+    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe(
+      'Ticket has no scalar field "title" (label of Ticket in the audit config).',
+    );
   });
 
   it('refuses a relation as a label field', () => {
-    const config: AuditConfig = { ...auditConfig, models: { ...auditConfig.models, Contact: { entityType: 'contact', label: 'client' } } };
-    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe('Contact has no scalar field "client" (label of Contact in the audit config).');
+    const config: AuditConfig = {
+      ...auditConfig,
+      models: { ...auditConfig.models, Contact: { entityType: 'contact', label: 'client' } },
+    };
+    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe(
+      'Contact has no scalar field "client" (label of Contact in the audit config).',
+    );
   });
 
   it('names an unknown sensitive field and the model', () => {
@@ -479,8 +528,13 @@ describe('AuditConfigError', () => {
   });
 
   it('names an unknown ignored field and the model', () => {
-    const config: AuditConfig = { ...auditConfig, models: { ...auditConfig.models, User: { entityType: 'user', label: 'name', ignore: ['lastLogin'] } } };
-    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe('User has no scalar field "lastLogin" (ignored field of User in the audit config).');
+    const config: AuditConfig = {
+      ...auditConfig,
+      models: { ...auditConfig.models, User: { entityType: 'user', label: 'name', ignore: ['lastLogin'] } },
+    };
+    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe(
+      'User has no scalar field "lastLogin" (ignored field of User in the audit config).',
+    );
   });
 
   it('names a listed model that has no organization field', () => {
@@ -503,16 +557,26 @@ describe('AuditConfigError', () => {
     expect(configError(() => resolveAuditConfig(miniConfig, dmmfOf))).toBe(
       'Membership needs a single-field @id to be audited (entries name records by id).',
     );
-    expect(resolveAuditConfig({ ...miniConfig, models: { Membership: false } }, dmmfOf).models.map((model) => model.model)).toEqual(['User']);
+    expect(
+      resolveAuditConfig({ ...miniConfig, models: { Membership: false } }, dmmfOf).models.map((model) => model.model),
+    ).toEqual(['User']);
   });
 
   it('names both models that share an entity type', () => {
-    const config: AuditConfig = { ...auditConfig, models: { ...auditConfig.models, Contact: { entityType: 'client', label: 'name' } } };
-    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe('Client and Contact share the entity type "client".');
+    const config: AuditConfig = {
+      ...auditConfig,
+      models: { ...auditConfig.models, Contact: { entityType: 'client', label: 'name' } },
+    };
+    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe(
+      'Client and Contact share the entity type "client".',
+    );
   });
 
   it.each(['support-ticket', 'Ticket', '1ticket', 'ticket type', ''])('refuses the entity type %j', (entityType) => {
-    const config: AuditConfig = { ...auditConfig, models: { ...auditConfig.models, Ticket: { entityType, label: 'subject' } } };
+    const config: AuditConfig = {
+      ...auditConfig,
+      models: { ...auditConfig.models, Ticket: { entityType, label: 'subject' } },
+    };
     expect(configError(() => resolveAuditConfig(config, dmmf))).toBe(
       `The entity type of Ticket: "${entityType}" must be lower-case letters, digits and _.`,
     );
@@ -529,18 +593,21 @@ describe('AuditConfigError', () => {
     expect(configError(() => resolveAuditConfig(miniConfig, dmmfOf))).toBe(
       'Reading has no name, title, subject or number field: set its label.',
     );
-    expect(modelOf(resolveAuditConfig({ ...miniConfig, models: { Reading: { label: 'value' } } }, dmmfOf), 'Reading').labelFields).toEqual([
-      'value',
-    ]);
+    expect(
+      modelOf(resolveAuditConfig({ ...miniConfig, models: { Reading: { label: 'value' } } }, dmmfOf), 'Reading')
+        .labelFields,
+    ).toEqual(['value']);
   });
 
   it('names an unknown audit model or actor model', () => {
     expect(configError(() => resolveAuditConfig({ ...auditConfig, auditModel: 'AuditEntry' }, dmmf))).toBe(
       'The audit model "AuditEntry" is not a model of schema.prisma.',
     );
-    expect(configError(() => resolveAuditConfig({ ...auditConfig, actorModel: { ...auditConfig.actorModel, model: 'Member' } }, dmmf))).toBe(
-      'The actor model "Member" is not a model of schema.prisma.',
-    );
+    expect(
+      configError(() =>
+        resolveAuditConfig({ ...auditConfig, actorModel: { ...auditConfig.actorModel, model: 'Member' } }, dmmf),
+      ),
+    ).toBe('The actor model "Member" is not a model of schema.prisma.');
   });
 
   it('names a field missing from the audit model and an unknown actor name field', () => {
@@ -548,14 +615,18 @@ describe('AuditConfigError', () => {
     expect(configError(() => resolveAuditConfig(miniConfig, withoutRequestId))).toBe(
       'AuditLog has no scalar field "requestId" (required by the audit engine).',
     );
-    expect(configError(() => resolveAuditConfig({ ...auditConfig, actorModel: { ...auditConfig.actorModel, nameField: 'fullName' } }, dmmf))).toBe(
-      'User has no scalar field "fullName" (actor name).',
-    );
+    expect(
+      configError(() =>
+        resolveAuditConfig({ ...auditConfig, actorModel: { ...auditConfig.actorModel, nameField: 'fullName' } }, dmmf),
+      ),
+    ).toBe('User has no scalar field "fullName" (actor name).');
   });
 
   it('refuses an audit model whose actorType is not an enum', () => {
     const dmmfOf = dmmfFromSchema(miniSchema('').replace(/actorType {6}AuditActorType/, 'actorType      String'));
-    expect(configError(() => resolveAuditConfig(miniConfig, dmmfOf))).toBe('AuditLog.actorType must be an enum with USER, SYSTEM, UNATTRIBUTED, ANONYMOUS.');
+    expect(configError(() => resolveAuditConfig(miniConfig, dmmfOf))).toBe(
+      'AuditLog.actorType must be an enum with USER, SYSTEM, UNATTRIBUTED, ANONYMOUS.',
+    );
   });
 });
 
@@ -580,7 +651,9 @@ describe('generateAuditSql', () => {
     expect(generated.hash).toMatch(/^[0-9a-f]{16}$/);
     expect(generated.sql).toContain(`\n${AUDIT_SQL_MARKER} ${generated.hash}\n`);
     expect(count(generated.sql, AUDIT_SQL_MARKER)).toBe(1);
-    expect(generated.sql.trimEnd().endsWith(`INSERT INTO "auditlog".installed (hash) VALUES ('${generated.hash}');`)).toBe(true);
+    expect(
+      generated.sql.trimEnd().endsWith(`INSERT INTO "auditlog".installed (hash) VALUES ('${generated.hash}');`),
+    ).toBe(true);
   });
 
   it('creates a capture function, a rekey function and six triggers per audited table (five for the tenant), all schema-qualified', () => {
@@ -596,14 +669,25 @@ describe('generateAuditSql', () => {
         ['AFTER DELETE', TRIGGERS.delete],
         ['BEFORE TRUNCATE', TRIGGERS.truncate],
       ] as const) {
-        expect(count(generated.sql, `CREATE TRIGGER ${name} ${timing} ON ${table}\n`), `${model.model} ${name}`).toBe(1);
+        expect(count(generated.sql, `CREATE TRIGGER ${name} ${timing} ON ${table}\n`), `${model.model} ${name}`).toBe(
+          1,
+        );
       }
-      expect(count(generated.sql, `CREATE TRIGGER ${TRIGGERS.rekey} AFTER UPDATE OF "${model.idColumn}" ON ${table}\n`), model.model).toBe(1);
+      expect(
+        count(generated.sql, `CREATE TRIGGER ${TRIGGERS.rekey} AFTER UPDATE OF "${model.idColumn}" ON ${table}\n`),
+        model.model,
+      ).toBe(1);
       expect(count(generated.sql, `EXECUTE FUNCTION ${capture}();`), model.model).toBe(4);
       expect(count(generated.sql, `EXECUTE FUNCTION ${rekey}();`), model.model).toBe(1);
       // A model whose tenant column is its id cannot move: no move trigger.
       const moves = model.organizationColumn === model.idColumn ? 0 : 1;
-      expect(count(generated.sql, `CREATE TRIGGER ${TRIGGERS.move} AFTER UPDATE OF "${model.organizationColumn}" ON ${table}\n`), model.model).toBe(moves);
+      expect(
+        count(
+          generated.sql,
+          `CREATE TRIGGER ${TRIGGERS.move} AFTER UPDATE OF "${model.organizationColumn}" ON ${table}\n`,
+        ),
+        model.model,
+      ).toBe(moves);
     }
     expect(count(generated.sql, 'CREATE TRIGGER audit_capture_')).toBe(6 * resolved.models.length - 1);
     expect(generated.sql).not.toMatch(/CREATE TRIGGER \S+ \w+ \w+( OF "\w+")? ON "(?!public")/);
@@ -614,13 +698,17 @@ describe('generateAuditSql', () => {
     expect(generated.sql).not.toContain('capture_Session');
     expect(generated.sql).not.toContain('"capture_AuditLog"');
     expect(count(generated.sql, 'ON "public"."AuditLog"\n')).toBe(1);
-    expectToContain(generated.sql, 'CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON "public"."AuditLog"\n');
+    expectToContain(
+      generated.sql,
+      'CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON "public"."AuditLog"\n',
+    );
   });
 
-  it('pins search_path (pg_temp last) on every function it creates, and runs capture with the owner\'s rights', () => {
+  it("pins search_path (pg_temp last) on every function it creates, and runs capture with the owner's rights", () => {
     const creates = generated.sql.match(/CREATE (OR REPLACE )?FUNCTION [\s\S]*?\nAS \$[a-z_]*\$/g) ?? [];
     expect(creates.length).toBe(functionBodies(generated.sql, 'auditlog').size);
-    for (const create of creates) expect(create, create.split('\n')[0]).toContain('\nSET search_path = pg_catalog, pg_temp\n');
+    for (const create of creates)
+      expect(create, create.split('\n')[0]).toContain('\nSET search_path = pg_catalog, pg_temp\n');
     for (const model of resolved.models) {
       const create = creates.find((c) => c.startsWith(`CREATE FUNCTION "auditlog"."${captureFunctionName(model)}"()`));
       expect(create, model.model).toContain('\nSECURITY DEFINER\n');
@@ -628,30 +716,46 @@ describe('generateAuditSql', () => {
   });
 
   it('drops previous capture triggers only in the app schema, and functions only in its own', () => {
-    expectToContain(generated.sql, `WHERE ns.nspname = 'public' AND NOT tg.tgisinternal AND tg.tgname LIKE 'audit\\_capture\\_%'`);
-    expectToContain(generated.sql, `WHERE ns.nspname = 'auditlog'\n             AND (p.proname LIKE 'capture\\_%' OR p.proname LIKE 'rekey\\_%')`);
+    expectToContain(
+      generated.sql,
+      `WHERE ns.nspname = 'public' AND NOT tg.tgisinternal AND tg.tgname LIKE 'audit\\_capture\\_%'`,
+    );
+    expectToContain(
+      generated.sql,
+      `WHERE ns.nspname = 'auditlog'\n             AND (p.proname LIKE 'capture\\_%' OR p.proname LIKE 'rekey\\_%')`,
+    );
     expect(generated.sql).not.toMatch(/FROM pg_catalog\.pg_trigger(?![\s\S]{0,400}nspname = 'public')/);
   });
 
   it('changes its hash when a column is added to an audited model', () => {
-    const changed = generateAuditSql(resolveAuditConfig(auditConfig, dmmfFromSchema(withField(schemaText, 'Vendor', 'taxId String?'))));
+    const changed = generateAuditSql(
+      resolveAuditConfig(auditConfig, dmmfFromSchema(withField(schemaText, 'Vendor', 'taxId String?'))),
+    );
     expect(changed.hash).not.toBe(generated.hash);
     expect(captureOf('Vendor')).not.toContain('taxId');
     expectToContain(changed.sql, 'n."taxId"');
   });
 
   it('changes its hash when a field becomes sensitive in the config', () => {
-    const config: AuditConfig = { ...auditConfig, models: { ...auditConfig.models, Vendor: { entityType: 'vendor', label: 'name', sensitive: ['accountNumber'] } } };
+    const config: AuditConfig = {
+      ...auditConfig,
+      models: { ...auditConfig.models, Vendor: { entityType: 'vendor', label: 'name', sensitive: ['accountNumber'] } },
+    };
     expect(generateAuditSql(resolveAuditConfig(config, dmmf)).hash).not.toBe(generated.hash);
   });
 
   it('keeps its hash when only a model that is not audited changes', () => {
-    const changed = generateAuditSql(resolveAuditConfig(auditConfig, dmmfFromSchema(withField(schemaText, 'Session', 'country String?'))));
+    const changed = generateAuditSql(
+      resolveAuditConfig(auditConfig, dmmfFromSchema(withField(schemaText, 'Session', 'country String?'))),
+    );
     expect(changed.hash).toBe(generated.hash);
   });
 
   it('keeps its hash when only an ignored field changes', () => {
-    const changedIgnored = schemaText.replace('lastLoginAt    DateTime?', 'lastLoginAt    DateTime? @db.Timestamptz(3)');
+    const changedIgnored = schemaText.replace(
+      'lastLoginAt    DateTime?',
+      'lastLoginAt    DateTime? @db.Timestamptz(3)',
+    );
     expect(changedIgnored).not.toBe(schemaText);
     expect(generateAuditSql(resolveAuditConfig(auditConfig, dmmfFromSchema(changedIgnored))).hash).toBe(generated.hash);
   });
@@ -692,7 +796,10 @@ describe('generateAuditSql', () => {
       user,
       `"auditlog"."secret_change"('passwordHash', 'user:' || n."id"::text || ':passwordHash', '${REDACTED}', o."passwordHash"::text, n."passwordHash"::text)`,
     );
-    expectToContain(integration, `encode(sha256(o."encryptedCredentials"), 'hex'), encode(sha256(n."encryptedCredentials"), 'hex'))`);
+    expectToContain(
+      integration,
+      `encode(sha256(o."encryptedCredentials"), 'hex'), encode(sha256(n."encryptedCredentials"), 'hex'))`,
+    );
     const body = functionBodies(generated.sql, 'auditlog').get('secret_change') ?? '';
     expect(body.match(/\b(before|after)\b/g)?.length).toBe(6);
     expectToContain(body, '"auditlog"."fingerprints"(scope, before, after)');
@@ -713,7 +820,7 @@ describe('generateAuditSql', () => {
     }
   });
 
-  it('encodes each column with the expression of its encoding, independent of the session\'s DateStyle', () => {
+  it("encodes each column with the expression of its encoding, independent of the session's DateStyle", () => {
     const asset = captureOf('Asset');
     expectToContain(asset, /to_jsonb?\(n\."diskBytes"::text\)/);
     expectToContain(asset, /to_jsonb?\(n\."purchaseCost"::text\)/);
@@ -729,7 +836,10 @@ describe('generateAuditSql', () => {
     const user = captureOf('User');
     expectToContain(user, `WHEN 1 THEN 'update' WHEN 2 THEN 'permission_change' END`);
     const [, kinds = ''] = user.split('WHERE ((k.kind = 1 AND');
-    expectToContain(kinds, `(k.kind = 2 AND o."organizationId" IS NOT DISTINCT FROM n."organizationId" AND ((o."role" IS DISTINCT FROM n."role"))))`);
+    expectToContain(
+      kinds,
+      `(k.kind = 2 AND o."organizationId" IS NOT DISTINCT FROM n."organizationId" AND ((o."role" IS DISTINCT FROM n."role"))))`,
+    );
     expect(kinds.split('(k.kind = 2')[0]).not.toContain('"role"');
   });
 
@@ -739,7 +849,10 @@ describe('generateAuditSql', () => {
     expectToContain(ticket, `CASE k.kind WHEN 1 THEN o."organizationId" WHEN 2 THEN n."organizationId" END`);
     expectToContain(ticket, `CASE k.kind WHEN 1 THEN 'delete' WHEN 2 THEN 'create' END`);
     expectToContain(ticket, `(k.kind = 1 AND NOT (o."organizationId" IS NOT DISTINCT FROM n."organizationId"))`);
-    expectToContain(generateAuditSql(resolved).sql, `FOR EACH ROW WHEN (OLD."organizationId" IS DISTINCT FROM NEW."organizationId") EXECUTE FUNCTION "auditlog"."note_move"();`);
+    expectToContain(
+      generateAuditSql(resolved).sql,
+      `FOR EACH ROW WHEN (OLD."organizationId" IS DISTINCT FROM NEW."organizationId") EXECUTE FUNCTION "auditlog"."note_move"();`,
+    );
     expect(captureOf('Organization')).not.toContain('move_tx');
   });
 
@@ -750,7 +863,9 @@ describe('generateAuditSql', () => {
 
   it('captures every column of a table wider than 100 columns (concat_ws takes at most 100 arguments)', () => {
     const fields = Array.from({ length: 120 }, (_, i) => `  f${String(i)} String?`).join('\n');
-    const dmmfOf = dmmfFromSchema(miniSchema(`model Wide {\n  id String @id\n  organizationId String\n  name String\n${fields}\n}`));
+    const dmmfOf = dmmfFromSchema(
+      miniSchema(`model Wide {\n  id String @id\n  organizationId String\n  name String\n${fields}\n}`),
+    );
     const config = resolveAuditConfig(miniConfig, dmmfOf);
     const wide = modelOf(config, 'Wide');
     expect(wide.columns).toHaveLength(121);

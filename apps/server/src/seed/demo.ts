@@ -54,22 +54,75 @@ function random(seed: number) {
 }
 
 const CLIENTS = [
-  ['Harbor Dental Group', 'Healthcare'], ['Bluebird Logistics', 'Transport'], ['Cedar & Pine Law', 'Legal'],
-  ['Summit Architects', 'Architecture'], ['Greenfield Schools', 'Education'], ['Orchid Hotels', 'Hospitality'],
-  ['Riverside Clinic', 'Healthcare'], ['Atlas Manufacturing', 'Manufacturing'], ['Lumen Accounting', 'Finance'],
-  ['Maple Street Bakery', 'Retail'], ['Vertex Engineering', 'Engineering'], ['Coastal Realty', 'Real estate'],
+  ['Harbor Dental Group', 'Healthcare'],
+  ['Bluebird Logistics', 'Transport'],
+  ['Cedar & Pine Law', 'Legal'],
+  ['Summit Architects', 'Architecture'],
+  ['Greenfield Schools', 'Education'],
+  ['Orchid Hotels', 'Hospitality'],
+  ['Riverside Clinic', 'Healthcare'],
+  ['Atlas Manufacturing', 'Manufacturing'],
+  ['Lumen Accounting', 'Finance'],
+  ['Maple Street Bakery', 'Retail'],
+  ['Vertex Engineering', 'Engineering'],
+  ['Coastal Realty', 'Real estate'],
 ] as const;
-const FIRST = ['Emma', 'Liam', 'Sofia', 'Noah', 'Mia', 'Lucas', 'Ava', 'Ethan', 'Chloe', 'Mateo', 'Zoe', 'Omar', 'Priya', 'Jonas', 'Hana'];
-const LAST = ['Nguyen', 'Garcia', 'Müller', 'Smith', 'Kowalski', 'Haddad', 'Tanaka', 'Rossi', 'Dubois', 'Patel', 'Olsen', 'Silva'];
+const FIRST = [
+  'Emma',
+  'Liam',
+  'Sofia',
+  'Noah',
+  'Mia',
+  'Lucas',
+  'Ava',
+  'Ethan',
+  'Chloe',
+  'Mateo',
+  'Zoe',
+  'Omar',
+  'Priya',
+  'Jonas',
+  'Hana',
+];
+const LAST = [
+  'Nguyen',
+  'Garcia',
+  'Müller',
+  'Smith',
+  'Kowalski',
+  'Haddad',
+  'Tanaka',
+  'Rossi',
+  'Dubois',
+  'Patel',
+  'Olsen',
+  'Silva',
+];
 const SUBJECTS = [
-  'Printer offline on 2nd floor', 'VPN drops every hour', 'New laptop setup', 'Outlook keeps asking for password',
-  'Server disk almost full', 'Phishing email reported', 'Wi-Fi slow in meeting room', 'Backup job failed',
-  'Onboard new employee', 'Replace failing UPS battery', 'MFA reset request', 'Shared drive permissions',
-  'Teams camera not detected', 'Firewall firmware update', 'Scanner to email broken', 'License renewal',
+  'Printer offline on 2nd floor',
+  'VPN drops every hour',
+  'New laptop setup',
+  'Outlook keeps asking for password',
+  'Server disk almost full',
+  'Phishing email reported',
+  'Wi-Fi slow in meeting room',
+  'Backup job failed',
+  'Onboard new employee',
+  'Replace failing UPS battery',
+  'MFA reset request',
+  'Shared drive permissions',
+  'Teams camera not detected',
+  'Firewall firmware update',
+  'Scanner to email broken',
+  'License renewal',
 ];
 const ASSETS = [
-  ['WORKSTATION', 'Dell OptiPlex 7010', 'Dell'], ['LAPTOP', 'ThinkPad T14 Gen 5', 'Lenovo'], ['SERVER', 'PowerEdge R660', 'Dell'],
-  ['NETWORK_DEVICE', 'FortiGate 60F', 'Fortinet'], ['PRINTER', 'LaserJet Pro M404', 'HP'], ['MOBILE', 'iPhone 15', 'Apple'],
+  ['WORKSTATION', 'Dell OptiPlex 7010', 'Dell'],
+  ['LAPTOP', 'ThinkPad T14 Gen 5', 'Lenovo'],
+  ['SERVER', 'PowerEdge R660', 'Dell'],
+  ['NETWORK_DEVICE', 'FortiGate 60F', 'Fortinet'],
+  ['PRINTER', 'LaserJet Pro M404', 'HP'],
+  ['MOBILE', 'iPhone 15', 'Apple'],
 ] as const;
 
 /**
@@ -83,7 +136,8 @@ export async function assertNoPublishedDemoPasswords(prisma: AuditedPrismaClient
     select: { email: true, passwordHash: true },
   });
   const open: string[] = [];
-  for (const account of accounts) if (await verifyPassword(account.passwordHash, DEMO_PASSWORD)) open.push(account.email);
+  for (const account of accounts)
+    if (await verifyPassword(account.passwordHash, DEMO_PASSWORD)) open.push(account.email);
   if (open.length > 0) {
     throw new StartupRefusal(
       `NODE_ENV=production, but the demo account(s) ${open.join(', ')} still have the published password "${DEMO_PASSWORD}". ` +
@@ -107,7 +161,8 @@ function stampCreates(data: object, at: Date): void {
   if (!('createdAt' in data)) Object.assign(data, { createdAt: at });
   for (const value of Object.values(data)) {
     const nested: unknown = value && typeof value === 'object' && 'create' in value ? value.create : undefined;
-    for (const item of Array.isArray(nested) ? nested : [nested]) if (item && typeof item === 'object') stampCreates(item, at);
+    for (const item of Array.isArray(nested) ? nested : [nested])
+      if (item && typeof item === 'object') stampCreates(item, at);
   }
 }
 
@@ -129,10 +184,17 @@ function stampedWithSeedClock(prisma: AuditedPrismaClient): AuditedPrismaClient 
   });
 }
 
-export async function seedDemo(audited: AuditedPrismaClient, options: { now?: Date; production?: boolean } = {}): Promise<SeedResult> {
+export async function seedDemo(
+  audited: AuditedPrismaClient,
+  options: { now?: Date; production?: boolean } = {},
+): Promise<SeedResult> {
   const prisma = stampedWithSeedClock(audited);
-  if (options.production) throw new StartupRefusal('The demo seed is refused when NODE_ENV=production: its accounts have a published password.');
-  if (await prisma.organization.findUnique({ where: { slug: DEMO_SLUG } })) return { created: false, organizations: 0, entries: 0 };
+  if (options.production)
+    throw new StartupRefusal(
+      'The demo seed is refused when NODE_ENV=production: its accounts have a published password.',
+    );
+  if (await prisma.organization.findUnique({ where: { slug: DEMO_SLUG } }))
+    return { created: false, organizations: 0, entries: 0 };
 
   const now = options.now ?? new Date();
   const rng = random(20261125);
@@ -151,23 +213,36 @@ export async function seedDemo(audited: AuditedPrismaClient, options: { now?: Da
   // ── the organization, its people and integrations, on day 0, by the owner ──────────────────────────────────
   // The seeding clock goes inside the actor's context: it stamps the context it finds.
   const organization = await runAsSystem({ name: 'Signup' }, () =>
-    withSeedClock(at(0), () => prisma.organization.create({ data: { name: 'Northwind IT Services', slug: DEMO_SLUG } })),
+    withSeedClock(at(0), () =>
+      prisma.organization.create({ data: { name: 'Northwind IT Services', slug: DEMO_SLUG } }),
+    ),
   );
   const org = organization.id;
   const owner = await runAsSystem({ name: 'Signup' }, () =>
-    withSeedClock(at(0), () => prisma.user.create({ data: { organizationId: org, ...DEMO_ACCOUNTS[0], passwordHash } })),
+    withSeedClock(at(0), () =>
+      prisma.user.create({ data: { organizationId: org, ...DEMO_ACCOUNTS[0], passwordHash } }),
+    ),
   );
   const users = [owner];
   const sessions = new Map<string, { ip: string; ua: string }>();
   const as = <T>(user: { id: string; name: string; email: string }, when: Date, fn: () => PromiseLike<T>) => {
     const origin = sessions.get(user.id) ?? { ip: rng.pick(OFFICE_IPS), ua: rng.pick(BROWSERS) };
     return withAuditContext(
-      { userId: user.id, name: user.name, email: user.email, ipAddress: origin.ip, userAgent: origin.ua, requestId: randomUUID() },
+      {
+        userId: user.id,
+        name: user.name,
+        email: user.email,
+        ipAddress: origin.ip,
+        userAgent: origin.ua,
+        requestId: randomUUID(),
+      },
       () => withSeedClock(when, fn),
     );
   };
   for (const account of DEMO_ACCOUNTS.slice(1)) {
-    users.push(await as(owner, at(0), () => prisma.user.create({ data: { organizationId: org, ...account, passwordHash } })));
+    users.push(
+      await as(owner, at(0), () => prisma.user.create({ data: { organizationId: org, ...account, passwordHash } })),
+    );
   }
   const [, admin, tech, billing] = users;
   if (!admin || !tech || !billing) throw new Error('demo users missing');
@@ -175,17 +250,37 @@ export async function seedDemo(audited: AuditedPrismaClient, options: { now?: Da
 
   const emailSync = await as(admin, at(0), () =>
     prisma.integration.create({
-      data: { organizationId: org, name: 'Email sync', provider: 'microsoft365', status: 'CONNECTED', settings: { mailbox: 'support@northwind.example', folder: 'Inbox', clientSecret: 'demo-secret-value' }, encryptedCredentials: Buffer.from(randomUUID()) },
+      data: {
+        organizationId: org,
+        name: 'Email sync',
+        provider: 'microsoft365',
+        status: 'CONNECTED',
+        settings: { mailbox: 'support@northwind.example', folder: 'Inbox', clientSecret: 'demo-secret-value' },
+        encryptedCredentials: Buffer.from(randomUUID()),
+      },
     }),
   );
   const rmmSync = await as(admin, at(0), () =>
     prisma.integration.create({
-      data: { organizationId: org, name: 'RMM sync', provider: 'ninjaone', status: 'CONNECTED', settings: { region: 'eu', pollMinutes: 15 }, encryptedCredentials: Buffer.from(randomUUID()) },
+      data: {
+        organizationId: org,
+        name: 'RMM sync',
+        provider: 'ninjaone',
+        status: 'CONNECTED',
+        settings: { region: 'eu', pollMinutes: 15 },
+        encryptedCredentials: Buffer.from(randomUUID()),
+      },
     }),
   );
   const vendors = [];
   for (const name of ['Dell Technologies', 'Fortinet', 'Microsoft', 'TD Synnex']) {
-    vendors.push(await as(admin, at(0), () => prisma.vendor.create({ data: { organizationId: org, name, website: `https://${name.split(' ')[0]?.toLowerCase()}.example` } })));
+    vendors.push(
+      await as(admin, at(0), () =>
+        prisma.vendor.create({
+          data: { organizationId: org, name, website: `https://${name.split(' ')[0]?.toLowerCase()}.example` },
+        }),
+      ),
+    );
   }
 
   // ── 90 days of work ──────────────────────────────────────────────────────────────────────────────────────
@@ -204,17 +299,36 @@ export async function seedDemo(audited: AuditedPrismaClient, options: { now?: Da
     // Sign-ins of the day, from the office or from home, on the person's browser of the day.
     for (const person of users) {
       if (!rng.chance(0.7 * busy)) continue;
-      sessions.set(person.id, { ip: rng.chance(0.8) ? rng.pick(OFFICE_IPS) : `198.51.100.${rng.int(20, 250)}`, ua: rng.pick(BROWSERS) });
+      sessions.set(person.id, {
+        ip: rng.chance(0.8) ? rng.pick(OFFICE_IPS) : `198.51.100.${rng.int(20, 250)}`,
+        ua: rng.pick(BROWSERS),
+      });
       if (rng.chance(0.06)) {
         // As the sign-in service records it: nobody is verified yet, so the actor is anonymous.
         const origin = sessions.get(person.id);
-        await withAuditContext({ anonymous: true, ipAddress: origin?.ip, userAgent: origin?.ua, requestId: randomUUID() }, () =>
-          withSeedClock(at(day), () =>
-            record(prisma, { organizationId: org, action: 'failed_login', entityType: 'user', entityId: person.id, metadata: { attemptedEmail: person.email, reason: 'wrong_password' } }),
-          ),
+        await withAuditContext(
+          { anonymous: true, ipAddress: origin?.ip, userAgent: origin?.ua, requestId: randomUUID() },
+          () =>
+            withSeedClock(at(day), () =>
+              record(prisma, {
+                organizationId: org,
+                action: 'failed_login',
+                entityType: 'user',
+                entityId: person.id,
+                metadata: { attemptedEmail: person.email, reason: 'wrong_password' },
+              }),
+            ),
         );
       }
-      await as(person, at(day), () => record(prisma, { organizationId: org, action: 'login', entityType: 'user', entityId: person.id, metadata: { method: 'password' } }));
+      await as(person, at(day), () =>
+        record(prisma, {
+          organizationId: org,
+          action: 'login',
+          entityType: 'user',
+          entityId: person.id,
+          metadata: { method: 'password' },
+        }),
+      );
     }
 
     // New clients in the first weeks, with their contacts (nested writes).
@@ -223,16 +337,44 @@ export async function seedDemo(audited: AuditedPrismaClient, options: { now?: Da
       const client = await as(admin, at(day), () =>
         prisma.client.create({
           data: {
-            organizationId: org, name, industry, status: 'ACTIVE', website: `https://${name.toLowerCase().replace(/[^a-z]+/g, '')}.example`,
-            billingAddress: { street: `${rng.int(1, 400)} Market Street`, city: rng.pick(['Seattle', 'Portland', 'Denver', 'Austin']), country: 'US' },
-            contacts: { create: [0, 1].map(() => { const first = rng.pick(FIRST); const last = rng.pick(LAST); return { organizationId: org, name: `${first} ${last}`, email: `${first.toLowerCase()}.${last.toLowerCase()}@client.example`, title: rng.pick(['Office manager', 'CFO', 'IT contact', 'Owner']) }; }) },
+            organizationId: org,
+            name,
+            industry,
+            status: 'ACTIVE',
+            website: `https://${name.toLowerCase().replace(/[^a-z]+/g, '')}.example`,
+            billingAddress: {
+              street: `${rng.int(1, 400)} Market Street`,
+              city: rng.pick(['Seattle', 'Portland', 'Denver', 'Austin']),
+              country: 'US',
+            },
+            contacts: {
+              create: [0, 1].map(() => {
+                const first = rng.pick(FIRST);
+                const last = rng.pick(LAST);
+                return {
+                  organizationId: org,
+                  name: `${first} ${last}`,
+                  email: `${first.toLowerCase()}.${last.toLowerCase()}@client.example`,
+                  title: rng.pick(['Office manager', 'CFO', 'IT contact', 'Owner']),
+                };
+              }),
+            },
           },
         }),
       );
       clients.push(client);
       if (rng.chance(0.6)) {
         await as(billing, at(day), () =>
-          prisma.contract.create({ data: { organizationId: org, clientId: client.id, name: `${name} managed services`, status: 'ACTIVE', monthlyValue: String(rng.int(8, 60) * 50), startsOn: at(day) } }),
+          prisma.contract.create({
+            data: {
+              organizationId: org,
+              clientId: client.id,
+              name: `${name} managed services`,
+              status: 'ACTIVE',
+              monthlyValue: String(rng.int(8, 60) * 50),
+              startsOn: at(day),
+            },
+          }),
         );
       }
     }
@@ -242,17 +384,36 @@ export async function seedDemo(audited: AuditedPrismaClient, options: { now?: Da
     for (let i = 0; i < rng.int(1, 4) * busy; i++) {
       const client = rng.pick(clients);
       const ticket = await as(rng.pick([tech, admin, tech]), at(day), () =>
-        prisma.ticket.create({ data: { organizationId: org, number: ++ticketNumber, subject: rng.pick(SUBJECTS), clientId: client.id, priority: rng.pick(['LOW', 'NORMAL', 'NORMAL', 'HIGH', 'URGENT'] as const) } }),
+        prisma.ticket.create({
+          data: {
+            organizationId: org,
+            number: ++ticketNumber,
+            subject: rng.pick(SUBJECTS),
+            clientId: client.id,
+            priority: rng.pick(['LOW', 'NORMAL', 'NORMAL', 'HIGH', 'URGENT'] as const),
+          },
+        }),
       );
       tickets.push({ id: ticket.id, status: 'NEW' });
     }
     for (const ticket of tickets.filter((t) => t.status !== 'CLOSED')) {
       if (!rng.chance(0.3)) continue;
-      const next = ticket.status === 'NEW' ? 'OPEN' : ticket.status === 'OPEN' ? rng.pick(['WAITING_ON_CLIENT', 'RESOLVED'] as const) : ticket.status === 'WAITING_ON_CLIENT' ? 'RESOLVED' : 'CLOSED';
+      const next =
+        ticket.status === 'NEW'
+          ? 'OPEN'
+          : ticket.status === 'OPEN'
+            ? rng.pick(['WAITING_ON_CLIENT', 'RESOLVED'] as const)
+            : ticket.status === 'WAITING_ON_CLIENT'
+              ? 'RESOLVED'
+              : 'CLOSED';
       await as(rng.pick([tech, tech, admin]), at(day), () =>
         prisma.ticket.update({
           where: { id: ticket.id },
-          data: { status: next, ...(next === 'OPEN' ? { assigneeId: rng.pick([tech.id, admin.id]) } : {}), ...(next === 'RESOLVED' ? { resolvedAt: at(day) } : {}) },
+          data: {
+            status: next,
+            ...(next === 'OPEN' ? { assigneeId: rng.pick([tech.id, admin.id]) } : {}),
+            ...(next === 'RESOLVED' ? { resolvedAt: at(day) } : {}),
+          },
         }),
       );
       ticket.status = next;
@@ -263,7 +424,10 @@ export async function seedDemo(audited: AuditedPrismaClient, options: { now?: Da
     }
     if (rng.chance(0.25 * busy)) {
       const viewed = rng.pick(tickets);
-      if (viewed) await as(rng.pick(staff), at(day), () => record(prisma, { organizationId: org, action: 'view', entityType: 'ticket', entityId: viewed.id }));
+      if (viewed)
+        await as(rng.pick(staff), at(day), () =>
+          record(prisma, { organizationId: org, action: 'view', entityType: 'ticket', entityId: viewed.id }),
+        );
     }
 
     // Assets from the RMM, and their changes.
@@ -272,14 +436,32 @@ export async function seedDemo(audited: AuditedPrismaClient, options: { now?: Da
       const client = rng.pick(clients);
       const asset = await runAsSystem({ name: 'RMM sync' }, () =>
         withSeedClock(at(day), () =>
-          prisma.asset.create({ data: { organizationId: org, clientId: client.id, name: `${client.name.split(' ')[0]?.toUpperCase()}-${type.slice(0, 2)}${rng.int(10, 99)}`, type, model, manufacturer, serialNumber: randomUUID().slice(0, 10).toUpperCase(), ipAddress: `10.${rng.int(0, 20)}.${rng.int(0, 255)}.${rng.int(2, 250)}`, diskBytes: BigInt(rng.pick([256, 512, 1024, 2048])) * 1_000_000_000n, specs: { cpu: rng.pick(['i5-1345U', 'i7-13700', 'Xeon Silver 4410Y']), ramGb: rng.pick([8, 16, 32, 64]) } } }),
+          prisma.asset.create({
+            data: {
+              organizationId: org,
+              clientId: client.id,
+              name: `${client.name.split(' ')[0]?.toUpperCase()}-${type.slice(0, 2)}${rng.int(10, 99)}`,
+              type,
+              model,
+              manufacturer,
+              serialNumber: randomUUID().slice(0, 10).toUpperCase(),
+              ipAddress: `10.${rng.int(0, 20)}.${rng.int(0, 255)}.${rng.int(2, 250)}`,
+              diskBytes: BigInt(rng.pick([256, 512, 1024, 2048])) * 1_000_000_000n,
+              specs: { cpu: rng.pick(['i5-1345U', 'i7-13700', 'Xeon Silver 4410Y']), ramGb: rng.pick([8, 16, 32, 64]) },
+            },
+          }),
         ),
       );
       assets.push(asset);
     }
     if (rng.chance(0.12) && assets.length > 0) {
       const asset = rng.pick(assets);
-      await as(tech, at(day), () => prisma.asset.update({ where: { id: asset.id }, data: { status: rng.pick(['IN_REPAIR', 'IN_SERVICE', 'RETIRED'] as const) } }));
+      await as(tech, at(day), () =>
+        prisma.asset.update({
+          where: { id: asset.id },
+          data: { status: rng.pick(['IN_REPAIR', 'IN_SERVICE', 'RETIRED'] as const) },
+        }),
+      );
     }
 
     // Integrations sync on their own, as System.
@@ -289,7 +471,13 @@ export async function seedDemo(audited: AuditedPrismaClient, options: { now?: Da
       await runAsSystem({ name: integration.name }, () =>
         withSeedClock(when, async () => {
           await prisma.integration.update({ where: { id: integration.id }, data: { lastSyncAt: when } });
-          await record(prisma, { organizationId: org, action: 'sync', entityType: 'integration', entityId: integration.id, metadata: { items: rng.int(3, 120), durationMs: rng.int(800, 9000) } });
+          await record(prisma, {
+            organizationId: org,
+            action: 'sync',
+            entityType: 'integration',
+            entityId: integration.id,
+            metadata: { items: rng.int(3, 120), durationMs: rng.int(800, 9000) },
+          });
         }),
       );
     }
@@ -301,7 +489,25 @@ export async function seedDemo(audited: AuditedPrismaClient, options: { now?: Da
       const amount = rng.int(4, 90) * 25;
       const invoice = await as(billing, at(day), () =>
         prisma.invoice.create({
-          data: { organizationId: org, clientId: client.id, number, subtotal: String(amount), tax: String(amount * 0.08), total: String(amount * 1.08), lines: { create: [{ organizationId: org, description: 'Managed services', quantity: '1', unitPrice: String(amount), amount: String(amount) }] } },
+          data: {
+            organizationId: org,
+            clientId: client.id,
+            number,
+            subtotal: String(amount),
+            tax: String(amount * 0.08),
+            total: String(amount * 1.08),
+            lines: {
+              create: [
+                {
+                  organizationId: org,
+                  description: 'Managed services',
+                  quantity: '1',
+                  unitPrice: String(amount),
+                  amount: String(amount),
+                },
+              ],
+            },
+          },
         }),
       );
       invoices.push({ id: invoice.id, status: 'DRAFT', number });
@@ -309,15 +515,38 @@ export async function seedDemo(audited: AuditedPrismaClient, options: { now?: Da
     for (const invoice of invoices) {
       if (invoice.status === 'PAID' || !rng.chance(0.2)) continue;
       const status = invoice.status === 'DRAFT' ? 'SENT' : 'PAID';
-      await as(billing, at(day), () => prisma.invoice.update({ where: { id: invoice.id }, data: { status, ...(status === 'SENT' ? { issuedAt: at(day) } : { paidAt: at(day) }) } }));
+      await as(billing, at(day), () =>
+        prisma.invoice.update({
+          where: { id: invoice.id },
+          data: { status, ...(status === 'SENT' ? { issuedAt: at(day) } : { paidAt: at(day) }) },
+        }),
+      );
       invoice.status = status;
     }
     if (rng.chance(0.1)) {
       const client = rng.pick(clients);
-      await as(billing, at(day), () => prisma.quote.create({ data: { organizationId: org, clientId: client.id, number: `Q-${++quoteNumber}`, title: 'Hardware refresh', total: String(rng.int(20, 200) * 50) } }));
+      await as(billing, at(day), () =>
+        prisma.quote.create({
+          data: {
+            organizationId: org,
+            clientId: client.id,
+            number: `Q-${++quoteNumber}`,
+            title: 'Hardware refresh',
+            total: String(rng.int(20, 200) * 50),
+          },
+        }),
+      );
     }
     if (rng.chance(0.07)) {
-      await as(rng.pick([owner, billing]), at(day), () => record(prisma, { organizationId: org, action: 'export', entityType: 'invoice', entityId: 'all', metadata: { format: 'csv', rows: invoices.length } }));
+      await as(rng.pick([owner, billing]), at(day), () =>
+        record(prisma, {
+          organizationId: org,
+          action: 'export',
+          entityType: 'invoice',
+          entityId: 'all',
+          metadata: { format: 'csv', rows: invoices.length },
+        }),
+      );
     }
 
     // Now and then: a password change, rotated integration credentials, a contact leaving, a client archived.
@@ -325,16 +554,33 @@ export async function seedDemo(audited: AuditedPrismaClient, options: { now?: Da
       await as(tech, at(day), () => prisma.user.update({ where: { id: tech.id }, data: { passwordHash } }));
     }
     if (day === 45) {
-      await as(admin, at(day), () => prisma.integration.update({ where: { id: emailSync.id }, data: { encryptedCredentials: Buffer.from(randomUUID()), settings: { mailbox: 'helpdesk@northwind.example', folder: 'Inbox', clientSecret: 'rotated-secret' } } }));
-      await as(admin, at(day), () => prisma.user.update({ where: { id: billing.id }, data: { role: 'BILLING', mfaSecret: 'JBSWY3DPEHPK3PXP' } }));
+      await as(admin, at(day), () =>
+        prisma.integration.update({
+          where: { id: emailSync.id },
+          data: {
+            encryptedCredentials: Buffer.from(randomUUID()),
+            settings: { mailbox: 'helpdesk@northwind.example', folder: 'Inbox', clientSecret: 'rotated-secret' },
+          },
+        }),
+      );
+      await as(admin, at(day), () =>
+        prisma.user.update({ where: { id: billing.id }, data: { role: 'BILLING', mfaSecret: 'JBSWY3DPEHPK3PXP' } }),
+      );
     }
     if (day === 70 && clients.length > 3) {
       const contact = await prisma.contact.findFirst({ where: { organizationId: org }, orderBy: { name: 'asc' } });
       if (contact) await as(admin, at(day), () => prisma.contact.delete({ where: { id: contact.id } }));
       const client = clients[3];
       if (client) {
-        await as(owner, at(day), () => prisma.client.update({ where: { id: client.id }, data: { status: 'CHURNED', notes: 'Moved to an in-house IT team.' } }));
-        await as(owner, at(day), () => record(prisma, { organizationId: org, action: 'archive', entityType: 'client', entityId: client.id }));
+        await as(owner, at(day), () =>
+          prisma.client.update({
+            where: { id: client.id },
+            data: { status: 'CHURNED', notes: 'Moved to an in-house IT team.' },
+          }),
+        );
+        await as(owner, at(day), () =>
+          record(prisma, { organizationId: org, action: 'archive', entityType: 'client', entityId: client.id }),
+        );
       }
     }
     if (day === 80) {
@@ -345,20 +591,38 @@ export async function seedDemo(audited: AuditedPrismaClient, options: { now?: Da
     // End of the day: about half sign out explicitly; the others' sessions simply expire.
     for (const person of users) {
       if (sessions.has(person.id) && rng.chance(0.5)) {
-        await as(person, at(day), () => record(prisma, { organizationId: org, action: 'logout', entityType: 'user', entityId: person.id }));
+        await as(person, at(day), () =>
+          record(prisma, { organizationId: org, action: 'logout', entityType: 'user', entityId: person.id }),
+        );
       }
     }
     sessions.clear();
   }
 
   // ── a second, smaller organization: none of it may ever show in Northwind's log ─────────────────────────
-  const contoso = await runAsSystem({ name: 'Signup' }, () => prisma.organization.create({ data: { name: 'Contoso Managed IT', slug: 'contoso' } }));
+  const contoso = await runAsSystem({ name: 'Signup' }, () =>
+    prisma.organization.create({ data: { name: 'Contoso Managed IT', slug: 'contoso' } }),
+  );
   const contosoOwner = await runAsSystem({ name: 'Signup' }, () =>
-    prisma.user.create({ data: { organizationId: contoso.id, name: 'Carla Contoso', email: 'owner@contoso.test', role: 'OWNER', passwordHash } }),
+    prisma.user.create({
+      data: {
+        organizationId: contoso.id,
+        name: 'Carla Contoso',
+        email: 'owner@contoso.test',
+        role: 'OWNER',
+        passwordHash,
+      },
+    }),
   );
   for (let day = 60; day < DAYS; day += 3) {
-    const client = await as(contosoOwner, at(day), () => prisma.client.create({ data: { organizationId: contoso.id, name: `Contoso client ${day}` } }));
-    await as(contosoOwner, at(day), () => prisma.ticket.create({ data: { organizationId: contoso.id, number: day, subject: 'Contoso-only ticket', clientId: client.id } }));
+    const client = await as(contosoOwner, at(day), () =>
+      prisma.client.create({ data: { organizationId: contoso.id, name: `Contoso client ${day}` } }),
+    );
+    await as(contosoOwner, at(day), () =>
+      prisma.ticket.create({
+        data: { organizationId: contoso.id, number: day, subject: 'Contoso-only ticket', clientId: client.id },
+      }),
+    );
   }
 
   return { created: true, organizations: 2, entries: (await prisma.auditLog.count()) - before };

@@ -26,7 +26,9 @@ describe.each(testEngines)('sign-in throttling on %s', { timeout: 120_000 }, (en
   }, 60_000);
 
   const failedLogins = (email: string) =>
-    server.db.prisma.auditLog.count({ where: { action: 'failed_login', metadata: { path: ['attemptedEmail'], equals: email } } });
+    server.db.prisma.auditLog.count({
+      where: { action: 'failed_login', metadata: { path: ['attemptedEmail'], equals: email } },
+    });
 
   it('a batch of guesses with the right password among them gets no session: auth.login must travel alone', async () => {
     const target = org.users.ADMIN;
@@ -48,7 +50,9 @@ describe.each(testEngines)('sign-in throttling on %s', { timeout: 120_000 }, (en
   it('ten parallel guesses from one address: only the three free ones are checked, the rest get 429 with Retry-After', async () => {
     const target = org.users.TECHNICIAN;
     const responses = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => attempt(server.url, target.email, `wrong-${i}`, { address: addressNumber(2) })),
+      Array.from({ length: 10 }, (_, i) =>
+        attempt(server.url, target.email, `wrong-${i}`, { address: addressNumber(2) }),
+      ),
     );
     const statuses = responses.map((response) => response.status).sort();
     expect(statuses.filter((status) => status === 401)).toHaveLength(DEFAULT_LOGIN_POLICY.freeAttempts);
@@ -68,7 +72,9 @@ describe.each(testEngines)('sign-in throttling on %s', { timeout: 120_000 }, (en
     const target = org.users.OWNER;
     // 40 guesses from 20 addresses: far past the account's attack threshold.
     for (let i = 0; i < 20; i += 1) {
-      await Promise.all([0, 1].map((j) => attempt(server.url, target.email, `guess-${i}-${j}`, { address: addressNumber(100 + i) })));
+      await Promise.all(
+        [0, 1].map((j) => attempt(server.url, target.email, `guess-${i}-${j}`, { address: addressNumber(100 + i) })),
+      );
     }
     const counted = await failedLogins(target.email);
     expect(counted).toBeGreaterThanOrEqual(DEFAULT_LOGIN_POLICY.accountAttackThreshold);
@@ -92,14 +98,19 @@ describe.each(testEngines)('sign-in throttling on %s', { timeout: 120_000 }, (en
     const quiet = [await signIn('192.0.2.10'), await signIn('192.0.2.10'), await signIn('192.0.2.10')];
 
     const flood = Array.from({ length: 40 }, (_, i) =>
-      attempt(server.url, `nobody-${randomUUID()}@example.test`, 'guess', { address: i % 2 ? '203.0.113.66' : '203.0.113.67' }),
+      attempt(server.url, `nobody-${randomUUID()}@example.test`, 'guess', {
+        address: i % 2 ? '203.0.113.66' : '203.0.113.67',
+      }),
     );
     await new Promise((resolve) => setTimeout(resolve, 150)); // the flood is queued and running
     const underFlood = [await signIn('192.0.2.11'), await signIn('192.0.2.12'), await signIn('192.0.2.13')];
     const answers = await Promise.all(flood);
 
     const delay = median(underFlood) - median(quiet);
-    expect(delay, `quiet ${quiet.map(Math.round).join('/')} ms, under flood ${underFlood.map(Math.round).join('/')} ms`).toBeLessThan(1_000);
+    expect(
+      delay,
+      `quiet ${quiet.map(Math.round).join('/')} ms, under flood ${underFlood.map(Math.round).join('/')} ms`,
+    ).toBeLessThan(1_000);
     // The flood was not simply absorbed: most of it was refused at once as "busy" rather than queued without bound.
     expect(answers.filter((response) => response.status === 429).length).toBeGreaterThan(20);
     expect(answers.every((response) => response.status === 401 || response.status === 429)).toBe(true);
@@ -109,14 +120,24 @@ describe.each(testEngines)('sign-in throttling on %s', { timeout: 120_000 }, (en
 describe.each(testEngines)('two server processes on one %s database', { timeout: 120_000 }, (engine) => {
   it('share the counters: guesses spread over both servers meet the same limit', async () => {
     const handle = await createTestDatabase(engine);
-    const options = { port: 0, host: '127.0.0.1', database: handle.options, webRoot: null, trustProxy: ONE_HOP } as const;
+    const options = {
+      port: 0,
+      host: '127.0.0.1',
+      database: handle.options,
+      webRoot: null,
+      trustProxy: ONE_HOP,
+    } as const;
     const first = await startServer(options);
     const second = await startServer(options);
     try {
       const email = `shared-${randomUUID()}@example.test`;
       await runAsSystem({ name: TEST_SETUP }, async () => {
-        const organization = await first.db.prisma.organization.create({ data: { name: 'Shared', slug: `shared-${randomUUID()}` } });
-        await first.db.prisma.user.create({ data: { organizationId: organization.id, email, name: 'Shared user', passwordHash: 'scrypt$1$1$1$x$y' } });
+        const organization = await first.db.prisma.organization.create({
+          data: { name: 'Shared', slug: `shared-${randomUUID()}` },
+        });
+        await first.db.prisma.user.create({
+          data: { organizationId: organization.id, email, name: 'Shared user', passwordHash: 'scrypt$1$1$1$x$y' },
+        });
       });
       const statuses: number[] = [];
       for (const server of [first, second, first, second]) {

@@ -34,14 +34,27 @@ describe.each(testEngines)('forging history through audit.record on %s', { timeo
   const entriesAbout = (entityId: string) => server.db.prisma.auditLog.count({ where: { entityId } });
 
   it.each([
-    { name: 'a permission_change on the Owner with before/after roles', action: 'permission_change', changes: { role: { before: 'OWNER', after: 'READ_ONLY' } } },
-    { name: 'an "update" of a ticket with made-up values', action: 'update', changes: { status: { before: 'OPEN', after: 'CLOSED' } } },
+    {
+      name: 'a permission_change on the Owner with before/after roles',
+      action: 'permission_change',
+      changes: { role: { before: 'OWNER', after: 'READ_ONLY' } },
+    },
+    {
+      name: 'an "update" of a ticket with made-up values',
+      action: 'update',
+      changes: { status: { before: 'OPEN', after: 'CLOSED' } },
+    },
     { name: 'a "delete" of an invoice', action: 'delete', changes: null },
     { name: 'a "login" of someone else', action: 'login', changes: null },
     { name: 'a "failed_login" to frame someone', action: 'failed_login', changes: null },
   ])('a Technician cannot record $name: 400, nothing stored', async ({ action, changes }) => {
     const entityId = `forged-${randomUUID()}`;
-    const response = await rawMutation(server.url, 'audit.record', { action, entityType: 'user', entityId, changes }, withCookie(technician));
+    const response = await rawMutation(
+      server.url,
+      'audit.record',
+      { action, entityType: 'user', entityId, changes },
+      withCookie(technician),
+    );
     expect(response.status, response.text).toBe(400);
     expect(response.error?.message).toMatch(/recorded by the system itself|changes are not accepted/);
     expect(await entriesAbout(entityId)).toBe(0);
@@ -64,10 +77,22 @@ describe.each(testEngines)('forging history through audit.record on %s', { timeo
 
   it('actions outside the role’s allowlist are FORBIDDEN with the list of what is allowed', async () => {
     const entityId = `archive-${randomUUID()}`;
-    const response = await rawMutation(server.url, 'audit.record', { action: 'archive', entityType: 'client', entityId }, withCookie(billing));
+    const response = await rawMutation(
+      server.url,
+      'audit.record',
+      { action: 'archive', entityType: 'client', entityId },
+      withCookie(billing),
+    );
     expect(response.status).toBe(403);
-    expect(response.error?.message).toBe(`Your role (Billing) may not record "archive". Allowed: ${RECORDABLE_ACTIONS.roles.BILLING.join(', ')}.`);
-    const invented = await rawMutation(server.url, 'audit.record', { action: 'owner_approved', entityType: 'client', entityId }, withCookie(billing));
+    expect(response.error?.message).toBe(
+      `Your role (Billing) may not record "archive". Allowed: ${RECORDABLE_ACTIONS.roles.BILLING.join(', ')}.`,
+    );
+    const invented = await rawMutation(
+      server.url,
+      'audit.record',
+      { action: 'owner_approved', entityType: 'client', entityId },
+      withCookie(billing),
+    );
     expect(invented.status).toBe(403);
     expect(await entriesAbout(entityId)).toBe(0);
   });
@@ -77,7 +102,9 @@ describe.each(testEngines)('forging history through audit.record on %s', { timeo
     for (const list of lists) {
       for (const action of list) {
         expect(KNOWN_ACTIONS).toContain(action);
-        expect(['create', 'update', 'delete', 'login', 'logout', 'failed_login', 'permission_change']).not.toContain(action);
+        expect(['create', 'update', 'delete', 'login', 'logout', 'failed_login', 'permission_change']).not.toContain(
+          action,
+        );
       }
     }
   });
@@ -85,7 +112,12 @@ describe.each(testEngines)('forging history through audit.record on %s', { timeo
   it('metadata is bounded in size and depth: 900 kB of "evidence" is refused with 400', async () => {
     const entityId = `big-${randomUUID()}`;
     for (const metadata of [{ note: 'x'.repeat(9 * 1024) }, { a: { b: { c: { d: { e: 'deep' } } } } }]) {
-      const response = await rawMutation(server.url, 'audit.record', { action: 'export', entityType: 'report', entityId, metadata }, withCookie(technician));
+      const response = await rawMutation(
+        server.url,
+        'audit.record',
+        { action: 'export', entityType: 'report', entityId, metadata },
+        withCookie(technician),
+      );
       expect(response.status).toBe(400);
       expect(response.error?.message).toMatch(/metadata/);
     }
@@ -97,7 +129,12 @@ describe.each(testEngines)('forging history through audit.record on %s', { timeo
     const statuses: number[] = [];
     let last: Awaited<ReturnType<typeof rawMutation>> | undefined;
     for (let i = 0; i < 7; i += 1) {
-      last = await rawMutation(server.url, 'audit.record', { action: 'view', entityType: 'report', entityId: `flood-${i}` }, withCookie(flooder));
+      last = await rawMutation(
+        server.url,
+        'audit.record',
+        { action: 'view', entityType: 'report', entityId: `flood-${i}` },
+        withCookie(flooder),
+      );
       statuses.push(last.status);
     }
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
@@ -106,7 +143,25 @@ describe.each(testEngines)('forging history through audit.record on %s', { timeo
     expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0);
     // A second session of the same user is the same actor.
     const again = await server.signIn(org.users.READ_ONLY.email);
-    expect((await rawMutation(server.url, 'audit.record', { action: 'view', entityType: 'report', entityId: 'flood-x' }, withCookie(again))).status).toBe(429);
-    expect((await rawMutation(server.url, 'audit.record', { action: 'view', entityType: 'report', entityId: 'other' }, withCookie(technician))).status).toBe(200);
+    expect(
+      (
+        await rawMutation(
+          server.url,
+          'audit.record',
+          { action: 'view', entityType: 'report', entityId: 'flood-x' },
+          withCookie(again),
+        )
+      ).status,
+    ).toBe(429);
+    expect(
+      (
+        await rawMutation(
+          server.url,
+          'audit.record',
+          { action: 'view', entityType: 'report', entityId: 'other' },
+          withCookie(technician),
+        )
+      ).status,
+    ).toBe(200);
   });
 });

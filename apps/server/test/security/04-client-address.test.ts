@@ -19,7 +19,10 @@ describe.each(testEngines)('client addresses behind proxies on %s', { timeout: 6
   let org: TestOrganization;
 
   beforeAll(async () => {
-    oneHop = await startTestServer(engine, { trustProxy: ONE_HOP, loginPolicy: { freeAttempts: 3, accountAttackThreshold: 1_000, addressThreshold: 1_000 } });
+    oneHop = await startTestServer(engine, {
+      trustProxy: ONE_HOP,
+      loginPolicy: { freeAttempts: 3, accountAttackThreshold: 1_000, addressThreshold: 1_000 },
+    });
     org = await oneHop.createOrganization('Proxy Org');
     // The proxy is this machine (the test's socket peer); 10.0.0.5 is not trusted.
     listed = await startTestServer(engine, { trustProxy: parseTrustProxy('127.0.0.1, 192.168.0.0/16') });
@@ -65,7 +68,9 @@ describe.each(testEngines)('client addresses behind proxies on %s', { timeout: 6
     const target = org.users.ADMIN;
     const statuses: number[] = [];
     for (let i = 0; i < 5; i += 1) {
-      statuses.push((await attempt(oneHop.url, target.email, `wrong-${i}`, { address: `10.66.0.${i}, 203.0.113.50` })).status);
+      statuses.push(
+        (await attempt(oneHop.url, target.email, `wrong-${i}`, { address: `10.66.0.${i}, 203.0.113.50` })).status,
+      );
     }
     expect(statuses).toEqual([401, 401, 401, 429, 429]);
     // The right password from a really different address still works.
@@ -74,7 +79,10 @@ describe.each(testEngines)('client addresses behind proxies on %s', { timeout: 6
 
   it('every address stored by these servers is a valid IP', async () => {
     for (const server of [oneHop, listed]) {
-      const rows = await server.db.prisma.auditLog.findMany({ where: { ipAddress: { not: null } }, select: { ipAddress: true } });
+      const rows = await server.db.prisma.auditLog.findMany({
+        where: { ipAddress: { not: null } },
+        select: { ipAddress: true },
+      });
       expect(rows.length).toBeGreaterThan(0);
       for (const { ipAddress } of rows) expect(isIP(ipAddress ?? ''), String(ipAddress)).not.toBe(0);
     }
@@ -94,6 +102,9 @@ describe('TRUST_PROXY', () => {
   it('reads a number of hops or a list of addresses', () => {
     expect(readEnv({ TRUST_PROXY: '2' }).TRUST_PROXY).toEqual({ kind: 'hops', hops: 2 });
     expect(readEnv({}).TRUST_PROXY).toEqual({ kind: 'none' });
-    expect(readEnv({ TRUST_PROXY: '10.0.0.0/8, fd00::/8' }).TRUST_PROXY).toMatchObject({ kind: 'addresses', entries: ['10.0.0.0/8', 'fd00::/8'] });
+    expect(readEnv({ TRUST_PROXY: '10.0.0.0/8, fd00::/8' }).TRUST_PROXY).toMatchObject({
+      kind: 'addresses',
+      entries: ['10.0.0.0/8', 'fd00::/8'],
+    });
   });
 });

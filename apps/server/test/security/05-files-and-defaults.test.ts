@@ -85,18 +85,24 @@ describe.each(testEngines)('a production server on a %s database seeded for a de
       await withDatabase(async (db) => {
         const organization = await db.prisma.organization.create({ data: { name: 'Northwind', slug: 'northwind' } });
         const passwordHash = await hashPassword(DEMO_PASSWORD);
-        for (const account of [owner, admin]) await db.prisma.user.create({ data: { ...account, organizationId: organization.id, passwordHash } });
+        for (const account of [owner, admin])
+          await db.prisma.user.create({ data: { ...account, organizationId: organization.id, passwordHash } });
       });
 
       const options = { port: 0, host: '127.0.0.1', database, webRoot: null, production: true } as const;
       const error = await startServer(options).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StartupRefusal);
-      expect(String(error)).toContain(`${owner.email}, ${admin.email} still have the published password "${DEMO_PASSWORD}"`);
+      expect(String(error)).toContain(
+        `${owner.email}, ${admin.email} still have the published password "${DEMO_PASSWORD}"`,
+      );
 
       // The operator deactivates one account and changes the other's password: now it starts.
       await withDatabase(async (db) => {
         await db.prisma.user.update({ where: { email: admin.email }, data: { deactivatedAt: new Date() } });
-        await db.prisma.user.update({ where: { email: owner.email }, data: { passwordHash: await hashPassword('a long private passphrase') } });
+        await db.prisma.user.update({
+          where: { email: owner.email },
+          data: { passwordHash: await hashPassword('a long private passphrase') },
+        });
       });
       const running = await startServer(options);
       await running.stop();

@@ -29,21 +29,34 @@ describe.each(testEngines)('failed sign-ins on %s', { timeout: 120_000 }, (engin
   it('a guessed password for a real account is on the organization’s log as Unverified, attempted as that email', async () => {
     const victim = org.users.ADMIN;
     const requestId = `guess-${randomUUID()}`;
-    expect((await attempt(server.url, victim.email, 'Winter2026!', { headers: { 'x-request-id': requestId } })).status).toBe(401);
+    expect(
+      (await attempt(server.url, victim.email, 'Winter2026!', { headers: { 'x-request-id': requestId } })).status,
+    ).toBe(401);
     const owner = createAuditClient({ url: server.url, cookie: await server.signIn(org.users.OWNER.email) });
     const { items } = await owner.audit.list.query({ action: 'failed_login' });
     const entry = items.find((item) => item.entity.id === victim.id);
     expect(entry?.actor).toEqual({ type: 'anonymous', attemptedEmail: victim.email });
     const detail = await owner.audit.get.query({ id: entry?.id ?? '' });
-    expect(detail).toMatchObject({ actor: { type: 'anonymous', attemptedEmail: victim.email }, requestId, metadata: { attemptedEmail: victim.email, reason: 'wrong_password' } });
+    expect(detail).toMatchObject({
+      actor: { type: 'anonymous', attemptedEmail: victim.email },
+      requestId,
+      metadata: { attemptedEmail: victim.email, reason: 'wrong_password' },
+    });
     expect(JSON.stringify(detail)).not.toContain('Winter2026!');
   });
 
   it('credential stuffing with unknown emails is recorded in the platform scope, which no organization can read', async () => {
     const email = `stuffed-${randomUUID()}@example.test`;
     expect((await attempt(server.url, email, 'hunter2-stuffed')).status).toBe(401);
-    const stored = await server.db.prisma.auditLog.findFirstOrThrow({ where: { metadata: { path: ['attemptedEmail'], equals: email } } });
-    expect(stored).toMatchObject({ organizationId: PLATFORM_ORGANIZATION_ID, action: 'failed_login', actorType: 'ANONYMOUS', entityId: email });
+    const stored = await server.db.prisma.auditLog.findFirstOrThrow({
+      where: { metadata: { path: ['attemptedEmail'], equals: email } },
+    });
+    expect(stored).toMatchObject({
+      organizationId: PLATFORM_ORGANIZATION_ID,
+      action: 'failed_login',
+      actorType: 'ANONYMOUS',
+      entityId: email,
+    });
     expect(JSON.stringify(stored)).not.toContain('hunter2-stuffed');
     // Neither an Owner nor a reader key of any organization sees it, by list or by id.
     const key = await org.createApiKey(['audit:read']);
@@ -71,8 +84,9 @@ describe.each(testEngines)('failed sign-ins on %s', { timeout: 120_000 }, (engin
     expect([...answers.unknown]).toEqual([...answers.known]);
     const difference = Math.abs(median(durations.known) - median(durations.unknown));
     // Both run one scrypt verification (about 0.4 s here) and one audit insert: a gap of a whole verification would show.
-    expect(difference, `known ${durations.known.map(Math.round).join('/')} ms, unknown ${durations.unknown.map(Math.round).join('/')} ms`).toBeLessThan(
-      Math.max(100, 0.25 * median(durations.known)),
-    );
+    expect(
+      difference,
+      `known ${durations.known.map(Math.round).join('/')} ms, unknown ${durations.unknown.map(Math.round).join('/')} ms`,
+    ).toBeLessThan(Math.max(100, 0.25 * median(durations.known)));
   });
 });

@@ -26,7 +26,8 @@ describe.each(testEngines)('sessions and passwords on %s', { timeout: 120_000 },
     await server?.close();
   }, 60_000);
 
-  const me = async (cookie: string) => (await rawQuery<{ id: string } | null>(server.url, 'auth.me', undefined, withCookie(cookie))).data;
+  const me = async (cookie: string) =>
+    (await rawQuery<{ id: string } | null>(server.url, 'auth.me', undefined, withCookie(cookie))).data;
   const token = (cookie: string) => cookie.split('=')[1] ?? '';
 
   it('a copy of the sessions table signs nobody in: only SHA-256 hashes of the tokens are stored', async () => {
@@ -58,20 +59,37 @@ describe.each(testEngines)('sessions and passwords on %s', { timeout: 120_000 },
     expect(response.status, response.text).toBe(200);
     expect(await me(stolen)).toBeNull();
     expect(await me(mine)).toBeNull();
-    const entry = await server.db.prisma.auditLog.findFirstOrThrow({ where: { action: 'logout', entityId: user.id }, orderBy: { createdAt: 'desc' } });
-    expect(entry).toMatchObject({ actorType: 'USER', actorUserId: user.id, metadata: { scope: 'everywhere', sessionsEnded: 2 } });
+    const entry = await server.db.prisma.auditLog.findFirstOrThrow({
+      where: { action: 'logout', entityId: user.id },
+      orderBy: { createdAt: 'desc' },
+    });
+    expect(entry).toMatchObject({
+      actorType: 'USER',
+      actorUserId: user.id,
+      metadata: { scope: 'everywhere', sessionsEnded: 2 },
+    });
   });
 
   it('a password change ends every other session (a stolen one included), keeps this one, and is recorded without the hash', async () => {
     const user = org.users.READ_ONLY;
     const stolen = await server.signIn(user.email);
     const mine = await server.signIn(user.email);
-    const wrong = await rawMutation(server.url, 'auth.changePassword', { currentPassword: 'not it', newPassword: 'a brand new passphrase' }, withCookie(mine));
+    const wrong = await rawMutation(
+      server.url,
+      'auth.changePassword',
+      { currentPassword: 'not it', newPassword: 'a brand new passphrase' },
+      withCookie(mine),
+    );
     expect(wrong.status).toBe(401);
     expect(await me(stolen)).not.toBeNull();
 
     const newPassword = `new passphrase ${randomUUID()}`;
-    const changed = await rawMutation(server.url, 'auth.changePassword', { currentPassword: TEST_PASSWORD, newPassword }, withCookie(mine));
+    const changed = await rawMutation(
+      server.url,
+      'auth.changePassword',
+      { currentPassword: TEST_PASSWORD, newPassword },
+      withCookie(mine),
+    );
     expect(changed.status, changed.text).toBe(200);
     expect(await me(stolen)).toBeNull();
     expect(await me(mine)).toMatchObject({ id: user.id });
@@ -92,18 +110,29 @@ describe.each(testEngines)('sessions and passwords on %s', { timeout: 120_000 },
     // A hash made years ago with N=2^14.
     const salt = randomBytes(16);
     const key = await new Promise<Buffer>((resolve, reject) =>
-      scrypt(TEST_PASSWORD.normalize('NFKC'), salt, 32, { N: 2 ** 14, r: 8, p: 1 }, (error, derived) => (error ? reject(error) : resolve(derived))),
+      scrypt(TEST_PASSWORD.normalize('NFKC'), salt, 32, { N: 2 ** 14, r: 8, p: 1 }, (error, derived) =>
+        error ? reject(error) : resolve(derived),
+      ),
     );
     const weak = ['scrypt', 2 ** 14, 8, 1, salt.toString('base64url'), key.toString('base64url')].join('$');
     const user = org.users.OWNER;
-    await runAsSystem({ name: TEST_SETUP }, () => server.db.prisma.user.update({ where: { id: user.id }, data: { passwordHash: weak } }));
+    await runAsSystem({ name: TEST_SETUP }, () =>
+      server.db.prisma.user.update({ where: { id: user.id }, data: { passwordHash: weak } }),
+    );
     expect((await attempt(server.url, user.email, TEST_PASSWORD)).status).toBe(200);
     const stored = await server.db.prisma.user.findUniqueOrThrow({ where: { id: user.id } });
     expect(stored.passwordHash.split('$')[1]).toBe(String(2 ** 17));
     expect(await verifyPassword(stored.passwordHash, TEST_PASSWORD)).toBe(true);
     // The newest update of the user (the one before is this test planting the weak hash).
-    const upgrade = await server.db.prisma.auditLog.findFirstOrThrow({ where: { action: 'update', entityId: user.id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
-    expect(upgrade).toMatchObject({ actorType: 'SYSTEM', actorName: 'Password hash upgrade', changes: { passwordHash: { before: '[REDACTED]', after: '[REDACTED]' } } });
+    const upgrade = await server.db.prisma.auditLog.findFirstOrThrow({
+      where: { action: 'update', entityId: user.id },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    });
+    expect(upgrade).toMatchObject({
+      actorType: 'SYSTEM',
+      actorName: 'Password hash upgrade',
+      changes: { passwordHash: { before: '[REDACTED]', after: '[REDACTED]' } },
+    });
   });
 
   it('marks every API response Cache-Control: no-store (successes, errors, refusals)', async () => {
@@ -112,7 +141,11 @@ describe.each(testEngines)('sessions and passwords on %s', { timeout: 120_000 },
       await fetch(`${server.url}/trpc/audit.list?input=${encodeURIComponent('{}')}`, { headers: bearer(key) }),
       await fetch(`${server.url}/trpc/audit.list?input={bad`, { headers: bearer(key) }),
       await fetch(`${server.url}/trpc/auth.me`),
-      await fetch(`${server.url}/trpc/auth.login`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' }),
+      await fetch(`${server.url}/trpc/auth.login`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: '{}',
+      }),
     ];
     for (const response of responses) expect(response.headers.get('cache-control')).toBe('no-store');
   });
@@ -121,7 +154,10 @@ describe.each(testEngines)('sessions and passwords on %s', { timeout: 120_000 },
     const user = org.users.ADMIN;
     const before = await server.db.prisma.session.count({ where: { userId: user.id } });
     const logins = await server.db.prisma.auditLog.count({ where: { action: 'login', entityId: user.id } });
-    for (const headers of [{ 'trpc-accept': 'application/jsonl' }, { accept: 'application/jsonl' }] as Record<string, string>[]) {
+    for (const headers of [{ 'trpc-accept': 'application/jsonl' }, { accept: 'application/jsonl' }] as Record<
+      string,
+      string
+    >[]) {
       const response = await fetch(`${server.url}/trpc/auth.login?batch=1`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },

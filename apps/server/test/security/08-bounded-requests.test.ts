@@ -26,7 +26,12 @@ describe.each(testEngines)('bounded requests on %s', { timeout: 60_000 }, (engin
     key = await org.createApiKey(['audit:read', 'audit:write']);
     otherKey = await other.createApiKey(['audit:read']);
     const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 12, i));
-    const entries = Array.from({ length: 12 }, (_, i) => ({ action: 'sync', entityType: 'integration', entityId: `i-${i}`, at: at(i) }));
+    const entries = Array.from({ length: 12 }, (_, i) => ({
+      action: 'sync',
+      entityType: 'integration',
+      entityId: `i-${i}`,
+      at: at(i),
+    }));
     await seedEntries(server.db.prisma, org.id, { systemName: 'Seeder' }, entries);
     await seedEntries(server.db.prisma, other.id, { systemName: 'Seeder' }, entries);
   }, 60_000);
@@ -46,7 +51,11 @@ describe.each(testEngines)('bounded requests on %s', { timeout: 60_000 }, (engin
     expect(await response.text()).toMatch(/Batch call exceeds maximum size/);
 
     const urls: string[] = [];
-    const client = createAuditClient({ url: server.url, apiKey: key, fetch: (url, init) => (urls.push(String(url)), fetch(url, init)) });
+    const client = createAuditClient({
+      url: server.url,
+      apiKey: key,
+      fetch: (url, init) => (urls.push(String(url)), fetch(url, init)),
+    });
     const pages = await Promise.all(Array.from({ length: 25 }, () => client.audit.list.query({ pageSize: 1 })));
     expect(pages.every((page) => page.items.length === 1)).toBe(true);
     expect(urls).toHaveLength(Math.ceil(25 / MAX_BATCH_SIZE));
@@ -58,7 +67,9 @@ describe.each(testEngines)('bounded requests on %s', { timeout: 60_000 }, (engin
     expect(data?.pageCount).toBe(3); // 12 syncs, 5 a page
     const response = await rawQuery(server.url, 'audit.list', { ...filters, page: 99_999 }, bearer(key));
     expect(response.status).toBe(400);
-    expect(response.error?.message).toBe('page 99999 is past the last page: the last page is 3 (pageSize and filters as given).');
+    expect(response.error?.message).toBe(
+      'page 99999 is past the last page: the last page is 3 (pageSize and filters as given).',
+    );
     expect((await rawQuery(server.url, 'audit.list', { ...filters, page: 3 }, bearer(key))).status).toBe(200);
   });
 
@@ -80,7 +91,12 @@ describe.each(testEngines)('bounded requests on %s', { timeout: 60_000 }, (engin
 
   it('refuses a cursor made in another organization with 400', async () => {
     const mine = await rawQuery<{ nextCursor: string }>(server.url, 'audit.list', { pageSize: 5 }, bearer(key));
-    const response = await rawQuery(server.url, 'audit.list', { pageSize: 5, cursor: mine.data?.nextCursor }, bearer(otherKey));
+    const response = await rawQuery(
+      server.url,
+      'audit.list',
+      { pageSize: 5, cursor: mine.data?.nextCursor },
+      bearer(otherKey),
+    );
     expect(response.status).toBe(400);
     expect(response.error?.message).toMatch(/not one this API made for your organization/);
   });
@@ -88,26 +104,46 @@ describe.each(testEngines)('bounded requests on %s', { timeout: 60_000 }, (engin
   it.each([
     ['text/plain', '{"action":"view","entityType":"report","entityId":"form-1"}'],
     ['application/x-www-form-urlencoded', 'action=view&entityType=report&entityId=form-2'],
-    ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="action"\r\n\r\nview\r\n--x--\r\n'],
+    [
+      'multipart/form-data; boundary=x',
+      '--x\r\nContent-Disposition: form-data; name="action"\r\n\r\nview\r\n--x--\r\n',
+    ],
   ])('refuses a mutation sent as %s with 415, and records nothing', async (type, body) => {
     const cookie = await server.signIn(org.users.OWNER.email);
     const before = await server.db.prisma.auditLog.count({ where: { organizationId: org.id, entityType: 'report' } });
-    const response = await fetch(`${server.url}/trpc/audit.record`, { method: 'POST', headers: { ...withCookie(cookie), 'content-type': type }, body });
+    const response = await fetch(`${server.url}/trpc/audit.record`, {
+      method: 'POST',
+      headers: { ...withCookie(cookie), 'content-type': type },
+      body,
+    });
     expect(response.status).toBe(415);
     expect(await response.text()).toMatch(/application\/json/);
-    expect(await server.db.prisma.auditLog.count({ where: { organizationId: org.id, entityType: 'report' } })).toBe(before);
+    expect(await server.db.prisma.auditLog.count({ where: { organizationId: org.id, entityType: 'report' } })).toBe(
+      before,
+    );
   });
 
   it('compares the Origin’s scheme too: a page on http:// cannot act on the https:// app', async () => {
     const cookie = await server.signIn(org.users.OWNER.email);
     const host = new URL(server.url).host;
     const record = (headers: Record<string, string>) =>
-      rawMutation(server.url, 'audit.record', { action: 'view', entityType: 'report', entityId: 'scheme' }, { ...withCookie(cookie), ...headers });
+      rawMutation(
+        server.url,
+        'audit.record',
+        { action: 'view', entityType: 'report', entityId: 'scheme' },
+        { ...withCookie(cookie), ...headers },
+      );
     // Directly over http: an https page of the same host is another origin.
     expect((await record({ origin: `https://${host}` })).status).toBe(403);
     expect((await record({ origin: `http://${host}` })).status).toBe(200);
     // Behind a TLS-terminating proxy that says so: only the https page may.
-    expect((await record({ origin: `http://${host}`, 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.4' })).status).toBe(403);
-    expect((await record({ origin: `https://${host}`, 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.4' })).status).toBe(200);
+    expect(
+      (await record({ origin: `http://${host}`, 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.4' }))
+        .status,
+    ).toBe(403);
+    expect(
+      (await record({ origin: `https://${host}`, 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.4' }))
+        .status,
+    ).toBe(200);
   });
 });

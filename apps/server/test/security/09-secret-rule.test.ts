@@ -13,12 +13,35 @@ import { bearer, rawMutation } from '../helpers.ts';
 
 /** Names that look secret, names that only look close, and plain ones. */
 const KEYS: string[] = [
-  'password', 'newPassword', 'password_hash', 'apiKey', 'stripe-api-key', 'sessionToken', 'accessToken', 'clientSecret',
-  'webhookSecret', 'privateKey', 'mfaSecret', 'encryptedNotes', 'ssn_encrypted', 'authorization', 'cookie', 'credential',
-  'keyHash', 'tokenCount', 'secretary', 'passwordPolicy', 'email', 'note', 'rows',
+  'password',
+  'newPassword',
+  'password_hash',
+  'apiKey',
+  'stripe-api-key',
+  'sessionToken',
+  'accessToken',
+  'clientSecret',
+  'webhookSecret',
+  'privateKey',
+  'mfaSecret',
+  'encryptedNotes',
+  'ssn_encrypted',
+  'authorization',
+  'cookie',
+  'credential',
+  'keyHash',
+  'tokenCount',
+  'secretary',
+  'passwordPolicy',
+  'email',
+  'note',
+  'rows',
 ];
 
-const redactedKeys = (value: Record<string, unknown>) => Object.keys(value).filter((key) => value[key] === REDACTED).sort();
+const redactedKeys = (value: Record<string, unknown>) =>
+  Object.keys(value)
+    .filter((key) => value[key] === REDACTED)
+    .sort();
 
 describe.each(testEngines)('the secret rule of the log and the audit table on %s', { timeout: 60_000 }, (engine) => {
   let server: TestServer;

@@ -23,11 +23,18 @@ async function apiKeyCli(dataDir: string, args: string[]): Promise<{ code: numbe
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, NODE_ENV: 'test' };
   delete env.DATABASE_URL;
   try {
-    const { stdout, stderr } = await promisify(execFile)(TSX, ['src/api-keys-cli.ts', ...args], { cwd: SERVER_DIR, env, timeout: 60_000 });
+    const { stdout, stderr } = await promisify(execFile)(TSX, ['src/api-keys-cli.ts', ...args], {
+      cwd: SERVER_DIR,
+      env,
+      timeout: 60_000,
+    });
     return { code: 0, out: `${stdout}${stderr}` };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : -1, out: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
+    return {
+      code: typeof failed.code === 'number' ? failed.code : -1,
+      out: `${failed.stdout ?? ''}${failed.stderr ?? ''}`,
+    };
   }
 }
 
@@ -42,7 +49,9 @@ describe('pnpm api-key against the embedded database', { timeout: 180_000 }, () 
     dataDir = path.join(parent, '.data');
     running = await start();
     const db = running.db;
-    await runAsSystem({ name: TEST_SETUP }, () => db.prisma.organization.create({ data: { name: 'CLI Org', slug: 'cli-org' } }));
+    await runAsSystem({ name: TEST_SETUP }, () =>
+      db.prisma.organization.create({ data: { name: 'CLI Org', slug: 'cli-org' } }),
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -51,7 +60,15 @@ describe('pnpm api-key against the embedded database', { timeout: 180_000 }, () 
   });
 
   it('refuses to create a key while a running server holds the database: exit 1, no key printed, nothing written', async () => {
-    const result = await apiKeyCli(dataDir, ['create', '--org', 'cli-org', '--name', 'Lost key', '--scopes', 'audit:read']);
+    const result = await apiKeyCli(dataDir, [
+      'create',
+      '--org',
+      'cli-org',
+      '--name',
+      'Lost key',
+      '--scopes',
+      'audit:read',
+    ]);
     expect(result.code).toBe(1);
     expect(result.out).toMatch(new RegExp(`in use by another process \\(pid ${process.pid}\\)`));
     expect(result.out).not.toMatch(/alk_/);
@@ -62,7 +79,17 @@ describe('pnpm api-key against the embedded database', { timeout: 180_000 }, () 
     await running?.stop();
     running = undefined;
     const before = Date.now();
-    const result = await apiKeyCli(dataDir, ['create', '--org', 'cli-org', '--name', 'Exporter', '--scopes', 'audit:read', '--expires', '90d']);
+    const result = await apiKeyCli(dataDir, [
+      'create',
+      '--org',
+      'cli-org',
+      '--name',
+      'Exporter',
+      '--scopes',
+      'audit:read',
+      '--expires',
+      '90d',
+    ]);
     expect(result.code, result.out).toBe(0);
     const key = /alk_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}/.exec(result.out)?.[0] ?? '';
     expect(key).not.toBe('');

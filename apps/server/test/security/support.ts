@@ -5,7 +5,12 @@ import { rawMutation } from '../helpers.ts';
 type Me = NonNullable<RouterOutputs['auth']['me']>;
 
 /** POST auth.login, optionally as if from `address` (behind a server that trusts one proxy hop). */
-export function attempt(url: string, email: string, password: string, options: { address?: string; headers?: Record<string, string> } = {}) {
+export function attempt(
+  url: string,
+  email: string,
+  password: string,
+  options: { address?: string; headers?: Record<string, string> } = {},
+) {
   const forwarded: Record<string, string> = options.address ? { 'x-forwarded-for': options.address } : {};
   return rawMutation<Me>(url, 'auth.login', { email, password }, { ...forwarded, ...options.headers });
 }

@@ -45,7 +45,9 @@ export const Value: Component<{ value: unknown }> = (props) => {
         {(text) => <span class="value-text">{text()}</span>}
       </Match>
       <Match when={typeof props.value === 'object'}>
-        <pre class="json" classList={{ collapsed: long() && !expanded() }}>{json()}</pre>
+        <pre class="json" classList={{ collapsed: long() && !expanded() }}>
+          {json()}
+        </pre>
         <Show when={long()}>
           <button type="button" class="link-button" onClick={() => setExpanded(!expanded())}>
             {expanded() ? 'Show less' : 'Show all'}
@@ -58,7 +60,11 @@ export const Value: Component<{ value: unknown }> = (props) => {
 
 /** `billingAddress` → "Billing address"; `mfa_secret` → "Mfa secret". */
 export function fieldLabel(field: string): string {
-  const words = field.replace(/[_-]+/g, ' ').replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().trim();
+  const words = field
+    .replace(/[_-]+/g, ' ')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 

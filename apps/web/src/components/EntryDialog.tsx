@@ -27,11 +27,12 @@ const NOTES: Record<string, Record<string, string>> = {
 };
 
 const EntryNotes: Component<{ metadata: Record<string, unknown> | null }> = (props) => {
-  const notes = () => Object.entries(NOTES).flatMap(([key, texts]) => {
-    const value = props.metadata?.[key];
-    const text = typeof value === 'string' ? texts[value] : undefined;
-    return text ? [text] : [];
-  });
+  const notes = () =>
+    Object.entries(NOTES).flatMap(([key, texts]) => {
+      const value = props.metadata?.[key];
+      const text = typeof value === 'string' ? texts[value] : undefined;
+      return text ? [text] : [];
+    });
   return (
     <Show when={notes().length > 0}>
       <ul class="entry-notes">
@@ -58,7 +59,9 @@ export const EntryDialog: Component<{ id: string; onClose: () => void }> = (prop
   // The title names the entry once it has loaded: "Update · Ticket #1042 Printer offline".
   const title = () => {
     const data = entry.data;
-    return data ? `${actionLabel(data.action)} · ${entityTypeLabel(data.entity.type)} ${data.entity.label}` : 'Audit entry';
+    return data
+      ? `${actionLabel(data.action)} · ${entityTypeLabel(data.entity.type)} ${data.entity.label}`
+      : 'Audit entry';
   };
   createEffect(() => {
     if (dialog) dialog.dataset.loaded = entry.data ? 'true' : 'false';
@@ -79,7 +82,13 @@ export const EntryDialog: Component<{ id: string; onClose: () => void }> = (prop
     >
       <div class="dialog-header">
         <h2 id="entry-title">{title()}</h2>
-        <button ref={(element) => (closeButton = element)} type="button" class="button ghost small" aria-label="Close details" onClick={() => props.onClose()}>
+        <button
+          ref={(element) => (closeButton = element)}
+          type="button"
+          class="button ghost small"
+          aria-label="Close details"
+          onClick={() => props.onClose()}
+        >
           <X aria-hidden />
         </button>
       </div>
@@ -90,7 +99,9 @@ export const EntryDialog: Component<{ id: string; onClose: () => void }> = (prop
           </Match>
           <Match when={entry.isError}>
             <div class="alert" role="alert">
-              {errorCode(entry.error) === 'NOT_FOUND' ? 'This entry does not exist in your organization.' : errorMessage(entry.error)}
+              {errorCode(entry.error) === 'NOT_FOUND'
+                ? 'This entry does not exist in your organization.'
+                : errorMessage(entry.error)}
             </div>
           </Match>
           <Match when={entry.data}>

@@ -24,7 +24,13 @@ export const ActorCell: Component<{ actor: AuditEntrySummary['actor'] }> = (prop
       {(user) => (
         <div class="two-line">
           <span title={user().name}>{user().name}</span>
-          <Show when={user().email}>{(email) => <span class="secondary" title={email()}>{email()}</span>}</Show>
+          <Show when={user().email}>
+            {(email) => (
+              <span class="secondary" title={email()}>
+                {email()}
+              </span>
+            )}
+          </Show>
         </div>
       )}
     </Match>
@@ -45,7 +51,11 @@ export const ActorCell: Component<{ actor: AuditEntrySummary['actor'] }> = (prop
             <UserX aria-hidden /> Unverified
           </span>
           <Show when={anonymous().attemptedEmail} fallback={<span class="secondary">not signed in</span>}>
-            {(email) => <span class="secondary" title={email()}>attempted as {email()}</span>}
+            {(email) => (
+              <span class="secondary" title={email()}>
+                attempted as {email()}
+              </span>
+            )}
           </Show>
         </div>
       )}
@@ -63,7 +73,9 @@ export const ActorCell: Component<{ actor: AuditEntrySummary['actor'] }> = (prop
           <span class="system unattributed">
             <CircleHelp aria-hidden /> Unattributed
           </span>
-          <span class="secondary">{unattributed().reason === 'malformed_context' ? 'unreadable context' : 'no audit context'}</span>
+          <span class="secondary">
+            {unattributed().reason === 'malformed_context' ? 'unreadable context' : 'no audit context'}
+          </span>
         </div>
       )}
     </Match>
@@ -90,7 +102,14 @@ export const EntityCell: Component<{ entity: AuditEntrySummary['entity'] }> = (p
 );
 
 export const IpCell: Component<{ ip: string | null }> = (props) => (
-  <Show when={props.ip} fallback={<span class="dash" aria-label="No IP address">—</span>}>
+  <Show
+    when={props.ip}
+    fallback={
+      <span class="dash" aria-label="No IP address">
+        —
+      </span>
+    }
+  >
     {(ip) => <span class="mono">{ip()}</span>}
   </Show>
 );

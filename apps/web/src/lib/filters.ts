@@ -3,7 +3,13 @@
  * &page=2`) so that reload, back/forward and a pasted link restore the same view. Dates are calendar days in the
  * admin's time zone; the API gets instants: the start of the first day and the last millisecond of the last.
  */
-import { actionLabel, entityTypeLabel, FILTER_ACTIONS, FILTER_ENTITY_TYPES, NAME_PATTERN } from '@auditlog/audit/catalog';
+import {
+  actionLabel,
+  entityTypeLabel,
+  FILTER_ACTIONS,
+  FILTER_ENTITY_TYPES,
+  NAME_PATTERN,
+} from '@auditlog/audit/catalog';
 import type { AuditListInput } from './api.ts';
 
 export interface Filters {
@@ -92,4 +98,5 @@ export function toListInput(filters: Filters, pageSize: number, cursor?: string)
   };
 }
 
-export const hasFilters = (filters: Filters) => Boolean(filters.action || filters.entityType || filters.from || filters.to);
+export const hasFilters = (filters: Filters) =>
+  Boolean(filters.action || filters.entityType || filters.from || filters.to);

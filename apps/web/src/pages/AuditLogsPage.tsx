@@ -28,10 +28,22 @@ const [now, setNow] = createSignal(new Date());
 
 // Columns at module scope: the table is rebuilt only when its data changes.
 const columns = column.columns([
-  column.accessor('createdAt', { id: 'timestamp', header: 'Timestamp', cell: (info) => <TimestampCell at={info.getValue()} now={now()} /> }),
+  column.accessor('createdAt', {
+    id: 'timestamp',
+    header: 'Timestamp',
+    cell: (info) => <TimestampCell at={info.getValue()} now={now()} />,
+  }),
   column.accessor('actor', { id: 'user', header: 'User', cell: (info) => <ActorCell actor={info.getValue()} /> }),
-  column.accessor('action', { id: 'action', header: 'Action', cell: (info) => <ActionBadge action={info.getValue()} /> }),
-  column.accessor('entity', { id: 'entity', header: 'Entity', cell: (info) => <EntityCell entity={info.getValue()} /> }),
+  column.accessor('action', {
+    id: 'action',
+    header: 'Action',
+    cell: (info) => <ActionBadge action={info.getValue()} />,
+  }),
+  column.accessor('entity', {
+    id: 'entity',
+    header: 'Entity',
+    cell: (info) => <EntityCell entity={info.getValue()} />,
+  }),
   column.accessor('ipAddress', { id: 'ip', header: 'IP Address', cell: (info) => <IpCell ip={info.getValue()} /> }),
   column.display({ id: 'details', header: () => <span class="visually-hidden">Actions</span> }),
 ]);
@@ -46,9 +58,17 @@ const COLUMN_CLASSES: Record<string, string> = {
 };
 
 export const AuditLogsPage: Component = () => {
-  const [params, setParams] = useSearchParams<{ action?: string; entity?: string; from?: string; to?: string; page?: string; entry?: string }>();
+  const [params, setParams] = useSearchParams<{
+    action?: string;
+    entity?: string;
+    from?: string;
+    to?: string;
+    page?: string;
+    entry?: string;
+  }>();
   const filters = createMemo(() => readFilters(params), undefined, {
-    equals: (a, b) => a.action === b.action && a.entityType === b.entityType && a.from === b.from && a.to === b.to && a.page === b.page,
+    equals: (a, b) =>
+      a.action === b.action && a.entityType === b.entityType && a.from === b.from && a.to === b.to && a.page === b.page,
   });
   const problem = () => rangeProblem(filters());
 
@@ -61,7 +81,8 @@ export const AuditLogsPage: Component = () => {
     queryFn: () => api.audit.list.query(toListInput(filters(), PAGE_SIZE, cursors.get(cursorKey(filters())))),
     enabled: !problem(),
     placeholderData: keepPreviousData,
-    retry: (count: number, error: unknown) => !['FORBIDDEN', 'UNAUTHORIZED', 'BAD_REQUEST'].includes(errorCode(error) ?? '') && count < 2,
+    retry: (count: number, error: unknown) =>
+      !['FORBIDDEN', 'UNAUTHORIZED', 'BAD_REQUEST'].includes(errorCode(error) ?? '') && count < 2,
   }));
 
   const timer = setInterval(() => setNow(new Date()), 60_000);
@@ -80,7 +101,15 @@ export const AuditLogsPage: Component = () => {
   const setFilters = (next: Partial<Filters>) => {
     setParams({ ...filterParams({ ...filters(), ...next, page: 1 }), entry: undefined });
   };
-  const clearFilters = () => setParams({ action: undefined, entity: undefined, from: undefined, to: undefined, page: undefined, entry: undefined });
+  const clearFilters = () =>
+    setParams({
+      action: undefined,
+      entity: undefined,
+      from: undefined,
+      to: undefined,
+      page: undefined,
+      entry: undefined,
+    });
   const goToPage = (page: number, cursor: string | null) => {
     const target = { ...filters(), page };
     if (cursor) cursors.set(cursorKey(target), cursor);
@@ -92,7 +121,9 @@ export const AuditLogsPage: Component = () => {
     const id = params.entry;
     setParams({ entry: undefined }, { replace: true });
     // Focus returns to the button that opened the dialog.
-    queueMicrotask(() => document.querySelector<HTMLButtonElement>(`button[data-entry="${CSS.escape(id ?? '')}"]`)?.focus());
+    queueMicrotask(() =>
+      document.querySelector<HTMLButtonElement>(`button[data-entry="${CSS.escape(id ?? '')}"]`)?.focus(),
+    );
   };
 
   const forbidden = () => errorCode(list.error) === 'FORBIDDEN';
@@ -192,10 +223,7 @@ export const AuditLogsPage: Component = () => {
                         <For each={row.getAllCells()}>
                           {(cell) => (
                             <td classList={{ 'cell-ip': cell.column.id === 'ip' }}>
-                              <Show
-                                when={cell.column.id === 'details'}
-                                fallback={<table.FlexRender cell={cell} />}
-                              >
+                              <Show when={cell.column.id === 'details'} fallback={<table.FlexRender cell={cell} />}>
                                 <button
                                   type="button"
                                   class="button small"

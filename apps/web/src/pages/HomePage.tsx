@@ -10,13 +10,20 @@ export const HomePage: Component = () => {
       <div class="card-header">
         <div>
           <h1>Welcome{me.data ? `, ${me.data.name.split(' ')[0]}` : ''}</h1>
-          <p>Clients, tickets, invoices and assets of your organization are recorded in the audit log as they change.</p>
+          <p>
+            Clients, tickets, invoices and assets of your organization are recorded in the audit log as they change.
+          </p>
         </div>
       </div>
       <div class="state">
         <Show
           when={me.data?.canReadAuditLog}
-          fallback={<p>Your role ({me.data?.roleLabel}) does not include the audit log. Ask an administrator of your organization if you need it.</p>}
+          fallback={
+            <p>
+              Your role ({me.data?.roleLabel}) does not include the audit log. Ask an administrator of your organization
+              if you need it.
+            </p>
+          }
         >
           <A class="button primary" href="/admin/audit-logs">
             Open the audit log

@@ -19,13 +19,14 @@ export const LoginPage: Component = () => {
     setPending(true);
     setError(null);
     try {
-      const me = await api.auth.login.mutate({ email: String(form.get('email') ?? ''), password: String(form.get('password') ?? '') });
+      const me = await api.auth.login.mutate({
+        email: String(form.get('email') ?? ''),
+        password: String(form.get('password') ?? ''),
+      });
       client.setQueryData(ME_KEY, me);
       navigate(safeNext(params.next), { replace: true });
     } catch (caught) {
-      setError(
-        errorCode(caught) === 'BAD_REQUEST' ? 'Enter your email address and password.' : errorMessage(caught),
-      );
+      setError(errorCode(caught) === 'BAD_REQUEST' ? 'Enter your email address and password.' : errorMessage(caught));
     } finally {
       setPending(false);
     }
@@ -45,13 +46,29 @@ export const LoginPage: Component = () => {
         </Show>
         <div class="field">
           <label for="email">Email</label>
-          <input class="input" id="email" name="email" type="email" autocomplete="username" required autofocus
-            aria-invalid={error() ? 'true' : undefined} aria-describedby={error() ? 'login-error' : undefined} />
+          <input
+            class="input"
+            id="email"
+            name="email"
+            type="email"
+            autocomplete="username"
+            required
+            autofocus
+            aria-invalid={error() ? 'true' : undefined}
+            aria-describedby={error() ? 'login-error' : undefined}
+          />
         </div>
         <div class="field">
           <label for="password">Password</label>
-          <input class="input" id="password" name="password" type="password" autocomplete="current-password" required
-            aria-invalid={error() ? 'true' : undefined} />
+          <input
+            class="input"
+            id="password"
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            required
+            aria-invalid={error() ? 'true' : undefined}
+          />
         </div>
         <button type="submit" class="button primary" disabled={pending()}>
           {pending() ? 'Signing in…' : 'Sign in'}

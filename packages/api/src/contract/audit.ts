@@ -14,11 +14,17 @@ export function isSupportedInstant(value: string): boolean {
 
 const isoInstant = (what: string) =>
   z.iso
-    .datetime({ offset: true, message: `${what} must be an ISO 8601 date-time with a time zone, e.g. 2026-11-25T00:00:00Z` })
+    .datetime({
+      offset: true,
+      message: `${what} must be an ISO 8601 date-time with a time zone, e.g. 2026-11-25T00:00:00Z`,
+    })
     .refine(isSupportedInstant, `${what} must be between 1970 and 9999`);
 
 const name = (what: string) =>
-  z.string().trim().regex(NAME_PATTERN, `${what} must be lower-case letters, digits and underscores, e.g. "failed_login"`);
+  z
+    .string()
+    .trim()
+    .regex(NAME_PATTERN, `${what} must be lower-case letters, digits and underscores, e.g. "failed_login"`);
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -138,7 +144,10 @@ export const recordInputSchema = z.object({
   entityType: recordEntrySchema.shape.entityType,
   entityId: recordEntrySchema.shape.entityId,
   changes: z
-    .never({ error: 'changes are not accepted: before/after values come from the database itself. Describe the event in metadata.' })
+    .never({
+      error:
+        'changes are not accepted: before/after values come from the database itself. Describe the event in metadata.',
+    })
     .optional(),
   metadata: z
     .record(z.string().max(128, 'metadata keys are at most 128 characters'), z.unknown())

@@ -41,18 +41,31 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
   }
   if (/^\d+$/.test(text)) {
     const hops = Number(text);
-    if (hops > 16) throw new Error(`TRUST_PROXY=${value}: more than 16 proxies in a row is not a setup this server believes; give their addresses instead.`);
+    if (hops > 16)
+      throw new Error(
+        `TRUST_PROXY=${value}: more than 16 proxies in a row is not a setup this server believes; give their addresses instead.`,
+      );
     return { kind: 'hops', hops };
   }
   const proxies = new BlockList();
-  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   for (const entry of entries) {
     const [address, bits, extra] = entry.split('/');
     const family = isIP(address ?? '');
     const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
-    const valid = family !== 0 && extra === undefined && Number.isInteger(prefix) && prefix >= 0 && prefix <= (family === 6 ? 128 : 32);
+    const valid =
+      family !== 0 &&
+      extra === undefined &&
+      Number.isInteger(prefix) &&
+      prefix >= 0 &&
+      prefix <= (family === 6 ? 128 : 32);
     if (!valid || !address) {
-      throw new Error(`TRUST_PROXY: "${entry}" is not an IP address or CIDR range (e.g. 10.0.0.0/8, 192.168.1.5, fd00::/8), nor a number of hops.`);
+      throw new Error(
+        `TRUST_PROXY: "${entry}" is not an IP address or CIDR range (e.g. 10.0.0.0/8, 192.168.1.5, fd00::/8), nor a number of hops.`,
+      );
     }
     proxies.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');
   }
@@ -68,14 +81,21 @@ function isTrustedHop(trust: TrustProxy, address: string | null, index: number):
 /** Every value of a header that may appear more than once, split on commas, in order. */
 export function headerList(value: string | string[] | undefined): string[] {
   const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  return values.flatMap((item) => item.split(',')).map((item) => item.trim()).filter(Boolean);
+  return values
+    .flatMap((item) => item.split(','))
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 /**
  * The client's address: walking from the socket's peer leftwards through `X-Forwarded-For` while the hop is a trusted
  * proxy. The first untrusted hop is the client; when it is not a valid IP, the address is unknown (null).
  */
-export function clientAddress(socketAddress: string | undefined, forwardedFor: string | string[] | undefined, trust: TrustProxy): string | null {
+export function clientAddress(
+  socketAddress: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trust: TrustProxy,
+): string | null {
   // Right to left: the peer, then the last entry of the header (added by the peer), and so on.
   const hops = [socketAddress ?? '', ...headerList(forwardedFor).reverse()];
   let index = 0;

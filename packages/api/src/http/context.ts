@@ -11,7 +11,15 @@ import { requestOrigin } from './origin.ts';
 export type HttpContextOptions = CrossSiteOptions;
 
 export function createHttpContext(services: ApiServices, options: HttpContextOptions) {
-  return async ({ req, res, info }: { req: IncomingMessage; res: ServerResponse; info?: { calls: readonly unknown[] } }): Promise<Context> => {
+  return async ({
+    req,
+    res,
+    info,
+  }: {
+    req: IncomingMessage;
+    res: ServerResponse;
+    info?: { calls: readonly unknown[] };
+  }): Promise<Context> => {
     const setCookie = (cookie: Cookie) => res.appendHeader('Set-Cookie', cookie.serialize());
     const setHeader = (name: string, value: string) => res.setHeader(name, value);
     const origin = requestOrigin(req, options.trustProxy);

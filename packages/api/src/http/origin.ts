@@ -40,7 +40,8 @@ const nearest = (value: string | string[] | undefined) => headerList(value).at(-
 export function ownOrigin(req: IncomingMessage, trustProxy: TrustProxy): string {
   const viaProxy = peerIsTrustedProxy(req.socket.remoteAddress, trustProxy);
   const encrypted = Boolean((req.socket as Partial<TLSSocket>).encrypted);
-  const proto = (viaProxy && nearest(req.headers['x-forwarded-proto'])?.toLowerCase()) || (encrypted ? 'https' : 'http');
+  const proto =
+    (viaProxy && nearest(req.headers['x-forwarded-proto'])?.toLowerCase()) || (encrypted ? 'https' : 'http');
   const host = (viaProxy && nearest(req.headers['x-forwarded-host'])) || req.headers.host || '';
   return `${proto}://${host.toLowerCase()}`;
 }

@@ -22,12 +22,18 @@ const ceilDay = (date: Date) => new Date(Math.ceil(date.getTime() / DAY) * DAY);
  * it (`audit_refresh_daily_counts`, owner rights): the runtime role may only read the count tables.
  */
 export async function ensureDailyCounts(prisma: AuditedPrismaClient, organizationId: string): Promise<Date | null> {
-  const [row] = await prisma.$queryRaw<{ counted: Date | null }[]>`SELECT audit_refresh_daily_counts(${organizationId}) AS counted`;
+  const [row] = await prisma.$queryRaw<
+    { counted: Date | null }[]
+  >`SELECT audit_refresh_daily_counts(${organizationId}) AS counted`;
   return row?.counted ?? null;
 }
 
 /** The exact number of the organization's entries matching `filters`. */
-export async function countEntries(prisma: AuditedPrismaClient, organizationId: string, filters: AuditFilters): Promise<number> {
+export async function countEntries(
+  prisma: AuditedPrismaClient,
+  organizationId: string,
+  filters: AuditFilters,
+): Promise<number> {
   const countedUntil = await ensureDailyCounts(prisma, organizationId);
   const inRange = entryConditions(organizationId, filters);
 
@@ -40,10 +46,12 @@ export async function countEntries(prisma: AuditedPrismaClient, organizationId: 
     return Number(row?.n ?? 0);
   }
 
-  const days = [...sharedConditions(organizationId, filters), ...(from ? [Prisma.sql`day >= ${from}`] : []), Prisma.sql`day < ${to}`];
-  const outside = from
-    ? Prisma.sql`("createdAt" < ${from} OR "createdAt" >= ${to})`
-    : Prisma.sql`"createdAt" >= ${to}`;
+  const days = [
+    ...sharedConditions(organizationId, filters),
+    ...(from ? [Prisma.sql`day >= ${from}`] : []),
+    Prisma.sql`day < ${to}`,
+  ];
+  const outside = from ? Prisma.sql`("createdAt" < ${from} OR "createdAt" >= ${to})` : Prisma.sql`"createdAt" >= ${to}`;
   const [row] = await prisma.$queryRaw<{ counted: bigint | null; rest: bigint }[]>`
     SELECT (SELECT sum(count) FROM "AuditLogDailyCount" WHERE ${allOf(days)})::bigint AS counted,
            (SELECT count(*) FROM "AuditLog" WHERE ${allOf([...inRange, outside])}) AS rest`;

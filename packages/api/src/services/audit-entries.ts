@@ -54,18 +54,30 @@ function toActor(
 ): EntrySummary['actor'] {
   switch (row.actorType) {
     case 'USER':
-      return { type: 'user', id: row.actorUserId, name: row.actorName ?? row.actorEmail ?? 'Unknown user', email: row.actorEmail };
+      return {
+        type: 'user',
+        id: row.actorUserId,
+        name: row.actorName ?? row.actorEmail ?? 'Unknown user',
+        email: row.actorEmail,
+      };
     case 'SYSTEM':
       return { type: 'system', name: row.actorName };
     case 'ANONYMOUS':
       return { type: 'anonymous', attemptedEmail: row.attemptedEmail };
     case 'UNATTRIBUTED':
-      return { type: 'unattributed', reason: row.contextIssue === 'malformed_context' ? 'malformed_context' : 'no_context' };
+      return {
+        type: 'unattributed',
+        reason: row.contextIssue === 'malformed_context' ? 'malformed_context' : 'no_context',
+      };
   }
 }
 
 async function summaries(prisma: AuditedPrismaClient, organizationId: string, rows: Row[]): Promise<EntrySummary[]> {
-  const labels = await resolveEntityLabels(prisma, organizationId, rows.map((row) => ({ type: row.entityType, id: row.entityId })));
+  const labels = await resolveEntityLabels(
+    prisma,
+    organizationId,
+    rows.map((row) => ({ type: row.entityType, id: row.entityId })),
+  );
   return rows.map((row) => {
     const label = labels.get(`${row.entityType}:${row.entityId}`);
     return {
@@ -73,7 +85,12 @@ async function summaries(prisma: AuditedPrismaClient, organizationId: string, ro
       createdAt: row.createdAt.toISOString(),
       action: row.action,
       actor: toActor(row),
-      entity: { type: row.entityType, id: row.entityId, label: label?.label ?? row.entityId, exists: label?.exists ?? null },
+      entity: {
+        type: row.entityType,
+        id: row.entityId,
+        label: label?.label ?? row.entityId,
+        exists: label?.exists ?? null,
+      },
       ipAddress: row.ipAddress,
     };
   });
@@ -83,7 +100,10 @@ async function summaries(prisma: AuditedPrismaClient, organizationId: string, ro
 export class PageOutOfRangeError extends DomainError {
   override name = 'PageOutOfRangeError';
   constructor(page: number, pageCount: number) {
-    super('BAD_REQUEST', `page ${page} is past the last page: the last page is ${pageCount} (pageSize and filters as given).`);
+    super(
+      'BAD_REQUEST',
+      `page ${page} is past the last page: the last page is ${pageCount} (pageSize and filters as given).`,
+    );
   }
 }
 
@@ -100,7 +120,13 @@ export async function listAuditEntries(
 ): Promise<ListOutput> {
   const { pageSize } = input;
   const scope = { organizationId, key: cursorKey };
-  const fingerprint = filtersFingerprint({ a: input.action, e: input.entityType, s: input.startDate, n: input.endDate, z: pageSize });
+  const fingerprint = filtersFingerprint({
+    a: input.action,
+    e: input.entityType,
+    s: input.startDate,
+    n: input.endDate,
+    z: pageSize,
+  });
   const cursor = input.cursor ? decodeCursor(input.cursor, fingerprint, scope) : undefined;
   const page = cursor?.p ?? input.page;
 
@@ -147,7 +173,11 @@ export async function listAuditEntries(
 }
 
 /** One entry of the organization, or null: another organization's entry is as absent as a missing one. */
-export async function getAuditEntry(prisma: AuditedPrismaClient, organizationId: string, id: string): Promise<EntryDetail | null> {
+export async function getAuditEntry(
+  prisma: AuditedPrismaClient,
+  organizationId: string,
+  id: string,
+): Promise<EntryDetail | null> {
   const entry = await prisma.auditLog.findFirst({
     where: { id, organizationId },
     select: {
@@ -168,7 +198,8 @@ export async function getAuditEntry(prisma: AuditedPrismaClient, organizationId:
     } satisfies Prisma.AuditLogSelect,
   });
   if (!entry) return null;
-  const asObject = <T>(value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? (value as T) : null);
+  const asObject = <T>(value: unknown) =>
+    value && typeof value === 'object' && !Array.isArray(value) ? (value as T) : null;
   const noted = asObject<{ auditContext?: unknown; attemptedEmail?: unknown }>(entry.metadata);
   const text = (value: unknown) => (typeof value === 'string' ? value : null);
   const [summary] = await summaries(prisma, organizationId, [

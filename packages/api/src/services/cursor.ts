@@ -51,7 +51,8 @@ export function decodeCursor(value: string, fingerprint: string, scope: CursorSc
   const [body = '', mac = '', extra] = value.split('.');
   const expected = signature(scope, body);
   const given = Buffer.from(mac, 'base64url');
-  if (extra !== undefined || given.length !== expected.length || !timingSafeEqual(given, expected)) throw new InvalidCursorError(NOT_OURS);
+  if (extra !== undefined || given.length !== expected.length || !timingSafeEqual(given, expected))
+    throw new InvalidCursorError(NOT_OURS);
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));

@@ -31,7 +31,10 @@ interface LabelSource {
 }
 
 const joinFields = (fields: readonly string[]) => (values: Record<string, unknown>) =>
-  fields.map((field) => values[field]).filter((value) => value !== null && value !== undefined && value !== '').join(' ');
+  fields
+    .map((field) => values[field])
+    .filter((value) => value !== null && value !== undefined && value !== '')
+    .join(' ');
 
 /**
  * entity type → where its labels live, from the resolved registry (every audited model, those audited by the
@@ -78,12 +81,18 @@ export async function resolveEntityLabels(
       }
       const rows = await findMany({
         where: { AND: [{ id: { in: [...ids] } }, { [source.organizationField]: organizationId }] },
-        select: Object.fromEntries([['id', true], ...source.fields.map((field) => [field, true])]) as Record<string, true>,
+        select: Object.fromEntries([['id', true], ...source.fields.map((field) => [field, true])]) as Record<
+          string,
+          true
+        >,
       });
       const live = new Map(rows.map((row) => [String(row.id), row]));
       for (const id of ids) {
         const row = live.get(id);
-        labels.set(key({ type, id }), row ? { label: source.format(row) || shortId(id), exists: true } : { label: shortId(id), exists: false });
+        labels.set(
+          key({ type, id }),
+          row ? { label: source.format(row) || shortId(id), exists: true } : { label: shortId(id), exists: false },
+        );
       }
     }),
   );

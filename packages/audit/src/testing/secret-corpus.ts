@@ -157,14 +157,19 @@ export interface TextCase {
   expected: string;
 }
 
-const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkFubiJ9.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
+const JWT =
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkFubiJ9.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
 const PEM_BODY = 'MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi\nZ1BjP5CE/Wm/Rr500PRK+Lh9x5eJPo5CAZ3/ANBE0sTK0\n';
 
 /** Texts with a secret inside, and what they become. */
 export const SECRET_TEXTS: readonly TextCase[] = [
   { what: 'a JWT alone', input: JWT, expected: '[REDACTED]' },
   { what: 'a JWT in a sentence', input: `token ${JWT} expired`, expected: 'token [REDACTED] expired' },
-  { what: 'a JWT without signature (alg none)', input: 'x eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0. y', expected: 'x [REDACTED] y' },
+  {
+    what: 'a JWT without signature (alg none)',
+    input: 'x eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0. y',
+    expected: 'x [REDACTED] y',
+  },
   {
     what: 'an RSA private key block',
     input: `key:\n-----BEGIN RSA PRIVATE KEY-----\n${PEM_BODY}-----END RSA PRIVATE KEY-----\nthanks`,
@@ -205,11 +210,31 @@ export const SECRET_TEXTS: readonly TextCase[] = [
     input: '"-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBg\\n-----END PRIVATE KEY-----\\n"',
     expected: '"[REDACTED]\\n"',
   },
-  { what: 'an Authorization: Bearer header', input: 'Authorization: Bearer abc.DEF-ghi_jkl', expected: 'Authorization: Bearer [REDACTED]' },
-  { what: 'an Authorization: Basic header', input: 'authorization: Basic dXNlcjpwYXNzd29yZA==', expected: 'authorization: Basic [REDACTED]' },
-  { what: 'an upper-case AUTHORIZATION: BEARER header', input: 'AUTHORIZATION: BEARER zzzzzzzz', expected: 'AUTHORIZATION: BEARER [REDACTED]' },
-  { what: 'a Proxy-Authorization header', input: 'Proxy-Authorization: Digest qop=auth', expected: 'Proxy-Authorization: Digest [REDACTED]' },
-  { what: 'a GitHub token header', input: 'Authorization: token ghp_16C7e42F292c6912E7710c838347Ae178B4a', expected: 'Authorization: token [REDACTED]' },
+  {
+    what: 'an Authorization: Bearer header',
+    input: 'Authorization: Bearer abc.DEF-ghi_jkl',
+    expected: 'Authorization: Bearer [REDACTED]',
+  },
+  {
+    what: 'an Authorization: Basic header',
+    input: 'authorization: Basic dXNlcjpwYXNzd29yZA==',
+    expected: 'authorization: Basic [REDACTED]',
+  },
+  {
+    what: 'an upper-case AUTHORIZATION: BEARER header',
+    input: 'AUTHORIZATION: BEARER zzzzzzzz',
+    expected: 'AUTHORIZATION: BEARER [REDACTED]',
+  },
+  {
+    what: 'a Proxy-Authorization header',
+    input: 'Proxy-Authorization: Digest qop=auth',
+    expected: 'Proxy-Authorization: Digest [REDACTED]',
+  },
+  {
+    what: 'a GitHub token header',
+    input: 'Authorization: token ghp_16C7e42F292c6912E7710c838347Ae178B4a',
+    expected: 'Authorization: token [REDACTED]',
+  },
   {
     what: 'an Authorization header in JSON text',
     input: '{"authorization": "Bearer abc123def", "accept": "json"}',
@@ -220,8 +245,16 @@ export const SECRET_TEXTS: readonly TextCase[] = [
     input: 'Authorization: 9f86d081884c7d659a2feaa0c55ad015',
     expected: 'Authorization: [REDACTED]',
   },
-  { what: 'a curl command line', input: `curl -H "Authorization: Bearer ${JWT}" https://api.example`, expected: 'curl -H "Authorization: Bearer [REDACTED]" https://api.example' },
-  { what: 'a Bearer token in a sentence', input: 'use bearer abc123def456 for now', expected: 'use bearer [REDACTED] for now' },
+  {
+    what: 'a curl command line',
+    input: `curl -H "Authorization: Bearer ${JWT}" https://api.example`,
+    expected: 'curl -H "Authorization: Bearer [REDACTED]" https://api.example',
+  },
+  {
+    what: 'a Bearer token in a sentence',
+    input: 'use bearer abc123def456 for now',
+    expected: 'use bearer [REDACTED] for now',
+  },
   {
     what: 'a password in a postgres URL',
     input: 'DATABASE_URL=postgres://app:s3cret@db.internal:5432/prod',
@@ -232,18 +265,46 @@ export const SECRET_TEXTS: readonly TextCase[] = [
     input: 'mysql://root:p@ss@w0rd@10.0.0.5/db',
     expected: 'mysql://root:[REDACTED]@10.0.0.5/db',
   },
-  { what: 'a password without a user in a redis URL', input: 'redis://:hunter2@cache:6379', expected: 'redis://:[REDACTED]@cache:6379' },
-  { what: 'a password in an https URL', input: 'see https://bob:pw123@example.com/x?y=1', expected: 'see https://bob:[REDACTED]@example.com/x?y=1' },
+  {
+    what: 'a password without a user in a redis URL',
+    input: 'redis://:hunter2@cache:6379',
+    expected: 'redis://:[REDACTED]@cache:6379',
+  },
+  {
+    what: 'a password in an https URL',
+    input: 'see https://bob:pw123@example.com/x?y=1',
+    expected: 'see https://bob:[REDACTED]@example.com/x?y=1',
+  },
   {
     what: 'Password= in an ADO connection string',
     input: 'Server=db;Database=app;User Id=sa;Password=Tr0ub4dor&3;Encrypt=true',
     expected: 'Server=db;Database=app;User Id=sa;Password=[REDACTED];Encrypt=true',
   },
-  { what: 'Pwd= in an ODBC string, braced', input: 'Driver={SQL};Uid=sa;Pwd={a;b};', expected: 'Driver={SQL};Uid=sa;Pwd=[REDACTED];' },
-  { what: 'a quoted password with a semicolon', input: 'Password="a;b c";Timeout=5', expected: 'Password=[REDACTED];Timeout=5' },
-  { what: 'a password with spaces up to the semicolon', input: 'password = correct horse battery;x=1', expected: 'password = [REDACTED];x=1' },
-  { what: 'a token in a query string (what follows goes too)', input: 'GET /cb?access_token=abc123&state=xyz', expected: 'GET /cb?access_token=[REDACTED]' },
-  { what: 'an api key in a query string', input: 'https://maps.example/api?api-key=K3Y&q=x', expected: 'https://maps.example/api?api-key=[REDACTED]' },
+  {
+    what: 'Pwd= in an ODBC string, braced',
+    input: 'Driver={SQL};Uid=sa;Pwd={a;b};',
+    expected: 'Driver={SQL};Uid=sa;Pwd=[REDACTED];',
+  },
+  {
+    what: 'a quoted password with a semicolon',
+    input: 'Password="a;b c";Timeout=5',
+    expected: 'Password=[REDACTED];Timeout=5',
+  },
+  {
+    what: 'a password with spaces up to the semicolon',
+    input: 'password = correct horse battery;x=1',
+    expected: 'password = [REDACTED];x=1',
+  },
+  {
+    what: 'a token in a query string (what follows goes too)',
+    input: 'GET /cb?access_token=abc123&state=xyz',
+    expected: 'GET /cb?access_token=[REDACTED]',
+  },
+  {
+    what: 'an api key in a query string',
+    input: 'https://maps.example/api?api-key=K3Y&q=x',
+    expected: 'https://maps.example/api?api-key=[REDACTED]',
+  },
   { what: 'a client secret assignment', input: 'CLIENT_SECRET=abcdef', expected: 'CLIENT_SECRET=[REDACTED]' },
   { what: 'pin= in a note', input: 'door pin=4711 (ask Sam)', expected: 'door pin=[REDACTED]' },
   {
@@ -265,11 +326,16 @@ export const SECRET_TEXTS: readonly TextCase[] = [
   { what: 'a card followed by its expiry', input: '4111 1111 1111 1111 12/27', expected: '[REDACTED] 12/27' },
   { what: 'a card followed by its CVV', input: '4111 1111 1111 1111 123', expected: '[REDACTED] 123' },
   { what: 'a card after a line number', input: '1 4111111111111111', expected: '1 [REDACTED]' },
-  { what: 'two cards in one text', input: '6011111111111117 and 3530111333300000', expected: '[REDACTED] and [REDACTED]' },
+  {
+    what: 'two cards in one text',
+    input: '6011111111111117 and 3530111333300000',
+    expected: '[REDACTED] and [REDACTED]',
+  },
   {
     what: 'several kinds at once',
     input: `Authorization: Bearer t0ken123 from postgres://u:pw@h/db, card 4111-1111-1111-1111, key AKIAIOSFODNN7EXAMPLE, ${JWT}`,
-    expected: 'Authorization: Bearer [REDACTED] from postgres://u:[REDACTED]@h/db, card [REDACTED], key [REDACTED], [REDACTED]',
+    expected:
+      'Authorization: Bearer [REDACTED] from postgres://u:[REDACTED]@h/db, card [REDACTED], key [REDACTED], [REDACTED]',
   },
 ];
 
@@ -331,7 +397,7 @@ export const JSON_VALUES: readonly unknown[] = [
   { credentials: { user: 'u', pass: 'p' }, secrets: ['a'], cookie: null, token: '', otp: 0, sessionId: false },
   { headers: { Authorization: 'Basic dXNlcjpwYXNz', 'Content-Type': 'json' }, url: 'postgres://u:pw@h/db' },
   { notes: ['card 4111 1111 1111 1111', 'call +1 415 555 2671', JWT] },
-  { 'Ünïcödé': 'x', 'ключ': 'значение', emoji: '🎉', 'pass wörd': 'x', 'new password': 'y' },
+  { Ünïcödé: 'x', ключ: 'значение', emoji: '🎉', 'pass wörd': 'x', 'new password': 'y' },
   { a: { b: { c: { d: { password: 'deep', value: 'AKIAIOSFODNN7EXAMPLE' } } } } },
   { number: 12.5, big: 9007199254740991, small: 1e-7, exp: 1e21, bool: true, nil: null, empty: {}, none: [] },
   'a Json string holding Authorization: Bearer abc123def',
@@ -339,9 +405,16 @@ export const JSON_VALUES: readonly unknown[] = [
   { escaped: 'quote " backslash \\ tab \t newline \n', 'key"with"quotes': 'x', 'back\\slash': 'y' },
   { tokenHash: 'h', keyHash: 'h', privateKeyPem: 'p', recoveryCodes: ['1', '2'], password_confirmation: 'c' },
   // more replacements in one object than the SQL sets one by one
-  Object.fromEntries(['password', 'token', 'secret', 'apiKey', 'pin', 'cvv', 'ssn', 'otp', 'jwt', 'cookie', 'sessionId', 'name'].map((key) => [key, 'v'])),
+  Object.fromEntries(
+    ['password', 'token', 'secret', 'apiKey', 'pin', 'cvv', 'ssn', 'otp', 'jwt', 'cookie', 'sessionId', 'name'].map(
+      (key) => [key, 'v'],
+    ),
+  ),
   { 'a\nb': 1, 'pass\nword': 'x', '': 'empty', '--': 'dashes', 'line\nbreak': { pin: '1' } },
-  { logs: Array.from({ length: 50 }, (_, i) => (i === 25 ? 'Authorization: Bearer abc25def' : `line ${i}`)), again: 'Authorization: Bearer abc25def' },
+  {
+    logs: Array.from({ length: 50 }, (_, i) => (i === 25 ? 'Authorization: Bearer abc25def' : `line ${i}`)),
+    again: 'Authorization: Bearer abc25def',
+  },
   ['Bearer abc123def', 'plain', 'Bearer abc123def', { deeper: ['postgres://u:pw@h/db'] }, [[['eyJa.eyJb.c']]]],
   { createdAt: 1700000000000, note: 'plain', list: ['a', 'b'] },
 ];

@@ -20,7 +20,9 @@ declare module 'vitest' {
 }
 
 /** PGlite always; PostgreSQL too when `TEST_DATABASE_URL` is set. */
-export const testEngines: DatabaseEngine[] = process.env.TEST_DATABASE_URL?.trim() ? ['pglite', 'postgres'] : ['pglite'];
+export const testEngines: DatabaseEngine[] = process.env.TEST_DATABASE_URL?.trim()
+  ? ['pglite', 'postgres']
+  : ['pglite'];
 
 export interface TestDatabaseOptions {
   /** Start from an empty database instead of a migrated one. */
@@ -43,13 +45,16 @@ export async function createTestDatabase(
 ): Promise<TestDatabaseHandle> {
   const templates = inject('databaseTemplates');
   if (!templates) {
-    throw new Error('No database templates: run tests from the repository root (pnpm test), whose vitest config builds them.');
+    throw new Error(
+      'No database templates: run tests from the repository root (pnpm test), whose vitest config builds them.',
+    );
   }
   if (engine === 'pglite') {
     const pglite = await loadPglite(options.empty ? null : templates.pgliteDump);
     return { options: { pglite }, drop: async () => (pglite.closed ? undefined : pglite.close()) };
   }
-  if (!templates.postgres) throw new Error('PostgreSQL tests need TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres).');
+  if (!templates.postgres)
+    throw new Error('PostgreSQL tests need TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres).');
   const { url: serverUrl, template } = templates.postgres;
   const name = await createPostgresDatabase(serverUrl, options.empty ? null : template);
   const url = urlFor(serverUrl, name);
@@ -101,7 +106,10 @@ export interface TestRole {
  * `grant_runtime()` (the application's role), `seeder` through `grant_seeder()`. Roles belong to the whole server,
  * so each has a unique name and is dropped by the caller.
  */
-export async function createTestRole(handle: TestDatabaseHandle, grants: { runtime?: boolean; seeder?: boolean } = {}): Promise<TestRole> {
+export async function createTestRole(
+  handle: TestDatabaseHandle,
+  grants: { runtime?: boolean; seeder?: boolean } = {},
+): Promise<TestRole> {
   const url = handle.url;
   if (!url) throw new Error('Database roles need PostgreSQL (PGlite has one user).');
   const name = uniqueDatabaseName('auditlog_role');

@@ -18,7 +18,11 @@ export interface TemplateInfo {
 }
 
 /** Runs `run` on a superuser connection to `url`'s database (the server's `postgres` database by default). */
-export async function withAdminClient<T>(url: string, run: (client: pg.Client) => Promise<T>, database?: string): Promise<T> {
+export async function withAdminClient<T>(
+  url: string,
+  run: (client: pg.Client) => Promise<T>,
+  database?: string,
+): Promise<T> {
   const config = parsePostgresUrl(url);
   const client = new pg.Client({ ...config, database: database ?? config.database, connectionTimeoutMillis: 5_000 });
   try {

@@ -26,7 +26,11 @@ describe.each(testEngines)('changes on %s', (engine) => {
   it('JSON is compared deeply: reordered keys are no change, a nested change is one', async () => {
     const { organization } = await createOrganization(prisma());
     const client = await prisma().client.create({
-      data: { organizationId: organization.id, name: 'Json Inc', billingAddress: { city: 'Lyon', lines: ['1 rue A'], geo: { lat: 45.7 } } },
+      data: {
+        organizationId: organization.id,
+        name: 'Json Inc',
+        billingAddress: { city: 'Lyon', lines: ['1 rue A'], geo: { lat: 45.7 } },
+      },
     });
     await prisma().client.update({
       where: { id: client.id },
@@ -60,7 +64,13 @@ describe.each(testEngines)('changes on %s', (engine) => {
     });
     const client = await prisma().client.create({ data: { organizationId: organization.id, name: 'Contracted' } });
     const contract = await prisma().contract.create({
-      data: { organizationId: organization.id, clientId: client.id, name: 'Managed services', monthlyValue: '999.90', startsOn: new Date('2026-01-01') },
+      data: {
+        organizationId: organization.id,
+        clientId: client.id,
+        name: 'Managed services',
+        monthlyValue: '999.90',
+        startsOn: new Date('2026-01-01'),
+      },
     });
     const [assetEntry] = await entriesFor(prisma(), [asset.id]);
     expect(assetEntry?.changes).toMatchObject({
@@ -78,7 +88,9 @@ describe.each(testEngines)('changes on %s', (engine) => {
 
   it('a create records the values set and a delete the values removed, nulls left out', async () => {
     const { organization } = await createOrganization(prisma());
-    const contact = await prisma().contact.create({ data: { organizationId: organization.id, name: 'Dana', email: 'dana@example.test' } });
+    const contact = await prisma().contact.create({
+      data: { organizationId: organization.id, name: 'Dana', email: 'dana@example.test' },
+    });
     await prisma().contact.delete({ where: { id: contact.id } });
     const [created, deleted] = await entriesFor(prisma(), [contact.id]);
     const createdAt = contact.createdAt.toISOString();
@@ -98,7 +110,9 @@ describe.each(testEngines)('changes on %s', (engine) => {
 
   it('keys are Prisma field names, not column names', async () => {
     const { organization } = await createOrganization(prisma());
-    const vendor = await prisma().vendor.create({ data: { organizationId: organization.id, name: 'Dell', accountNumber: 'ACC-42' } });
+    const vendor = await prisma().vendor.create({
+      data: { organizationId: organization.id, name: 'Dell', accountNumber: 'ACC-42' },
+    });
     const [entry] = await entriesFor(prisma(), [vendor.id]);
     expect(entry?.changes).toHaveProperty('accountNumber', { before: null, after: 'ACC-42' });
     expect(entry?.changes).not.toHaveProperty('account_number');
@@ -121,7 +135,13 @@ describe.each(testEngines)('changes on %s', (engine) => {
         number: 'INV-CASCADE',
         lines: {
           create: [
-            { organizationId: organization.id, description: 'Support hours', quantity: '3', unitPrice: '90', amount: '270' },
+            {
+              organizationId: organization.id,
+              description: 'Support hours',
+              quantity: '3',
+              unitPrice: '90',
+              amount: '270',
+            },
             { organizationId: organization.id, description: 'Licence', unitPrice: '30', amount: '30' },
           ],
         },
@@ -129,7 +149,9 @@ describe.each(testEngines)('changes on %s', (engine) => {
       include: { lines: true },
     });
     await withAuditContext({ userId: user.id }, () => prisma().invoice.delete({ where: { id: invoice.id } }));
-    const deletes = (await entriesFor(prisma(), [invoice.id, ...invoice.lines.map((l) => l.id)])).filter((e) => e.action === 'delete');
+    const deletes = (await entriesFor(prisma(), [invoice.id, ...invoice.lines.map((l) => l.id)])).filter(
+      (e) => e.action === 'delete',
+    );
     expect(deletes.map((e) => e.entityType).sort()).toEqual(['invoice', 'invoice_line', 'invoice_line']);
     for (const e of deletes) expect(e.actorUserId).toBe(user.id);
   });

@@ -15,7 +15,14 @@ describe.each(testEngines)('concurrent writers on %s', (engine) => {
     const { organization } = await createOrganization(prisma);
     const users = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        prisma.user.create({ data: { organizationId: organization.id, name: `Writer ${i}`, email: `w${i}-${organization.id}@example.test`, passwordHash: 'x' } }),
+        prisma.user.create({
+          data: {
+            organizationId: organization.id,
+            name: `Writer ${i}`,
+            email: `w${i}-${organization.id}@example.test`,
+            passwordHash: 'x',
+          },
+        }),
       ),
     );
     const tickets = await prisma.ticket.createManyAndReturn({
@@ -33,7 +40,10 @@ describe.each(testEngines)('concurrent writers on %s', (engine) => {
           try {
             await withAuditContext({ userId: user.id, requestId: subject }, () =>
               prisma.$transaction(async (tx) => {
-                await tx.ticket.update({ where: { id: ticket.id }, data: { subject: rollback ? `rollback-${subject}` : subject } });
+                await tx.ticket.update({
+                  where: { id: ticket.id },
+                  data: { subject: rollback ? `rollback-${subject}` : subject },
+                });
                 if (rollback) throw new Error('rolled back on purpose');
               }),
             );

@@ -7,7 +7,7 @@ import { createOrganization, entriesFor } from './fixtures.ts';
 
 const hostileUserAgents = [
   'Mozilla/5.0 */ DROP TABLE "AuditLog"; /*',
-  "O'Reilly \"quoted\" \\ backslash",
+  'O\'Reilly "quoted" \\ backslash',
   'dollar $$ quoting $audit$ and $1 placeholders',
   'line one\nline two\r\nTab\there',
   'emoji 🧾🔐 and accents: déjà vu, 日本語',
@@ -78,7 +78,9 @@ describe.each(testEngines)('actor context on %s', (engine) => {
     const synced = await runAsSystem({ name: 'Email sync' }, () =>
       prisma().contact.create({ data: { organizationId: organization.id, name: 'From email' } }),
     );
-    const unnamed = await runAsSystem({}, () => prisma().contact.create({ data: { organizationId: organization.id, name: 'Unnamed job' } }));
+    const unnamed = await runAsSystem({}, () =>
+      prisma().contact.create({ data: { organizationId: organization.id, name: 'Unnamed job' } }),
+    );
     const [a] = await entriesFor(prisma(), [outside.id]);
     const [b] = await entriesFor(prisma(), [synced.id]);
     const [c] = await entriesFor(prisma(), [unnamed.id]);
@@ -90,10 +92,22 @@ describe.each(testEngines)('actor context on %s', (engine) => {
   it('stores an anonymous context as an anonymous actor, with no user even if one is named nowhere', async () => {
     const { organization } = await createOrganization(prisma());
     const entry = await withAuditContext({ anonymous: true, ipAddress: '198.51.100.4', requestId: 'req-anon' }, () =>
-      prisma().$record({ organizationId: organization.id, action: 'failed_login', entityType: 'user', entityId: 'someone' }),
+      prisma().$record({
+        organizationId: organization.id,
+        action: 'failed_login',
+        entityType: 'user',
+        entityId: 'someone',
+      }),
     );
     const row = await prisma().auditLog.findUniqueOrThrow({ where: { id: entry.id } });
-    expect(row).toMatchObject({ actorType: 'ANONYMOUS', actorUserId: null, actorName: null, actorEmail: null, ipAddress: '198.51.100.4', requestId: 'req-anon' });
+    expect(row).toMatchObject({
+      actorType: 'ANONYMOUS',
+      actorUserId: null,
+      actorName: null,
+      actorEmail: null,
+      ipAddress: '198.51.100.4',
+      requestId: 'req-anon',
+    });
   });
 
   it('reaches queries of an interactive transaction and lazy Prisma promises', async () => {
@@ -126,7 +140,12 @@ describe.each(testEngines)('actor context on %s', (engine) => {
     const users = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         prisma().user.create({
-          data: { organizationId: organization.id, name: `Worker ${i}`, email: `worker-${i}-${organization.id}@example.test`, passwordHash: 'x' },
+          data: {
+            organizationId: organization.id,
+            name: `Worker ${i}`,
+            email: `worker-${i}-${organization.id}@example.test`,
+            passwordHash: 'x',
+          },
         }),
       ),
     );

@@ -3,7 +3,13 @@
  * it naming what is missing, a context the library writes is always read whole whatever its names hold, and a
  * malformed one never fails the business write. Nothing a session puts on its search_path is used by the capture.
  */
-import { AUDIT_SETTINGS, encodeAuditContext, MAX_ENCODED_CONTEXT_BYTES, runAsSystem, withAuditContext } from '@auditlog/audit';
+import {
+  AUDIT_SETTINGS,
+  encodeAuditContext,
+  MAX_ENCODED_CONTEXT_BYTES,
+  runAsSystem,
+  withAuditContext,
+} from '@auditlog/audit';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/index.ts';
 import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
@@ -18,22 +24,29 @@ describe.each(testEngines)('honest actors on %s', (engine) => {
 
     it('refuses an audited write outside any context, naming the table and what is missing', async () => {
       const { organization } = await runAsSystem({ name: 'setup' }, () => createOrganization(strict().prisma));
-      await expect(strict().prisma.vendor.create({ data: { organizationId: organization.id, name: 'No context' } })).rejects.toThrow(
-        /public\.Vendor: audited write outside any audit context, refused by strict mode/,
-      );
+      await expect(
+        strict().prisma.vendor.create({ data: { organizationId: organization.id, name: 'No context' } }),
+      ).rejects.toThrow(/public\.Vendor: audited write outside any audit context, refused by strict mode/);
       expect(await strict().prisma.vendor.count({ where: { name: 'No context' } })).toBe(0);
     });
 
     it('refuses record() outside any context too', async () => {
       const { organization } = await runAsSystem({ name: 'setup' }, () => createOrganization(strict().prisma));
       await expect(
-        strict().prisma.$record({ organizationId: organization.id, action: 'export', entityType: 'invoice', entityId: 'all' }),
+        strict().prisma.$record({
+          organizationId: organization.id,
+          action: 'export',
+          entityType: 'invoice',
+          entityId: 'all',
+        }),
       ).rejects.toThrow(/refused by strict mode/);
     });
 
     it('lets writes in a context through, and writes that change nothing audited (an ignored field)', async () => {
       const { organization, user } = await runAsSystem({ name: 'setup' }, () => createOrganization(strict().prisma));
-      const vendor = await withAuditContext({ userId: user.id }, () => strict().prisma.vendor.create({ data: { organizationId: organization.id, name: 'In context' } }));
+      const vendor = await withAuditContext({ userId: user.id }, () =>
+        strict().prisma.vendor.create({ data: { organizationId: organization.id, name: 'In context' } }),
+      );
       expect((await entriesFor(strict().prisma, [vendor.id]))[0]?.actorUserId).toBe(user.id);
       await strict().prisma.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
     });
@@ -75,7 +88,9 @@ describe.each(testEngines)('honest actors on %s', (engine) => {
 
     it('an ordinary write outside any context is unattributed with no flag', async () => {
       const { organization } = await createOrganization(prisma());
-      const vendor = await prisma().vendor.create({ data: { organizationId: organization.id, name: 'No context at all' } });
+      const vendor = await prisma().vendor.create({
+        data: { organizationId: organization.id, name: 'No context at all' },
+      });
       const [entry] = await entriesFor(prisma(), [vendor.id]);
       expect(entry).toMatchObject({ actorType: 'UNATTRIBUTED', actorName: null, metadata: null });
     });
@@ -85,17 +100,34 @@ describe.each(testEngines)('honest actors on %s', (engine) => {
     const long = (unit: string, count: number) => unit.repeat(count);
 
     it.each([
-      ['four-byte characters in the name, email and user agent', long('𝔘', 200), `${long('é', 190)}@example.test`, long('🚀', 512)],
+      [
+        'four-byte characters in the name, email and user agent',
+        long('𝔘', 200),
+        `${long('é', 190)}@example.test`,
+        long('🚀', 512),
+      ],
       ['control characters JSON escapes in six bytes', long('\u0007', 200), long('\u0001', 200), long('\u001b', 512)],
     ])('keeps the user as the actor with %s (the comment always fits)', async (_what, name, email, userAgent) => {
       const { organization, user } = await createOrganization(prisma());
-      const encoded = encodeAuditContext({ actor: { type: 'user', userId: user.id, name, email }, ipAddress: '203.0.113.9', userAgent, requestId: 'req-long' });
+      const encoded = encodeAuditContext({
+        actor: { type: 'user', userId: user.id, name, email },
+        ipAddress: '203.0.113.9',
+        userAgent,
+        requestId: 'req-long',
+      });
       expect(Buffer.byteLength(encoded)).toBeLessThanOrEqual(MAX_ENCODED_CONTEXT_BYTES);
-      const vendor = await withAuditContext({ userId: user.id, name, email, userAgent, ipAddress: '203.0.113.9', requestId: 'req-long' }, () =>
-        prisma().vendor.create({ data: { organizationId: organization.id, name: 'Long context' } }),
+      const vendor = await withAuditContext(
+        { userId: user.id, name, email, userAgent, ipAddress: '203.0.113.9', requestId: 'req-long' },
+        () => prisma().vendor.create({ data: { organizationId: organization.id, name: 'Long context' } }),
       );
       const [entry] = await entriesFor(prisma(), [vendor.id]);
-      expect(entry).toMatchObject({ actorType: 'USER', actorUserId: user.id, ipAddress: '203.0.113.9', requestId: 'req-long', metadata: null });
+      expect(entry).toMatchObject({
+        actorType: 'USER',
+        actorUserId: user.id,
+        ipAddress: '203.0.113.9',
+        requestId: 'req-long',
+        metadata: null,
+      });
       // The user agent is shortened first, so the name survives whole when it fits.
       expect(entry?.actorName?.length).toBeGreaterThan(0);
     });
@@ -117,7 +149,10 @@ describe.each(testEngines)('honest actors on %s', (engine) => {
       );
       expect(shadowRows).toBe(0);
       const [update] = (await entriesFor(prisma(), [vendor.id])).filter((e) => e.action === 'update');
-      expect(update).toMatchObject({ actorUserId: user.id, changes: { name: { before: 'Shadowed', after: 'Shadow attempt' } } });
+      expect(update).toMatchObject({
+        actorUserId: user.id,
+        changes: { name: { before: 'Shadowed', after: 'Shadow attempt' } },
+      });
     });
 
     it('captures writes whatever the session search_path, even an empty one', async () => {
@@ -137,14 +172,19 @@ describe.each(testEngines)('honest actors on %s', (engine) => {
       const refusal = await prisma()
         .$transaction(async (tx) => {
           await tx.$executeRawUnsafe(`SET LOCAL ${AUDIT_SETTINGS.strict} = on`);
-          await tx.$executeRawUnsafe(`INSERT INTO "Vendor" (id, "organizationId", name, "updatedAt") VALUES ('strict-tx', $1, 'x', now())`, organization.id);
+          await tx.$executeRawUnsafe(
+            `INSERT INTO "Vendor" (id, "organizationId", name, "updatedAt") VALUES ('strict-tx', $1, 'x', now())`,
+            organization.id,
+          );
         })
         .then(
           () => null,
           (error: unknown) => String(error),
         );
       expect(refusal).toMatch(/strict mode/);
-      const vendor = await prisma().vendor.create({ data: { organizationId: organization.id, name: 'Other transaction' } });
+      const vendor = await prisma().vendor.create({
+        data: { organizationId: organization.id, name: 'Other transaction' },
+      });
       expect((await entriesFor(prisma(), [vendor.id]))[0]?.actorType).toBe('UNATTRIBUTED');
     });
   });

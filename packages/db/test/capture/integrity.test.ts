@@ -16,7 +16,10 @@ const changesOf = (entry: { changes: unknown } | undefined) => (entry?.changes ?
 
 /** Every entry of the organizations, in the log's order (oldest first). */
 function entriesOf(prisma: AuditedPrismaClient, organizationIds: string[]) {
-  return prisma.auditLog.findMany({ where: { organizationId: { in: organizationIds } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  return prisma.auditLog.findMany({
+    where: { organizationId: { in: organizationIds } },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
 }
 
 describe.each(testEngines)('capture integrity on %s', (engine) => {
@@ -28,7 +31,12 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
     const base = Math.floor(Math.random() * 1_000_000);
     const prefix = unique('ticket');
     return prisma().ticket.createManyAndReturn({
-      data: subjects.map((subject, i) => ({ id: `${prefix}-${String(i).padStart(3, '0')}`, organizationId, number: base + i, subject })),
+      data: subjects.map((subject, i) => ({
+        id: `${prefix}-${String(i).padStart(3, '0')}`,
+        organizationId,
+        number: base + i,
+        subject,
+      })),
     });
   }
 
@@ -40,12 +48,22 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
       if (!kept) throw new Error('no ticket');
       await prisma().ticket.delete({ where: { id: kept.id } });
       const [deleteEntry] = (await entriesFor(prisma(), [kept.id])).filter((e) => e.action === 'delete');
-      const truncated = [...(await ticketsOf(a.organization.id, ['Alpha', 'Beta'])), ...(await ticketsOf(b.organization.id, ['Gamma']))];
+      const truncated = [
+        ...(await ticketsOf(a.organization.id, ['Alpha', 'Beta'])),
+        ...(await ticketsOf(b.organization.id, ['Gamma'])),
+      ];
 
-      await withAuditContext({ userId: a.user.id, requestId: 'req-truncate' }, () => prisma().$executeRawUnsafe('TRUNCATE "Ticket"'));
+      await withAuditContext({ userId: a.user.id, requestId: 'req-truncate' }, () =>
+        prisma().$executeRawUnsafe('TRUNCATE "Ticket"'),
+      );
 
       expect(await prisma().ticket.count()).toBe(0);
-      const entries = (await entriesFor(prisma(), truncated.map((t) => t.id))).filter((e) => e.action === 'delete');
+      const entries = (
+        await entriesFor(
+          prisma(),
+          truncated.map((t) => t.id),
+        )
+      ).filter((e) => e.action === 'delete');
       expect(entries.map((e) => [e.organizationId, changesOf(e).subject?.before]).sort()).toEqual(
         [
           [a.organization.id, 'Alpha'],
@@ -54,7 +72,13 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
         ].sort(),
       );
       for (const entry of entries) {
-        expect(entry).toMatchObject({ entityType: 'ticket', actorType: 'USER', actorUserId: a.user.id, requestId: 'req-truncate', metadata: { via: 'truncate' } });
+        expect(entry).toMatchObject({
+          entityType: 'ticket',
+          actorType: 'USER',
+          actorUserId: a.user.id,
+          requestId: 'req-truncate',
+          metadata: { via: 'truncate' },
+        });
         expect(Object.keys(changesOf(entry)).sort()).toEqual(Object.keys(changesOf(deleteEntry)).sort());
       }
     });
@@ -62,11 +86,15 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
     it('writes the entries of every table a TRUNCATE … CASCADE empties', async () => {
       const { organization, user } = await createOrganization(prisma());
       const client = await prisma().client.create({ data: { organizationId: organization.id, name: 'Cascade Co' } });
-      const contact = await prisma().contact.create({ data: { organizationId: organization.id, clientId: client.id, name: 'Casey' } });
+      const contact = await prisma().contact.create({
+        data: { organizationId: organization.id, clientId: client.id, name: 'Casey' },
+      });
       const vendor = await prisma().vendor.create({ data: { organizationId: organization.id, name: 'Vendor Co' } });
       await withAuditContext({ userId: user.id }, () => prisma().$executeRawUnsafe('TRUNCATE "Organization" CASCADE'));
 
-      const deleted = await prisma().auditLog.findMany({ where: { organizationId: organization.id, action: 'delete' } });
+      const deleted = await prisma().auditLog.findMany({
+        where: { organizationId: organization.id, action: 'delete' },
+      });
       const deletedIds = new Set(deleted.map((e) => `${e.entityType}:${e.entityId}`));
       for (const expected of [
         `organization:${organization.id}`,
@@ -102,11 +130,18 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
       const [ticket] = await ticketsOf(from.organization.id, ['Moving out']);
       if (!ticket) throw new Error('no ticket');
       await withAuditContext({ userId: from.user.id }, () =>
-        prisma().ticket.update({ where: { id: ticket.id }, data: { organizationId: to.organization.id, subject: 'Moved in' } }),
+        prisma().ticket.update({
+          where: { id: ticket.id },
+          data: { organizationId: to.organization.id, subject: 'Moved in' },
+        }),
       );
 
-      const [left] = await prisma().auditLog.findMany({ where: { organizationId: from.organization.id, entityId: ticket.id, action: 'delete' } });
-      const [arrived] = await prisma().auditLog.findMany({ where: { organizationId: to.organization.id, entityId: ticket.id, action: 'create' } });
+      const [left] = await prisma().auditLog.findMany({
+        where: { organizationId: from.organization.id, entityId: ticket.id, action: 'delete' },
+      });
+      const [arrived] = await prisma().auditLog.findMany({
+        where: { organizationId: to.organization.id, entityId: ticket.id, action: 'create' },
+      });
       expect(left).toMatchObject({ actorUserId: from.user.id, metadata: { moved: 'out' } });
       expect(changesOf(left).subject).toEqual({ before: 'Moving out', after: null });
       expect(arrived).toMatchObject({ actorUserId: from.user.id, metadata: { moved: 'in' } });
@@ -136,12 +171,31 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
       const to = await createOrganization(prisma());
       const tickets = await ticketsOf(from.organization.id, ['One', 'Two']);
       await prisma().$transaction(async (tx) => {
-        await tx.ticket.updateMany({ where: { id: { in: tickets.map((t) => t.id) } }, data: { organizationId: to.organization.id } });
+        await tx.ticket.updateMany({
+          where: { id: { in: tickets.map((t) => t.id) } },
+          data: { organizationId: to.organization.id },
+        });
         await tx.ticket.updateMany({ where: { id: { in: tickets.map((t) => t.id) } }, data: { status: 'OPEN' } });
       });
-      const entries = await entriesFor(prisma(), tickets.map((t) => t.id));
-      const actions = entries.map((e) => `${e.action}@${e.organizationId === to.organization.id ? 'to' : 'from'}`).sort();
-      expect(actions).toEqual(['create@from', 'create@from', 'create@to', 'create@to', 'delete@from', 'delete@from', 'update@to', 'update@to'].sort());
+      const entries = await entriesFor(
+        prisma(),
+        tickets.map((t) => t.id),
+      );
+      const actions = entries
+        .map((e) => `${e.action}@${e.organizationId === to.organization.id ? 'to' : 'from'}`)
+        .sort();
+      expect(actions).toEqual(
+        [
+          'create@from',
+          'create@from',
+          'create@to',
+          'create@to',
+          'delete@from',
+          'delete@from',
+          'update@to',
+          'update@to',
+        ].sort(),
+      );
     });
   });
 
@@ -152,7 +206,9 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
       const at = new Date('2020-01-02T03:04:05.678Z');
       await prisma().vendor.update({ where: { id: vendor.id }, data: { createdAt: at } });
       const update = (await entriesFor(prisma(), [vendor.id])).find((e) => e.action === 'update');
-      expect(changesOf(update)).toEqual({ createdAt: { before: vendor.createdAt.toISOString(), after: at.toISOString() } });
+      expect(changesOf(update)).toEqual({
+        createdAt: { before: vendor.createdAt.toISOString(), after: at.toISOString() },
+      });
     });
 
     it('a primary-key change writes an update showing the id before and after, under the new id', async () => {
@@ -163,7 +219,10 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
       const [entry, ...rest] = (await entriesFor(prisma(), [vendor.id, newId])).filter((e) => e.action !== 'create');
       expect(rest).toEqual([]);
       expect(entry).toMatchObject({ action: 'update', entityId: newId, organizationId: organization.id });
-      expect(changesOf(entry)).toEqual({ id: { before: vendor.id, after: newId }, name: { before: 'Old key', after: 'New key' } });
+      expect(changesOf(entry)).toEqual({
+        id: { before: vendor.id, after: newId },
+        name: { before: 'Old key', after: 'New key' },
+      });
     });
 
     it('a statement that shifts keys along a chain writes each key change, and invents no rename', async () => {
@@ -192,9 +251,16 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
     it('every key of a statement changed at once: one update per row, none paired with another row', async () => {
       const { organization } = await createOrganization(prisma());
       const tickets = await ticketsOf(organization.id, ['One', 'Two', 'Three']);
-      await prisma().$executeRawUnsafe(`UPDATE "Ticket" SET id = id || '-renamed' WHERE "organizationId" = $1`, organization.id);
-      const updates = (await prisma().auditLog.findMany({ where: { organizationId: organization.id, action: 'update', entityType: 'ticket' } }));
-      expect(updates.map((e) => changesOf(e)).sort((x, y) => String(x.id?.before).localeCompare(String(y.id?.before)))).toEqual(
+      await prisma().$executeRawUnsafe(
+        `UPDATE "Ticket" SET id = id || '-renamed' WHERE "organizationId" = $1`,
+        organization.id,
+      );
+      const updates = await prisma().auditLog.findMany({
+        where: { organizationId: organization.id, action: 'update', entityType: 'ticket' },
+      });
+      expect(
+        updates.map((e) => changesOf(e)).sort((x, y) => String(x.id?.before).localeCompare(String(y.id?.before))),
+      ).toEqual(
         tickets
           .map((t) => ({ id: { before: t.id, after: `${t.id}-renamed` } }))
           .sort((x, y) => x.id.before.localeCompare(y.id.before)),
@@ -212,7 +278,9 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
         newId,
         renamed.id,
       );
-      const updates = (await entriesFor(prisma(), [rekeyed.id, renamed.id, newId])).filter((e) => e.action === 'update');
+      const updates = (await entriesFor(prisma(), [rekeyed.id, renamed.id, newId])).filter(
+        (e) => e.action === 'update',
+      );
       expect(updates.map((e) => [e.entityId, changesOf(e)]).sort()).toEqual(
         [
           [newId, { id: { before: rekeyed.id, after: newId } }],
@@ -225,7 +293,9 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
         await tx.ticket.update({ where: { id: renamed.id }, data: { subject: 'Again' } });
       });
       expect((await entriesFor(prisma(), [renamed.id])).filter((e) => e.action === 'update')).toHaveLength(2);
-      expect((await entriesFor(prisma(), [`${newId}-2`])).map((e) => changesOf(e).id)).toEqual([{ before: newId, after: `${newId}-2` }]);
+      expect((await entriesFor(prisma(), [`${newId}-2`])).map((e) => changesOf(e).id)).toEqual([
+        { before: newId, after: `${newId}-2` },
+      ]);
     });
 
     it('a key change that also moves the record is a delete and a create, in each organization', async () => {
@@ -233,8 +303,13 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
       const to = await createOrganization(prisma());
       const vendor = await prisma().vendor.create({ data: { organizationId: from.organization.id, name: 'Both' } });
       const newId = unique('vendor-moved');
-      await prisma().vendor.update({ where: { id: vendor.id }, data: { id: newId, organizationId: to.organization.id } });
-      const entries = (await entriesFor(prisma(), [vendor.id, newId])).filter((e) => e.action !== 'create' || e.entityId === newId);
+      await prisma().vendor.update({
+        where: { id: vendor.id },
+        data: { id: newId, organizationId: to.organization.id },
+      });
+      const entries = (await entriesFor(prisma(), [vendor.id, newId])).filter(
+        (e) => e.action !== 'create' || e.entityId === newId,
+      );
       expect(entries.map((e) => [e.action, e.organizationId, e.entityId, e.metadata])).toEqual([
         ['delete', from.organization.id, vendor.id, { moved: 'out' }],
         ['create', to.organization.id, newId, { moved: 'in' }],
@@ -260,7 +335,9 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
     it('lists the entries of one transaction in the order of its statements, within the same millisecond', async () => {
       const { organization } = await createOrganization(prisma());
       const names = ['first', 'second', 'third', 'fourth', 'fifth'];
-      await prisma().$transaction(names.map((name) => prisma().vendor.create({ data: { organizationId: organization.id, name } })));
+      await prisma().$transaction(
+        names.map((name) => prisma().vendor.create({ data: { organizationId: organization.id, name } })),
+      );
       const vendors = (await entriesOf(prisma(), [organization.id])).filter((e) => e.entityType === 'vendor');
       expect(vendors.map((e) => changesOf(e).name?.after)).toEqual(names);
       expect(vendors.map((e) => e.id)).toEqual(vendors.map((e) => e.id).sort());
@@ -297,12 +374,26 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
       if (!ticket) throw new Error('no ticket');
       const client = await prisma().client.create({ data: { organizationId: organization.id, name: 'Ancient' } });
       const contract = await prisma().contract.create({
-        data: { organizationId: organization.id, clientId: client.id, name: 'Old', monthlyValue: '1', startsOn: new Date('2025-01-01T00:00:00Z') },
+        data: {
+          organizationId: organization.id,
+          clientId: client.id,
+          name: 'Old',
+          monthlyValue: '1',
+          startsOn: new Date('2025-01-01T00:00:00Z'),
+        },
       });
       await prisma().$executeRawUnsafe(`UPDATE "Ticket" SET "dueAt" = 'infinity' WHERE id = $1`, ticket.id);
-      await prisma().$executeRawUnsafe(`UPDATE "Ticket" SET "dueAt" = '0044-03-15 12:00:00 BC' WHERE id = $1`, ticket.id);
-      await prisma().$executeRawUnsafe(`UPDATE "Contract" SET "startsOn" = '-infinity', "endsOn" = '0001-06-01 BC' WHERE id = $1`, contract.id);
-      const ticketUpdates = (await entriesFor(prisma(), [ticket.id])).filter((e) => e.action === 'update').map((e) => changesOf(e).dueAt);
+      await prisma().$executeRawUnsafe(
+        `UPDATE "Ticket" SET "dueAt" = '0044-03-15 12:00:00 BC' WHERE id = $1`,
+        ticket.id,
+      );
+      await prisma().$executeRawUnsafe(
+        `UPDATE "Contract" SET "startsOn" = '-infinity', "endsOn" = '0001-06-01 BC' WHERE id = $1`,
+        contract.id,
+      );
+      const ticketUpdates = (await entriesFor(prisma(), [ticket.id]))
+        .filter((e) => e.action === 'update')
+        .map((e) => changesOf(e).dueAt);
       expect(ticketUpdates).toEqual([
         { before: null, after: 'infinity' },
         // 44 BC is year -43 in ISO 8601, as JavaScript writes it.
@@ -317,7 +408,9 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
 
     it('treats Json null and SQL NULL as the same absence: no change, and nothing in a create', async () => {
       const { organization } = await createOrganization(prisma());
-      const client = await prisma().client.create({ data: { organizationId: organization.id, name: 'Json null', billingAddress: Prisma.JsonNull } });
+      const client = await prisma().client.create({
+        data: { organizationId: organization.id, name: 'Json null', billingAddress: Prisma.JsonNull },
+      });
       await prisma().client.update({ where: { id: client.id }, data: { billingAddress: Prisma.DbNull } });
       await prisma().client.update({ where: { id: client.id }, data: { billingAddress: Prisma.JsonNull } });
       const entries = await entriesFor(prisma(), [client.id]);
@@ -330,10 +423,20 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
     it('writes a role change as permission_change, and the other fields of the same update as an update', async () => {
       const { organization, user } = await createOrganization(prisma());
       const member = await prisma().user.create({
-        data: { organizationId: organization.id, name: 'Member', email: `${unique('member')}@example.test`, passwordHash: 'x', role: 'TECHNICIAN' },
+        data: {
+          organizationId: organization.id,
+          name: 'Member',
+          email: `${unique('member')}@example.test`,
+          passwordHash: 'x',
+          role: 'TECHNICIAN',
+        },
       });
-      await withAuditContext({ userId: user.id }, () => prisma().user.update({ where: { id: member.id }, data: { role: 'ADMIN' } }));
-      await withAuditContext({ userId: user.id }, () => prisma().user.update({ where: { id: member.id }, data: { role: 'OWNER', name: 'Promoted' } }));
+      await withAuditContext({ userId: user.id }, () =>
+        prisma().user.update({ where: { id: member.id }, data: { role: 'ADMIN' } }),
+      );
+      await withAuditContext({ userId: user.id }, () =>
+        prisma().user.update({ where: { id: member.id }, data: { role: 'OWNER', name: 'Promoted' } }),
+      );
       const entries = (await entriesFor(prisma(), [member.id])).filter((e) => e.action !== 'create');
       expect(entries.map((e) => [e.action, changesOf(e)])).toEqual([
         ['permission_change', { role: { before: 'TECHNICIAN', after: 'ADMIN' } }],
@@ -346,11 +449,20 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
     it("writes a change of an API key's scopes as permission_change", async () => {
       const { organization } = await createOrganization(prisma());
       const key = await prisma().apiKey.create({
-        data: { organizationId: organization.id, name: 'Exporter', prefix: unique('p'), keyHash: unique('h'), scopes: ['audit:read'] },
+        data: {
+          organizationId: organization.id,
+          name: 'Exporter',
+          prefix: unique('p'),
+          keyHash: unique('h'),
+          scopes: ['audit:read'],
+        },
       });
       await prisma().apiKey.update({ where: { id: key.id }, data: { scopes: ['audit:read', 'audit:write'] } });
       const [entry] = (await entriesFor(prisma(), [key.id])).filter((e) => e.action !== 'create');
-      expect(entry).toMatchObject({ action: 'permission_change', changes: { scopes: { before: ['audit:read'], after: ['audit:read', 'audit:write'] } } });
+      expect(entry).toMatchObject({
+        action: 'permission_change',
+        changes: { scopes: { before: ['audit:read'], after: ['audit:read', 'audit:write'] } },
+      });
     });
   });
 });

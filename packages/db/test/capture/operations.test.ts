@@ -37,7 +37,11 @@ describe.each(testEngines)('capture of every write on %s', (engine) => {
 
     it('create writes one create entry with the values set', async () => {
       const { prisma, org, user, as } = await setup();
-      const client = await as(() => run(prisma, mode, (c) => c.client.create({ data: { organizationId: org, name: 'Northwind', industry: 'Retail' } })));
+      const client = await as(() =>
+        run(prisma, mode, (c) =>
+          c.client.create({ data: { organizationId: org, name: 'Northwind', industry: 'Retail' } }),
+        ),
+      );
       const [entry, ...rest] = await entriesFor(prisma, [client.id]);
       expect(rest).toHaveLength(0);
       expect(entry).toMatchObject({
@@ -61,37 +65,69 @@ describe.each(testEngines)('capture of every write on %s', (engine) => {
     it('createMany writes one entry per row', async () => {
       const { prisma, org, as } = await setup();
       const names = [unique('a'), unique('b'), unique('c')];
-      const result = await as(() => run(prisma, mode, (c) => c.vendor.createMany({ data: names.map((name) => ({ organizationId: org, name })) })));
+      const result = await as(() =>
+        run(prisma, mode, (c) => c.vendor.createMany({ data: names.map((name) => ({ organizationId: org, name })) })),
+      );
       expect(result.count).toBe(3);
       const vendors = await prisma.vendor.findMany({ where: { name: { in: names } } });
-      const entries = await entriesFor(prisma, vendors.map((v) => v.id));
+      const entries = await entriesFor(
+        prisma,
+        vendors.map((v) => v.id),
+      );
       expect(entries.map((e) => e.action)).toEqual(['create', 'create', 'create']);
-      expect(new Set(entries.map((e) => (e.changes as { name: { after: string } }).name.after))).toEqual(new Set(names));
+      expect(new Set(entries.map((e) => (e.changes as { name: { after: string } }).name.after))).toEqual(
+        new Set(names),
+      );
     });
 
     it('createManyAndReturn writes one entry per row', async () => {
       const { prisma, org, as } = await setup();
       const created = await as(() =>
-        run(prisma, mode, (c) => c.vendor.createManyAndReturn({ data: [{ organizationId: org, name: unique('v') }, { organizationId: org, name: unique('v') }] })),
+        run(prisma, mode, (c) =>
+          c.vendor.createManyAndReturn({
+            data: [
+              { organizationId: org, name: unique('v') },
+              { organizationId: org, name: unique('v') },
+            ],
+          }),
+        ),
       );
-      expect(await countEntries(prisma, created.map((v) => v.id))).toBe(2);
+      expect(
+        await countEntries(
+          prisma,
+          created.map((v) => v.id),
+        ),
+      ).toBe(2);
     });
 
     it('update writes one update entry with only the changed fields', async () => {
       const { prisma, org, as } = await setup();
-      const ticket = await prisma.ticket.create({ data: { organizationId: org, number: 1, subject: 'Printer offline' } });
-      await as(() => run(prisma, mode, (c) => c.ticket.update({ where: { id: ticket.id }, data: { status: 'OPEN', priority: 'HIGH' } })));
+      const ticket = await prisma.ticket.create({
+        data: { organizationId: org, number: 1, subject: 'Printer offline' },
+      });
+      await as(() =>
+        run(prisma, mode, (c) =>
+          c.ticket.update({ where: { id: ticket.id }, data: { status: 'OPEN', priority: 'HIGH' } }),
+        ),
+      );
       const entries = await entriesFor(prisma, [ticket.id]);
       expect(entries.map((e) => e.action)).toEqual(['create', 'update']);
-      expect(entries[1]?.changes).toEqual({ status: { before: 'NEW', after: 'OPEN' }, priority: { before: 'NORMAL', after: 'HIGH' } });
+      expect(entries[1]?.changes).toEqual({
+        status: { before: 'NEW', after: 'OPEN' },
+        priority: { before: 'NORMAL', after: 'HIGH' },
+      });
     });
 
     it('updateMany writes one entry per changed row, none for rows left as they were', async () => {
       const { prisma, org, as } = await setup();
       const a = await prisma.asset.create({ data: { organizationId: org, name: 'PC-1', type: 'WORKSTATION' } });
       const b = await prisma.asset.create({ data: { organizationId: org, name: 'PC-2', type: 'WORKSTATION' } });
-      const c = await prisma.asset.create({ data: { organizationId: org, name: 'PC-3', type: 'WORKSTATION', status: 'RETIRED' } });
-      const result = await as(() => run(prisma, mode, (cl) => cl.asset.updateMany({ where: { organizationId: org }, data: { status: 'RETIRED' } })));
+      const c = await prisma.asset.create({
+        data: { organizationId: org, name: 'PC-3', type: 'WORKSTATION', status: 'RETIRED' },
+      });
+      const result = await as(() =>
+        run(prisma, mode, (cl) => cl.asset.updateMany({ where: { organizationId: org }, data: { status: 'RETIRED' } })),
+      );
       expect(result.count).toBe(3);
       const updates = (await entriesFor(prisma, [a.id, b.id, c.id])).filter((e) => e.action === 'update');
       expect(updates.map((e) => e.entityId).sort()).toEqual([a.id, b.id].sort());
@@ -100,9 +136,23 @@ describe.each(testEngines)('capture of every write on %s', (engine) => {
 
     it('updateManyAndReturn writes one entry per changed row', async () => {
       const { prisma, org, as } = await setup();
-      const contacts = await prisma.contact.createManyAndReturn({ data: [{ organizationId: org, name: 'Ann' }, { organizationId: org, name: 'Bo' }] });
-      await as(() => run(prisma, mode, (c) => c.contact.updateManyAndReturn({ where: { organizationId: org }, data: { title: 'IT lead' } })));
-      const updates = (await entriesFor(prisma, contacts.map((c) => c.id))).filter((e) => e.action === 'update');
+      const contacts = await prisma.contact.createManyAndReturn({
+        data: [
+          { organizationId: org, name: 'Ann' },
+          { organizationId: org, name: 'Bo' },
+        ],
+      });
+      await as(() =>
+        run(prisma, mode, (c) =>
+          c.contact.updateManyAndReturn({ where: { organizationId: org }, data: { title: 'IT lead' } }),
+        ),
+      );
+      const updates = (
+        await entriesFor(
+          prisma,
+          contacts.map((c) => c.id),
+        )
+      ).filter((e) => e.action === 'update');
       expect(updates).toHaveLength(2);
       for (const e of updates) expect(e.changes).toEqual({ title: { before: null, after: 'IT lead' } });
     });
@@ -118,7 +168,11 @@ describe.each(testEngines)('capture of every write on %s', (engine) => {
       expect(entries.map((e) => [e.action, e.changes])).toEqual([
         [
           'create',
-          { name: { before: null, after: 'First name' }, slug: { before: null, after: slug }, createdAt: { before: null, after: created.createdAt.toISOString() } },
+          {
+            name: { before: null, after: 'First name' },
+            slug: { before: null, after: slug },
+            createdAt: { before: null, after: created.createdAt.toISOString() },
+          },
         ],
         ['update', { name: { before: 'First name', after: 'Second name' } }],
       ]);
@@ -143,10 +197,17 @@ describe.each(testEngines)('capture of every write on %s', (engine) => {
 
     it('deleteMany writes one entry per deleted row', async () => {
       const { prisma, org, as } = await setup();
-      const vendors = await prisma.vendor.createManyAndReturn({ data: [1, 2, 3, 4].map((i) => ({ organizationId: org, name: `V${i}` })) });
+      const vendors = await prisma.vendor.createManyAndReturn({
+        data: [1, 2, 3, 4].map((i) => ({ organizationId: org, name: `V${i}` })),
+      });
       const result = await as(() => run(prisma, mode, (c) => c.vendor.deleteMany({ where: { organizationId: org } })));
       expect(result.count).toBe(4);
-      const deletes = (await entriesFor(prisma, vendors.map((v) => v.id))).filter((e) => e.action === 'delete');
+      const deletes = (
+        await entriesFor(
+          prisma,
+          vendors.map((v) => v.id),
+        )
+      ).filter((e) => e.action === 'delete');
       expect(deletes.map((e) => e.entityId).sort()).toEqual(vendors.map((v) => v.id).sort());
     });
 
@@ -180,14 +241,28 @@ describe.each(testEngines)('capture of every write on %s', (engine) => {
         ),
       );
       const after = await entriesFor(prisma, [client.id, first.id]);
-      expect(after.filter((e) => e.action === 'update').map((e) => e.entityType).sort()).toEqual(['client', 'contact']);
+      expect(
+        after
+          .filter((e) => e.action === 'update')
+          .map((e) => e.entityType)
+          .sort(),
+      ).toEqual(['client', 'contact']);
     });
 
     it('raw SQL is captured too, with the context', async () => {
       const { prisma, org, user, as } = await setup();
       const id = unique('raw');
-      await as(() => run(prisma, mode, (c) => c.$executeRaw`INSERT INTO "Vendor" (id, "organizationId", name, "updatedAt") VALUES (${id}, ${org}, 'Raw vendor', now())`));
-      await as(() => run(prisma, mode, (c) => c.$executeRaw`UPDATE "Vendor" SET name = 'Renamed raw vendor' WHERE id = ${id}`));
+      await as(() =>
+        run(
+          prisma,
+          mode,
+          (c) =>
+            c.$executeRaw`INSERT INTO "Vendor" (id, "organizationId", name, "updatedAt") VALUES (${id}, ${org}, 'Raw vendor', now())`,
+        ),
+      );
+      await as(() =>
+        run(prisma, mode, (c) => c.$executeRaw`UPDATE "Vendor" SET name = 'Renamed raw vendor' WHERE id = ${id}`),
+      );
       await as(() => run(prisma, mode, (c) => c.$executeRaw`DELETE FROM "Vendor" WHERE id = ${id}`));
       const entries = await entriesFor(prisma, [id]);
       expect(entries.map((e) => e.action)).toEqual(['create', 'update', 'delete']);
@@ -215,7 +290,9 @@ describe.each(testEngines)('capture of every write on %s', (engine) => {
 
     it('a batch transaction whose last statement fails leaves no entry of the earlier ones', async () => {
       const { organization } = await createOrganization(db().prisma);
-      const ticket = await db().prisma.ticket.create({ data: { organizationId: organization.id, number: 7, subject: 'VPN' } });
+      const ticket = await db().prisma.ticket.create({
+        data: { organizationId: organization.id, number: 7, subject: 'VPN' },
+      });
       await expect(
         db().prisma.$transaction([
           db().prisma.ticket.update({ where: { id: ticket.id }, data: { subject: 'VPN down' } }),
@@ -228,8 +305,12 @@ describe.each(testEngines)('capture of every write on %s', (engine) => {
 
     it('a failed write rolls back its own entry', async () => {
       const { organization } = await createOrganization(db().prisma);
-      const invoiceClient = await db().prisma.client.create({ data: { organizationId: organization.id, name: 'Billing' } });
-      await db().prisma.invoice.create({ data: { organizationId: organization.id, clientId: invoiceClient.id, number: 'INV-1' } });
+      const invoiceClient = await db().prisma.client.create({
+        data: { organizationId: organization.id, name: 'Billing' },
+      });
+      await db().prisma.invoice.create({
+        data: { organizationId: organization.id, clientId: invoiceClient.id, number: 'INV-1' },
+      });
       const before = await db().prisma.auditLog.count();
       await expect(db().prisma.client.delete({ where: { id: invoiceClient.id } })).rejects.toThrow(); // restricted by the invoice
       expect(await db().prisma.auditLog.count()).toBe(before);

@@ -54,11 +54,20 @@ describe.each(testEngines)('the runtime role on %s', (engine) => {
     ['disable a capture trigger', `ALTER TABLE "Ticket" DISABLE TRIGGER audit_capture_update`],
     ['disable every trigger of a table', `ALTER TABLE "Ticket" DISABLE TRIGGER ALL`],
     ['drop a capture trigger', `DROP TRIGGER audit_capture_update ON "Ticket"`],
-    ['replace a capture function', `CREATE OR REPLACE FUNCTION auditlog."capture_Ticket"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`],
+    [
+      'replace a capture function',
+      `CREATE OR REPLACE FUNCTION auditlog."capture_Ticket"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`,
+    ],
     ['TRUNCATE a business table', `TRUNCATE "Ticket"`],
-    ['write the daily counts', `INSERT INTO "AuditLogDailyCount" ("organizationId", day, action, "entityType", count) VALUES ('o', now(), 'x', 'x', 1)`],
+    [
+      'write the daily counts',
+      `INSERT INTO "AuditLogDailyCount" ("organizationId", day, action, "entityType", count) VALUES ('o', now(), 'x', 'x', 1)`,
+    ],
     ['change the daily counts', `UPDATE "AuditLogDailyCount" SET count = 0`],
-    ['move the counted-until marker', `INSERT INTO "AuditLogRollup" ("organizationId", "countedUntil") VALUES ('o', now())`],
+    [
+      'move the counted-until marker',
+      `INSERT INTO "AuditLogRollup" ("organizationId", "countedUntil") VALUES ('o', now())`,
+    ],
     ['read the key-change bookkeeping', `SELECT * FROM auditlog.rekeyed`],
     ['write it', `INSERT INTO auditlog.rekeyed (tx, rel, old_id, new_id) VALUES (pg_current_xact_id(), 1, 'a', 'b')`],
     ['read the DDL events', `SELECT * FROM auditlog.ddl_events`],
@@ -87,10 +96,20 @@ describe.each(testEngines)('the runtime role on %s', (engine) => {
     const recorded = await withAuditContext({ userId: user.id, requestId: 'req-runtime' }, () =>
       db().prisma.$transaction(async (tx) => {
         await tx.$executeRawUnsafe(`SET LOCAL ROLE "${role}"`);
-        await tx.vendor.create({ data: { id: vendorId, organizationId: organization.id, name: 'By the runtime role' } });
+        await tx.vendor.create({
+          data: { id: vendorId, organizationId: organization.id, name: 'By the runtime role' },
+        });
         await tx.vendor.update({ where: { id: vendorId }, data: { name: 'Renamed by it' } });
-        const entry = await tx.$record({ organizationId: organization.id, action: 'export', entityType: 'vendor', entityId: 'all' });
-        const [count] = await tx.$queryRawUnsafe<{ counted: Date | null }[]>(`SELECT audit_refresh_daily_counts($1) AS counted`, organization.id);
+        const entry = await tx.$record({
+          organizationId: organization.id,
+          action: 'export',
+          entityType: 'vendor',
+          entityId: 'all',
+        });
+        const [count] = await tx.$queryRawUnsafe<{ counted: Date | null }[]>(
+          `SELECT audit_refresh_daily_counts($1) AS counted`,
+          organization.id,
+        );
         const visible = await tx.auditLog.count({ where: { organizationId: organization.id } });
         await tx.vendor.delete({ where: { id: vendorId } });
         return { entry, count, visible };
@@ -133,7 +152,9 @@ describe.runIf(testEngines.includes('postgres'))('a login role on PostgreSQL', (
   }, 60_000);
 
   it('opens with migrations off and passes the capture check', async () => {
-    expect(await as(runtime).$queryRawUnsafe<{ user: string }[]>('SELECT current_user AS user')).toEqual([{ user: roles[0]?.name }]);
+    expect(await as(runtime).$queryRawUnsafe<{ user: string }[]>('SELECT current_user AS user')).toEqual([
+      { user: roles[0]?.name },
+    ]);
     expect(await runtime?.checkCapture()).toEqual([]);
   });
 
@@ -141,14 +162,20 @@ describe.runIf(testEngines.includes('postgres'))('a login role on PostgreSQL', (
     for (const sql of [`UPDATE "AuditLog" SET action = 'x'`, `DELETE FROM "AuditLog"`, `TRUNCATE "AuditLog"`]) {
       await expect(as(runtime).$executeRawUnsafe(sql), sql).rejects.toThrow(/permission denied/);
     }
-    await expect(as(runtime).$executeRawUnsafe(`ALTER TABLE "Vendor" DISABLE TRIGGER audit_capture_insert`)).rejects.toThrow(/must be owner/);
+    await expect(
+      as(runtime).$executeRawUnsafe(`ALTER TABLE "Vendor" DISABLE TRIGGER audit_capture_insert`),
+    ).rejects.toThrow(/must be owner/);
   });
 
   it('cannot backdate: a forged seeding clock is ignored, and the entry says so', async () => {
-    const { organization, user } = await withAuditContext({ systemName: 'setup' }, () => createOrganization(as(runtime)));
+    const { organization, user } = await withAuditContext({ systemName: 'setup' }, () =>
+      createOrganization(as(runtime)),
+    );
     const forged = new Date('2020-01-01T00:00:00.000Z');
     const vendor = await withAuditContext({ userId: user.id }, () =>
-      withSeedClock(forged, () => as(runtime).vendor.create({ data: { organizationId: organization.id, name: 'Backdated?' } })),
+      withSeedClock(forged, () =>
+        as(runtime).vendor.create({ data: { organizationId: organization.id, name: 'Backdated?' } }),
+      ),
     );
     const [entry] = await entriesFor(as(admin()), [vendor.id]);
     expect(entry?.createdAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
@@ -156,7 +183,9 @@ describe.runIf(testEngines.includes('postgres'))('a login role on PostgreSQL', (
   });
 
   it('a role granted the seeding clock may backdate', async () => {
-    const { organization, user } = await withAuditContext({ systemName: 'setup' }, () => createOrganization(as(seeder)));
+    const { organization, user } = await withAuditContext({ systemName: 'setup' }, () =>
+      createOrganization(as(seeder)),
+    );
     const at = new Date('2026-08-01T09:30:00.000Z');
     const vendor = await withAuditContext({ userId: user.id }, () =>
       withSeedClock(at, () => as(seeder).vendor.create({ data: { organizationId: organization.id, name: 'Seeded' } })),
@@ -168,6 +197,8 @@ describe.runIf(testEngines.includes('postgres'))('a login role on PostgreSQL', (
 
   it('refuses, in strict mode, a write its code forgot to put in a context', async () => {
     const { organization } = await withAuditContext({ systemName: 'setup' }, () => createOrganization(as(runtime)));
-    await expect(as(runtime).vendor.create({ data: { organizationId: organization.id, name: 'Forgotten' } })).rejects.toThrow(/refused by strict mode/);
+    await expect(
+      as(runtime).vendor.create({ data: { organizationId: organization.id, name: 'Forgotten' } }),
+    ).rejects.toThrow(/refused by strict mode/);
   });
 });

@@ -8,40 +8,68 @@ describe.each(testEngines)('custom entries on %s', (engine) => {
   const db = useTestDatabase(engine);
   const prisma = () => db().prisma;
 
-  it.each(['login', 'logout', 'failed_login', 'view', 'sync', 'export', 'import', 'archive', 'restore', 'access', 'permission_change', 'bulk_reassign'])(
-    'records a %s entry with the context',
-    async (action) => {
-      const { organization, user } = await createOrganization(prisma());
-      const entry = await withAuditContext({ userId: user.id, ipAddress: '198.51.100.4', userAgent: 'curl/8', requestId: 'r1' }, () =>
-        prisma().$record({ organizationId: organization.id, action, entityType: 'user', entityId: user.id, metadata: { via: 'test' } }),
-      );
-      const stored = await prisma().auditLog.findUniqueOrThrow({ where: { id: entry.id } });
-      expect(stored).toMatchObject({
-        action,
-        entityType: 'user',
-        entityId: user.id,
-        organizationId: organization.id,
-        actorType: 'USER',
-        actorUserId: user.id,
-        actorName: user.name,
-        actorEmail: user.email,
-        ipAddress: '198.51.100.4',
-        userAgent: 'curl/8',
-        requestId: 'r1',
-        metadata: { via: 'test' },
-        changes: null,
-      });
-      expect(stored.createdAt.getTime()).toBe(entry.createdAt.getTime());
-    },
-  );
+  it.each([
+    'login',
+    'logout',
+    'failed_login',
+    'view',
+    'sync',
+    'export',
+    'import',
+    'archive',
+    'restore',
+    'access',
+    'permission_change',
+    'bulk_reassign',
+  ])('records a %s entry with the context', async (action) => {
+    const { organization, user } = await createOrganization(prisma());
+    const entry = await withAuditContext(
+      { userId: user.id, ipAddress: '198.51.100.4', userAgent: 'curl/8', requestId: 'r1' },
+      () =>
+        prisma().$record({
+          organizationId: organization.id,
+          action,
+          entityType: 'user',
+          entityId: user.id,
+          metadata: { via: 'test' },
+        }),
+    );
+    const stored = await prisma().auditLog.findUniqueOrThrow({ where: { id: entry.id } });
+    expect(stored).toMatchObject({
+      action,
+      entityType: 'user',
+      entityId: user.id,
+      organizationId: organization.id,
+      actorType: 'USER',
+      actorUserId: user.id,
+      actorName: user.name,
+      actorEmail: user.email,
+      ipAddress: '198.51.100.4',
+      userAgent: 'curl/8',
+      requestId: 'r1',
+      metadata: { via: 'test' },
+      changes: null,
+    });
+    expect(stored.createdAt.getTime()).toBe(entry.createdAt.getTime());
+  });
 
   it('joins the caller’s transaction: rolled back with it', async () => {
     const { organization, user } = await createOrganization(prisma());
     await expect(
       withAuditContext({ userId: user.id }, () =>
         prisma().$transaction(async (tx) => {
-          await tx.$record({ organizationId: organization.id, action: 'export', entityType: 'ticket', entityId: 'rollback-me' });
-          await record(tx, { organizationId: organization.id, action: 'export', entityType: 'ticket', entityId: 'rollback-me-too' });
+          await tx.$record({
+            organizationId: organization.id,
+            action: 'export',
+            entityType: 'ticket',
+            entityId: 'rollback-me',
+          });
+          await record(tx, {
+            organizationId: organization.id,
+            action: 'export',
+            entityType: 'ticket',
+            entityId: 'rollback-me-too',
+          });
           throw new Error('abort');
         }),
       ),
@@ -53,27 +81,66 @@ describe.each(testEngines)('custom entries on %s', (engine) => {
     const { organization } = await createOrganization(prisma());
     await expect(
       prisma().$record({ organizationId: organization.id, action: 'Drop Table', entityType: 'user', entityId: 'x' }),
-    ).rejects.toThrow(new AuditRecordError('action: The action must be lower-case letters, digits and underscores, starting with a letter (e.g. "failed_login")'));
+    ).rejects.toThrow(
+      new AuditRecordError(
+        'action: The action must be lower-case letters, digits and underscores, starting with a letter (e.g. "failed_login")',
+      ),
+    );
     await expect(
-      prisma().$record({ organizationId: organization.id, action: 'export', entityType: 'user', entityId: 'x', metadata: { blob: 'x'.repeat(70_000) } }),
+      prisma().$record({
+        organizationId: organization.id,
+        action: 'export',
+        entityType: 'user',
+        entityId: 'x',
+        metadata: { blob: 'x'.repeat(70_000) },
+      }),
     ).rejects.toThrow(/metadata must be at most 64 KB/);
   });
 
   it('refuses every write to the audit model through Prisma, and still reads', async () => {
     const { organization } = await createOrganization(prisma());
-    const entry = await prisma().$record({ organizationId: organization.id, action: 'view', entityType: 'client', entityId: 'c1' });
+    const entry = await prisma().$record({
+      organizationId: organization.id,
+      action: 'view',
+      entityType: 'client',
+      entityId: 'c1',
+    });
     const attempts = [
-      () => prisma().auditLog.create({ data: { id: crypto.randomUUID(), organizationId: organization.id, action: 'x', entityType: 'x', entityId: 'x', actorType: 'SYSTEM' } }),
+      () =>
+        prisma().auditLog.create({
+          data: {
+            id: crypto.randomUUID(),
+            organizationId: organization.id,
+            action: 'x',
+            entityType: 'x',
+            entityId: 'x',
+            actorType: 'SYSTEM',
+          },
+        }),
       () => prisma().auditLog.update({ where: { id: entry.id }, data: { action: 'tampered' } }),
       () => prisma().auditLog.updateMany({ data: { action: 'tampered' } }),
       () => prisma().auditLog.delete({ where: { id: entry.id } }),
       () => prisma().auditLog.deleteMany({}),
-      () => prisma().auditLog.upsert({ where: { id: entry.id }, create: { id: entry.id, organizationId: 'o', action: 'x', entityType: 'x', entityId: 'x', actorType: 'SYSTEM' }, update: { action: 'x' } }),
+      () =>
+        prisma().auditLog.upsert({
+          where: { id: entry.id },
+          create: {
+            id: entry.id,
+            organizationId: 'o',
+            action: 'x',
+            entityType: 'x',
+            entityId: 'x',
+            actorType: 'SYSTEM',
+          },
+          update: { action: 'x' },
+        }),
     ];
     for (const attempt of attempts) {
       await expect(attempt()).rejects.toThrow(AuditLogImmutableError);
     }
-    await expect(prisma().auditLog.delete({ where: { id: entry.id } })).rejects.toThrow(/AuditLog is append-only: delete is not allowed/);
+    await expect(prisma().auditLog.delete({ where: { id: entry.id } })).rejects.toThrow(
+      /AuditLog is append-only: delete is not allowed/,
+    );
     expect(await prisma().auditLog.findUnique({ where: { id: entry.id } })).toMatchObject({ action: 'view' });
   });
 });

@@ -28,7 +28,10 @@ describe.each(testEngines)('redaction on %s', (engine) => {
       accessToken: secret('accessToken'),
       refresh_token: secret('refresh_token'),
       Client_Secret: secret('Client_Secret'),
-      nested: { PRIVATE_KEY: secret('PRIVATE_KEY'), list: [{ apiKey: secret('apiKey') }, { password: secret('password') }] },
+      nested: {
+        PRIVATE_KEY: secret('PRIVATE_KEY'),
+        list: [{ apiKey: secret('apiKey') }, { password: secret('password') }],
+      },
       ssnEncrypted: secret('ssnEncrypted'),
       encrypted_blob: secret('encrypted_blob'),
       mfa_secret: secret('mfa_secret'),
@@ -38,11 +41,26 @@ describe.each(testEngines)('redaction on %s', (engine) => {
     await withAuditContext({ userId: user.id }, async () => {
       // create, update, upsert, createMany, nested, delete
       const u = await prisma().user.create({
-        data: { organizationId: org, name: 'Sam', email: 'sam@example.test', passwordHash: secret('hash'), mfaSecret: secret('mfa') },
+        data: {
+          organizationId: org,
+          name: 'Sam',
+          email: 'sam@example.test',
+          passwordHash: secret('hash'),
+          mfaSecret: secret('mfa'),
+        },
       });
-      await prisma().user.update({ where: { id: u.id }, data: { passwordHash: secret('hash2'), mfaSecret: secret('mfa2') } });
+      await prisma().user.update({
+        where: { id: u.id },
+        data: { passwordHash: secret('hash2'), mfaSecret: secret('mfa2') },
+      });
       const integration = await prisma().integration.create({
-        data: { organizationId: org, name: 'RMM', provider: 'ninja', settings: settings(), encryptedCredentials: Buffer.from(secret('bytes')) },
+        data: {
+          organizationId: org,
+          name: 'RMM',
+          provider: 'ninja',
+          settings: settings(),
+          encryptedCredentials: Buffer.from(secret('bytes')),
+        },
       });
       await prisma().integration.update({
         where: { id: integration.id },
@@ -58,17 +76,28 @@ describe.each(testEngines)('redaction on %s', (engine) => {
       });
       await prisma().organization.update({
         where: { id: org },
-        data: { users: { create: { name: 'Nested', email: 'nested@example.test', passwordHash: secret('nested-hash') } } },
+        data: {
+          users: { create: { name: 'Nested', email: 'nested@example.test', passwordHash: secret('nested-hash') } },
+        },
       });
-      await prisma().apiKey.create({ data: { organizationId: org, name: 'CI', prefix: 'ak_ci', keyHash: secret('keyHash'), scopes: ['audit:read'] } });
+      await prisma().apiKey.create({
+        data: { organizationId: org, name: 'CI', prefix: 'ak_ci', keyHash: secret('keyHash'), scopes: ['audit:read'] },
+      });
       await prisma().$executeRaw`UPDATE "User" SET "passwordHash" = ${secret('raw-hash')} WHERE id = ${u.id}`;
       await prisma().$record({
         organizationId: org,
         action: 'permission_change',
         entityType: 'user',
         entityId: u.id,
-        changes: { password: { before: secret('rec-before'), after: secret('rec-after') }, role: { before: 'TECHNICIAN', after: 'ADMIN' } },
-        metadata: { note: 'rotated', credentials: { client_secret: secret('meta') }, tokens: [{ refreshToken: secret('meta2') }] },
+        changes: {
+          password: { before: secret('rec-before'), after: secret('rec-after') },
+          role: { before: 'TECHNICIAN', after: 'ADMIN' },
+        },
+        metadata: {
+          note: 'rotated',
+          credentials: { client_secret: secret('meta') },
+          tokens: [{ refreshToken: secret('meta2') }],
+        },
       });
       await prisma().integration.delete({ where: { id: integration.id } });
       await prisma().user.delete({ where: { id: u.id } });
@@ -92,11 +121,37 @@ describe.each(testEngines)('redaction on %s', (engine) => {
       return value;
     };
     const names = [
-      'pin', 'ssn', 'cvv', 'cardNumber', 'creditCardNumber', 'otp', 'recoveryCodes', 'backupCodes', 'secretAnswer', 'pass',
-      'passwd', 'pwd', 'password_confirmation', 'apiKeys', 'secrets', 'credentials', 'authorization', 'bearer', 'jwt',
-      'cookie', 'sessionId', 'connectionString', 'privateKeyPem', 'sshKey', 'licenseKey', 'tokenHash', 'keyHash',
+      'pin',
+      'ssn',
+      'cvv',
+      'cardNumber',
+      'creditCardNumber',
+      'otp',
+      'recoveryCodes',
+      'backupCodes',
+      'secretAnswer',
+      'pass',
+      'passwd',
+      'pwd',
+      'password_confirmation',
+      'apiKeys',
+      'secrets',
+      'credentials',
+      'authorization',
+      'bearer',
+      'jwt',
+      'cookie',
+      'sessionId',
+      'connectionString',
+      'privateKeyPem',
+      'sshKey',
+      'licenseKey',
+      'tokenHash',
+      'keyHash',
     ];
-    const named = Object.fromEntries(names.map((name) => [name, name === 'apiKeys' ? [secret(name), secret(name)] : secret(name)]));
+    const named = Object.fromEntries(
+      names.map((name) => [name, name === 'apiKeys' ? [secret(name), secret(name)] : secret(name)]),
+    );
     const values = {
       jwt: `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIke${secret('jwt')}fQ.c2lnbmF0dXJl`,
       pem: `-----BEGIN RSA PRIVATE KEY-----\nMIIE${secret('pem')}\n-----END RSA PRIVATE KEY-----`,
@@ -111,13 +166,28 @@ describe.each(testEngines)('redaction on %s', (engine) => {
           organizationId: organization.id,
           name: 'Secrets everywhere',
           notes: Object.values(values).join(' | '),
-          billingAddress: { street: 'Main St', deep: { deeper: { deepest: [{ ...named }] } }, texts: Object.values(values) },
+          billingAddress: {
+            street: 'Main St',
+            deep: { deeper: { deepest: [{ ...named }] } },
+            texts: Object.values(values),
+          },
         },
       });
-      await prisma().client.update({ where: { id: client.id }, data: { notes: `again: ${values.jwt} and ${values.card}`, billingAddress: { ...named } } });
-      await prisma().$record({ organizationId: organization.id, action: 'export', entityType: 'client', entityId: client.id, metadata: { ...named, note: values.url } });
+      await prisma().client.update({
+        where: { id: client.id },
+        data: { notes: `again: ${values.jwt} and ${values.card}`, billingAddress: { ...named } },
+      });
+      await prisma().$record({
+        organizationId: organization.id,
+        action: 'export',
+        entityType: 'client',
+        entityId: client.id,
+        metadata: { ...named, note: values.url },
+      });
     });
-    const rows = await prisma().$queryRaw<{ row: string }[]>`SELECT t::text AS row FROM "AuditLog" t WHERE "organizationId" = ${organization.id}`;
+    const rows = await prisma().$queryRaw<
+      { row: string }[]
+    >`SELECT t::text AS row FROM "AuditLog" t WHERE "organizationId" = ${organization.id}`;
     const table = rows.map((r) => r.row).join('\n');
     expect(secrets.length).toBeGreaterThan(30);
     for (const value of [...secrets, values.card, values.aws]) expect(table, value).not.toContain(value);
@@ -127,7 +197,12 @@ describe.each(testEngines)('redaction on %s', (engine) => {
   it('shows that a secret changed without showing it, and keeps non-secret JSON readable', async () => {
     const { organization } = await createOrganization(prisma());
     const integration = await prisma().integration.create({
-      data: { organizationId: organization.id, name: 'Mail', provider: 'imap', settings: { host: 'imap.example.test', password: 'p1' } },
+      data: {
+        organizationId: organization.id,
+        name: 'Mail',
+        provider: 'imap',
+        settings: { host: 'imap.example.test', password: 'p1' },
+      },
     });
     await prisma().integration.update({
       where: { id: integration.id },
@@ -151,15 +226,27 @@ describe.each(testEngines)('redaction on %s', (engine) => {
   it('fingerprints every change of a secret field, equal when it changes back, never equal across records', async () => {
     const { organization } = await createOrganization(prisma());
     const user = (email: string) =>
-      prisma().user.create({ data: { organizationId: organization.id, name: email, email: `${email}-${organization.id}@example.test`, passwordHash: 'same-hash' } });
+      prisma().user.create({
+        data: {
+          organizationId: organization.id,
+          name: email,
+          email: `${email}-${organization.id}@example.test`,
+          passwordHash: 'same-hash',
+        },
+      });
     const [first, second] = [await user('first'), await user('second')];
-    for (const hash of ['other-hash', 'same-hash']) await prisma().user.update({ where: { id: first.id }, data: { passwordHash: hash } });
+    for (const hash of ['other-hash', 'same-hash'])
+      await prisma().user.update({ where: { id: first.id }, data: { passwordHash: hash } });
     type Change = { before: unknown; after: unknown; fingerprint: { before?: string; after?: string } };
     const changesOf = async (id: string) =>
       (await entriesFor(prisma(), [id])).map((e) => (e.changes as { passwordHash: Change }).passwordHash);
     const [created, changed, changedBack] = await changesOf(first.id);
     const [otherCreated] = await changesOf(second.id);
-    expect(created).toEqual({ before: null, after: '[REDACTED]', fingerprint: { after: expect.stringMatching(/^[0-9a-f]{16}$/) } });
+    expect(created).toEqual({
+      before: null,
+      after: '[REDACTED]',
+      fingerprint: { after: expect.stringMatching(/^[0-9a-f]{16}$/) },
+    });
     expect(changed?.before).toBe('[REDACTED]');
     expect(changed?.fingerprint.before).toBe(created?.fingerprint.after);
     expect(changed?.fingerprint.after).not.toBe(created?.fingerprint.after);
@@ -172,18 +259,35 @@ describe.each(testEngines)('redaction on %s', (engine) => {
   it('fingerprints a text whose only difference was redacted, and redacts secrets inside any text', async () => {
     const { organization } = await createOrganization(prisma());
     const ticket = await prisma().ticket.create({
-      data: { organizationId: organization.id, number: 77, subject: 'Card', description: 'Charge card 4111 1111 1111 1111 please' },
+      data: {
+        organizationId: organization.id,
+        number: 77,
+        subject: 'Card',
+        description: 'Charge card 4111 1111 1111 1111 please',
+      },
     });
-    await prisma().ticket.update({ where: { id: ticket.id }, data: { description: 'Charge card 4012 8888 8888 1881 please' } });
-    await prisma().ticket.update({ where: { id: ticket.id }, data: { description: 'Charge card 4012 8888 8888 1881 now' } });
+    await prisma().ticket.update({
+      where: { id: ticket.id },
+      data: { description: 'Charge card 4012 8888 8888 1881 please' },
+    });
+    await prisma().ticket.update({
+      where: { id: ticket.id },
+      data: { description: 'Charge card 4012 8888 8888 1881 now' },
+    });
     const [created, hidden, visible] = await entriesFor(prisma(), [ticket.id]);
-    expect((created?.changes as Record<string, unknown>).description).toEqual({ before: null, after: 'Charge card [REDACTED] please' });
+    expect((created?.changes as Record<string, unknown>).description).toEqual({
+      before: null,
+      after: 'Charge card [REDACTED] please',
+    });
     expect((hidden?.changes as Record<string, unknown>).description).toEqual({
       before: 'Charge card [REDACTED] please',
       after: 'Charge card [REDACTED] please',
       fingerprint: { before: expect.stringMatching(/^[0-9a-f]{16}$/), after: expect.stringMatching(/^[0-9a-f]{16}$/) },
     });
     // A change the stored values show needs no fingerprint.
-    expect((visible?.changes as Record<string, unknown>).description).toEqual({ before: 'Charge card [REDACTED] please', after: 'Charge card [REDACTED] now' });
+    expect((visible?.changes as Record<string, unknown>).description).toEqual({
+      before: 'Charge card [REDACTED] please',
+      after: 'Charge card [REDACTED] now',
+    });
   });
 });

@@ -12,7 +12,22 @@ import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
 describe('the registry', () => {
   it('audits every model with an organization except sessions and the audit table', () => {
     expect(auditRegistry.models.map((m) => m.model).sort()).toEqual(
-      ['ApiKey', 'Asset', 'Client', 'Contact', 'Contract', 'Integration', 'Invoice', 'InvoiceLine', 'Organization', 'Project', 'Quote', 'Ticket', 'User', 'Vendor'].sort(),
+      [
+        'ApiKey',
+        'Asset',
+        'Client',
+        'Contact',
+        'Contract',
+        'Integration',
+        'Invoice',
+        'InvoiceLine',
+        'Organization',
+        'Project',
+        'Quote',
+        'Ticket',
+        'User',
+        'Vendor',
+      ].sort(),
     );
   });
 });
@@ -30,22 +45,25 @@ describe.each(testEngines)('the installed capture on %s', (engine) => {
     expect(await problems()).toEqual([]);
   });
 
-  it.each(auditRegistry.models.map((model) => [model.model, model] as const))('%s has its capture triggers', async (_name, model) => {
-    const triggers = await db().prisma.$queryRawUnsafe<{ tgname: string }[]>(
-      `SELECT tgname FROM pg_trigger WHERE tgrelid = format('%I.%I', 'public', $1::text)::regclass AND NOT tgisinternal ORDER BY tgname`,
-      model.table,
-    );
-    const movable = model.organizationColumn !== model.idColumn;
-    expect(triggers.map((t) => t.tgname)).toEqual([
-      'audit_capture_delete',
-      'audit_capture_insert',
-      ...(movable ? ['audit_capture_move'] : []),
-      'audit_capture_rekey',
-      'audit_capture_truncate',
-      'audit_capture_update',
-    ]);
-    expect([...model.triggers].sort()).toEqual(triggers.map((t) => t.tgname));
-  });
+  it.each(auditRegistry.models.map((model) => [model.model, model] as const))(
+    '%s has its capture triggers',
+    async (_name, model) => {
+      const triggers = await db().prisma.$queryRawUnsafe<{ tgname: string }[]>(
+        `SELECT tgname FROM pg_trigger WHERE tgrelid = format('%I.%I', 'public', $1::text)::regclass AND NOT tgisinternal ORDER BY tgname`,
+        model.table,
+      );
+      const movable = model.organizationColumn !== model.idColumn;
+      expect(triggers.map((t) => t.tgname)).toEqual([
+        'audit_capture_delete',
+        'audit_capture_insert',
+        ...(movable ? ['audit_capture_move'] : []),
+        'audit_capture_rekey',
+        'audit_capture_truncate',
+        'audit_capture_update',
+      ]);
+      expect([...model.triggers].sort()).toEqual(triggers.map((t) => t.tgname));
+    },
+  );
 
   /** Runs `change` in a transaction that is rolled back, and returns the check's errors seen inside it. */
   async function errorsAfter(change: string): Promise<string[]> {
@@ -54,7 +72,9 @@ describe.each(testEngines)('the installed capture on %s', (engine) => {
     await db()
       .prisma.$transaction(async (tx) => {
         await tx.$executeRawUnsafe(change);
-        seen = (await checkInstalledCapture(tx, auditRegistry)).filter((p) => p.severity === 'error').map((p) => p.message);
+        seen = (await checkInstalledCapture(tx, auditRegistry))
+          .filter((p) => p.severity === 'error')
+          .map((p) => p.message);
         throw marker;
       })
       .catch((error: unknown) => {
@@ -92,7 +112,9 @@ describe.each(testEngines)('the installed capture on %s', (engine) => {
     const found = await errorsAfter(
       `CREATE TRIGGER audit_capture_insert AFTER INSERT ON "Session" FOR EACH STATEMENT EXECUTE FUNCTION auditlog."capture_Ticket"()`,
     );
-    expect(found).toEqual([expect.stringMatching(/^Session: trigger audit_capture_insert captures a table the registry does not audit/)]);
+    expect(found).toEqual([
+      expect.stringMatching(/^Session: trigger audit_capture_insert captures a table the registry does not audit/),
+    ]);
   });
 
   it('names a disabled append-only guard', async () => {
@@ -102,6 +124,8 @@ describe.each(testEngines)('the installed capture on %s', (engine) => {
 
   it('names a capture installed from another version of the SQL', async () => {
     const found = await errorsAfter(`INSERT INTO auditlog.installed (hash) VALUES ('0000000000000000')`);
-    expect(found).toEqual([expect.stringMatching(/^the installed capture SQL is 0000000000000000, the registry expects [0-9a-f]{16}/)]);
+    expect(found).toEqual([
+      expect.stringMatching(/^the installed capture SQL is 0000000000000000, the registry expects [0-9a-f]{16}/),
+    ]);
   });
 });

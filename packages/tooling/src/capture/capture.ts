@@ -106,7 +106,11 @@ const tenantOf = (model: AuditedModel, row: string) => `${row}.${ident(model.org
 const sameTenant = (model: AuditedModel) =>
   movable(model) ? `${tenantOf(model, 'o')} IS NOT DISTINCT FROM ${tenantOf(model, 'n')}` : 'true';
 
-const valueContext = (model: AuditedModel, names: SqlNames): ValueContext => ({ names, entityType: model.entityType, idColumn: model.idColumn });
+const valueContext = (model: AuditedModel, names: SqlNames): ValueContext => ({
+  names,
+  entityType: model.entityType,
+  idColumn: model.idColumn,
+});
 
 const snapshot = (model: AuditedModel, row: 'o' | 'n', names: SqlNames) =>
   changesObject(model.columns.map((column) => snapshotMember(column, row, valueContext(model, names))));
@@ -126,12 +130,24 @@ interface EntryKind {
  * the pairs, and every per-kind expression sits in the target list behind `CASE k.kind`: PostgreSQL compiles a
  * lateral VALUES row's expressions again for every row it emits, which cost 0.2 ms a row with these.
  */
-function entriesStatement(config: ResolvedAuditConfig, model: AuditedModel, names: SqlNames, from: string, kinds: EntryKind[], extraWhere = ''): string {
+function entriesStatement(
+  config: ResolvedAuditConfig,
+  model: AuditedModel,
+  names: SqlNames,
+  from: string,
+  kinds: EntryKind[],
+  extraWhere = '',
+): string {
   const pick = (part: (kind: EntryKind) => string) =>
-    kinds.length === 1 ? part(kinds[0] as EntryKind) : `CASE k.kind ${kinds.map((kind, i) => `WHEN ${i + 1} THEN ${part(kind)}`).join(' ')} END`;
+    kinds.length === 1
+      ? part(kinds[0] as EntryKind)
+      : `CASE k.kind ${kinds.map((kind, i) => `WHEN ${i + 1} THEN ${part(kind)}`).join(' ')} END`;
   const wanted =
-    kinds.length === 1 ? `(${(kinds[0] as EntryKind).wanted})` : `(${kinds.map((kind, i) => `(k.kind = ${i + 1} AND ${kind.wanted})`).join('\n       OR ')})`;
-  const join = kinds.length === 1 ? '' : `\n    CROSS JOIN (VALUES ${kinds.map((_, i) => `(${i + 1})`).join(', ')}) AS k(kind)`;
+    kinds.length === 1
+      ? `(${(kinds[0] as EntryKind).wanted})`
+      : `(${kinds.map((kind, i) => `(k.kind = ${i + 1} AND ${kind.wanted})`).join('\n       OR ')})`;
+  const join =
+    kinds.length === 1 ? '' : `\n    CROSS JOIN (VALUES ${kinds.map((_, i) => `(${i + 1})`).join(', ')}) AS k(kind)`;
   return `INSERT INTO ${names.auditTable} (${insertColumns(config)})
     SELECT ${newIdExpression(names)}, ${pick((k) => k.organization)}, ctx.at, ${pick((k) => k.action)}, ${literal(model.entityType)},
       ${pick((k) => k.entityId)}, ${contextValues(names)},
@@ -146,7 +162,11 @@ function entriesStatement(config: ResolvedAuditConfig, model: AuditedModel, name
  * the record's organization, or, when the organization column changed, a `delete` in the old organization (the
  * record leaves, with its last values) and a `create` in the new one (it arrives).
  */
-function updateStatements(config: ResolvedAuditConfig, model: AuditedModel, names: SqlNames): { changes: string; moves: string | null } {
+function updateStatements(
+  config: ResolvedAuditConfig,
+  model: AuditedModel,
+  names: SqlNames,
+): { changes: string; moves: string | null } {
   const id = ident(model.idColumn);
   const same = sameTenant(model);
   const context = valueContext(model, names);
@@ -166,7 +186,16 @@ function updateStatements(config: ResolvedAuditConfig, model: AuditedModel, name
   return {
     changes: entriesStatement(config, model, names, pairs, kinds, notRekeyed),
     // Moves are rare: their snapshots are compiled and run only in a transaction where a row changed organization.
-    moves: movable(model) ? entriesStatement(config, model, names, pairs, moveKinds(model, names, `n.${id}::text`, `n.${id}::text`), notRekeyed) : null,
+    moves: movable(model)
+      ? entriesStatement(
+          config,
+          model,
+          names,
+          pairs,
+          moveKinds(model, names, `n.${id}::text`, `n.${id}::text`),
+          notRekeyed,
+        )
+      : null,
   };
 }
 
@@ -174,8 +203,22 @@ function updateStatements(config: ResolvedAuditConfig, model: AuditedModel, name
 function moveKinds(model: AuditedModel, names: SqlNames, oldId: string, newId: string): EntryKind[] {
   const moved = `NOT (${sameTenant(model)})`;
   return [
-    { organization: tenantOf(model, 'o'), action: `'delete'`, entityId: oldId, changes: snapshot(model, 'o', names), metadata: 'moved_out', wanted: moved },
-    { organization: tenantOf(model, 'n'), action: `'create'`, entityId: newId, changes: snapshot(model, 'n', names), metadata: 'moved_in', wanted: moved },
+    {
+      organization: tenantOf(model, 'o'),
+      action: `'delete'`,
+      entityId: oldId,
+      changes: snapshot(model, 'o', names),
+      metadata: 'moved_out',
+      wanted: moved,
+    },
+    {
+      organization: tenantOf(model, 'n'),
+      action: `'create'`,
+      entityId: newId,
+      changes: snapshot(model, 'n', names),
+      metadata: 'moved_in',
+      wanted: moved,
+    },
   ];
 }
 
@@ -245,9 +288,19 @@ $audit$;`;
 function rekeyFunction(config: ResolvedAuditConfig, model: AuditedModel, names: SqlNames): string {
   const id = ident(model.idColumn);
   const context = valueContext(model, names);
-  const changes = changesObject([keyChangeMember(model.idField, model.idColumn), ...model.columns.map((column) => updateMember(column, context))]);
+  const changes = changesObject([
+    keyChangeMember(model.idField, model.idColumn),
+    ...model.columns.map((column) => updateMember(column, context)),
+  ]);
   const kinds: EntryKind[] = [
-    { organization: tenantOf(model, 'n'), action: `'update'`, entityId: `n.${id}::text`, changes, metadata: 'ctx_meta', wanted: sameTenant(model) },
+    {
+      organization: tenantOf(model, 'n'),
+      action: `'update'`,
+      entityId: `n.${id}::text`,
+      changes,
+      metadata: 'ctx_meta',
+      wanted: sameTenant(model),
+    },
   ];
   if (movable(model)) kinds.push(...moveKinds(model, names, `o.${id}::text`, `n.${id}::text`));
   return `CREATE FUNCTION ${names.rekeyFunction(model)}() RETURNS trigger
@@ -295,7 +348,11 @@ export function modelCaptureSql(config: ResolvedAuditConfig, model: AuditedModel
 }
 
 /** The plpgsql body PostgreSQL stores for a function (`pg_proc.prosrc`): what the registry fingerprints. */
-export function functionBodies(config: ResolvedAuditConfig, model: AuditedModel, names: SqlNames): { capture: string; rekey: string } {
+export function functionBodies(
+  config: ResolvedAuditConfig,
+  model: AuditedModel,
+  names: SqlNames,
+): { capture: string; rekey: string } {
   const body = (sql: string) => sql.slice(sql.indexOf('$audit$') + '$audit$'.length, sql.lastIndexOf('$audit$'));
   return { capture: body(captureFunction(config, model, names)), rekey: body(rekeyFunction(config, model, names)) };
 }

@@ -140,7 +140,8 @@ function encodingOf(field: DMMF.Field, sensitive: boolean): ColumnEncoding {
   if (field.isList) {
     if (field.type === 'Json' || field.type === 'String') return 'json-list';
     if (field.type === 'Decimal' || field.type === 'BigInt') return 'text-list';
-    if (field.type === 'DateTime') return native === 'Date' || native === 'Time' || native === 'Timetz' ? 'text-list' : 'timestamp-list';
+    if (field.type === 'DateTime')
+      return native === 'Date' || native === 'Time' || native === 'Timetz' ? 'text-list' : 'timestamp-list';
     return 'json-native';
   }
   if (field.kind === 'enum') return 'json-native';
@@ -174,7 +175,8 @@ function findField(model: DMMF.Model, name: string, role: string): DMMF.Field {
 }
 
 function checkName(name: string, what: string): string {
-  if (!NAME_PATTERN.test(name)) throw new AuditConfigError(`${what} "${name}" must be lower-case letters, digits and _.`);
+  if (!NAME_PATTERN.test(name))
+    throw new AuditConfigError(`${what} "${name}" must be lower-case letters, digits and _.`);
   return name;
 }
 
@@ -200,7 +202,11 @@ function resolveModel(
   context: { config: AuditConfig; dmmf: DMMF.Document; entityTypes: ReadonlyMap<string, string> },
 ): AuditedModel {
   const where = `${model.name} in the audit config`;
-  const organization = findField(model, settings?.organizationField ?? 'organizationId', `organizationField of ${where}`);
+  const organization = findField(
+    model,
+    settings?.organizationField ?? 'organizationId',
+    `organizationField of ${where}`,
+  );
   const ids = model.fields.filter((field) => field.isId);
   const id = ids[0];
   if (ids.length !== 1 || !id) {
@@ -221,26 +227,28 @@ function resolveModel(
   const scalars = model.fields.filter((field) => field.kind !== 'object');
   const columns = scalars
     .filter((field) => !field.isUpdatedAt && !ignored.has(field.name))
-    .map(
-      (field): AuditedColumn => ({
-        field: field.name,
-        column: columnOf(field),
-        encoding: encodingOf(field, isSensitiveField(field.name, sensitive)),
-        isJsonType: nativeTypeOf(field) === 'Json',
-        isFloat: field.type === 'Float',
-        isList: field.isList,
-      }),
-    );
+    .map((field): AuditedColumn => ({
+      field: field.name,
+      column: columnOf(field),
+      encoding: encodingOf(field, isSensitiveField(field.name, sensitive)),
+      isJsonType: nativeTypeOf(field) === 'Json',
+      isFloat: field.type === 'Float',
+      isList: field.isList,
+    }));
 
   const actions: Record<string, string> = {};
   for (const [field, action] of Object.entries(settings?.actions ?? {})) {
     findField(model, field, `action field of ${where}`);
     if (!columns.some((column) => column.field === field)) {
-      throw new AuditConfigError(`${model.name}.${field} has an action but is not recorded (ignored, the id or the organization).`);
+      throw new AuditConfigError(
+        `${model.name}.${field} has an action but is not recorded (ignored, the id or the organization).`,
+      );
     }
     checkName(action, `The action of ${model.name}.${field}:`);
     if ((ROW_CHANGE_ACTIONS as readonly string[]).includes(action)) {
-      throw new AuditConfigError(`${model.name}.${field}: "${action}" is a row change; name an action of its own, e.g. permission_change.`);
+      throw new AuditConfigError(
+        `${model.name}.${field}: "${action}" is a row change; name an action of its own, e.g. permission_change.`,
+      );
     }
     actions[field] = action;
   }
@@ -250,7 +258,14 @@ function resolveModel(
     const keyName = from[0];
     if (field.kind !== 'object' || from.length !== 1 || !keyName) return [];
     const key = findField(model, keyName, `relation ${field.name}`);
-    return [{ field: key.name, column: columnOf(key), targetModel: field.type, targetEntityType: context.entityTypes.get(field.type) ?? null }];
+    return [
+      {
+        field: key.name,
+        column: columnOf(key),
+        targetModel: field.type,
+        targetEntityType: context.entityTypes.get(field.type) ?? null,
+      },
+    ];
   });
 
   return {
@@ -279,11 +294,16 @@ export function resolveAuditConfig(config: AuditConfig, dmmf: DMMF.Document): Re
     AUDIT_FIELDS.map((field) => [field, columnOf(findField(auditModel, field, 'required by the audit engine'))]),
   ) as AuditTable['columns'];
   const actorTypeField = findField(auditModel, 'actorType', 'required by the audit engine');
-  if (actorTypeField.kind !== 'enum') throw new AuditConfigError(`${auditModel.name}.actorType must be an enum with ${ACTOR_KINDS.join(', ')}.`);
+  if (actorTypeField.kind !== 'enum')
+    throw new AuditConfigError(`${auditModel.name}.actorType must be an enum with ${ACTOR_KINDS.join(', ')}.`);
   const actorTypeEnum = dmmf.datamodel.enums.find((candidate) => candidate.name === actorTypeField.type);
-  const missingKinds = ACTOR_KINDS.filter((kind) => !actorTypeEnum?.values.some((value) => (value.dbName ?? value.name) === kind));
+  const missingKinds = ACTOR_KINDS.filter(
+    (kind) => !actorTypeEnum?.values.some((value) => (value.dbName ?? value.name) === kind),
+  );
   if (missingKinds.length) {
-    throw new AuditConfigError(`${auditModel.name}.actorType must be an enum with ${ACTOR_KINDS.join(', ')} (missing ${missingKinds.join(', ')}).`);
+    throw new AuditConfigError(
+      `${auditModel.name}.actorType must be an enum with ${ACTOR_KINDS.join(', ')} (missing ${missingKinds.join(', ')}).`,
+    );
   }
 
   const actorModel = findModel(dmmf, config.actorModel.model, 'actor model');
@@ -299,14 +319,20 @@ export function resolveAuditConfig(config: AuditConfig, dmmf: DMMF.Document): Re
     modelOfEntityType.set(entityType, model.name);
     entityTypes.set(model.name, entityType);
   }
-  const models = selected.map(({ model, settings, entityType }) => resolveModel(model, settings, entityType, { config, dmmf, entityTypes }));
+  const models = selected.map(({ model, settings, entityType }) =>
+    resolveModel(model, settings, entityType, { config, dmmf, entityTypes }),
+  );
   const tenantModel = models.find((model) => model.organizationColumn === model.idColumn);
 
   return {
     schema: config.schema ?? 'public',
     internalSchema: config.internalSchema ?? 'auditlog',
     sensitive: config.sensitive ?? [],
-    audit: { table: tableOf(auditModel), actorTypeEnum: actorTypeEnum?.dbName ?? actorTypeField.type, columns: auditColumns },
+    audit: {
+      table: tableOf(auditModel),
+      actorTypeEnum: actorTypeEnum?.dbName ?? actorTypeField.type,
+      columns: auditColumns,
+    },
     actor: {
       table: tableOf(actorModel),
       idColumn: columnOf(actorId),

@@ -1,12 +1,6 @@
 /** Generating the capture SQL and the registry; used by the migration tool and the tests, never at runtime. */
 export { ACTOR_KINDS, AuditConfigError, resolveAuditConfig, AUDIT_FIELDS } from './config.ts';
-export type {
-  AuditedColumn,
-  AuditedModel,
-  AuditedRelation,
-  ColumnEncoding,
-  ResolvedAuditConfig,
-} from './config.ts';
+export type { AuditedColumn, AuditedModel, AuditedRelation, ColumnEncoding, ResolvedAuditConfig } from './config.ts';
 export { dmmfFromSchema, dmmfFromSchemaFile } from './dmmf.ts';
 export { captureFunctionName, rekeyFunctionName, SETTINGS, TRIGGERS } from './names.ts';
 export { STRICT_MODE_MESSAGE } from './capture.ts';
@@ -25,5 +19,9 @@ export {
   sqlString,
 } from './redaction-sql.ts';
 export type { RedactionSqlOptions } from './redaction-sql.ts';
-export { prefilterAnchors, SECRET_JSON_PREFILTER_SOURCE, SECRET_VALUE_PREFILTER_SOURCE } from '@auditlog/audit/secret-rule';
+export {
+  prefilterAnchors,
+  SECRET_JSON_PREFILTER_SOURCE,
+  SECRET_VALUE_PREFILTER_SOURCE,
+} from '@auditlog/audit/secret-rule';
 export type { PrefilterAnchor } from '@auditlog/audit/secret-rule';

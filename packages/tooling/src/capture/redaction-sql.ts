@@ -42,7 +42,9 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 /** `"schema"`, after checking that it is a plain lower-case identifier (it is spliced into every function). */
 export function schemaIdent(schema: string): string {
   if (!SCHEMA_NAME.test(schema)) {
-    throw new Error(`The redaction schema must be a lower-case SQL identifier (letters, digits, _), not ${JSON.stringify(schema)}`);
+    throw new Error(
+      `The redaction schema must be a lower-case SQL identifier (letters, digits, _), not ${JSON.stringify(schema)}`,
+    );
   }
   return `"${schema}"`;
 }
@@ -84,10 +86,14 @@ const SHORT_TEXT_BYTES = 256;
  * the substring is there); a long one with one expression for everything but the `name=` words, which wait for a
  * `=` or a quote (a memchr). Evaluates `value` several times: pass a column or variable.
  */
-export function secretValuePrefilterSql(value: string, anchors: readonly PrefilterAnchor[] = prefilterAnchors('"')): string {
+export function secretValuePrefilterSql(
+  value: string,
+  anchors: readonly PrefilterAnchor[] = prefilterAnchors('"'),
+): string {
   const contains = (text: string) => `strpos(${value}, ${sqlString(text)}) > 0`;
   const matches = (sources: readonly string[]) => `${value} ~ ${sqlString(sources.join('|'))}`;
-  const gated = (anchor: PrefilterAnchor) => `((${(anchor.gates ?? []).map(contains).join(' OR ')}) AND ${matches([anchor.source])})`;
+  const gated = (anchor: PrefilterAnchor) =>
+    `((${(anchor.gates ?? []).map(contains).join(' OR ')}) AND ${matches([anchor.source])})`;
   const singleCharacterGates = (anchor: PrefilterAnchor) => (anchor.gates ?? []).every((gate) => gate.length === 1);
   const short = [
     ...anchors.flatMap((anchor) => (anchor.literal ? [contains(anchor.literal)] : [])),
@@ -139,7 +145,8 @@ $redact$;`;
 
 /** PostgreSQL's regexp_replace names the first group `\1` where JavaScript says `$1`. */
 function sqlReplacement(replacement: string): string {
-  if (/\\|\$(?!1)|&/.test(replacement)) throw new Error(`Unsupported replacement ${replacement}: only $1 is translated to SQL`);
+  if (/\\|\$(?!1)|&/.test(replacement))
+    throw new Error(`Unsupported replacement ${replacement}: only $1 is translated to SQL`);
   return replacement.replaceAll('$1', '\\1');
 }
 

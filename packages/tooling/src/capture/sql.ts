@@ -70,7 +70,9 @@ const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 /** What the runtime checks the database against: the audited models and the fingerprints of every function. */
 export function generateAuditRegistry(config: ResolvedAuditConfig): AuditRegistry {
   const { sql, hash } = generateAuditSql(config);
-  const functions = Object.fromEntries([...functionBodies(sql, config.internalSchema)].map(([name, text]) => [name, md5(text)]).sort());
+  const functions = Object.fromEntries(
+    [...functionBodies(sql, config.internalSchema)].map(([name, text]) => [name, md5(text)]).sort(),
+  );
   return {
     version: REGISTRY_VERSION,
     captureHash: hash,
@@ -92,7 +94,9 @@ export function generateAuditRegistry(config: ResolvedAuditConfig): AuditRegistr
       actions: { ...model.actions },
       relations: model.relations.map((relation) => ({ ...relation })),
       tableColumns: [...model.tableColumns],
-      triggers: Object.values(TRIGGERS).filter((trigger) => trigger !== TRIGGERS.move || model.organizationColumn !== model.idColumn),
+      triggers: Object.values(TRIGGERS).filter(
+        (trigger) => trigger !== TRIGGERS.move || model.organizationColumn !== model.idColumn,
+      ),
     })),
   };
 }

@@ -463,4 +463,3 @@ export function supportSql(config: ResolvedAuditConfig, names: SqlNames): Suppor
     after: [ddlWatch(config, names), grants(config, names), privileges(names)].join('\n\n'),
   };
 }
-

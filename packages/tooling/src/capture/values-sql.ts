@@ -11,7 +11,13 @@ export function valuesSql(names: SqlNames): string {
   const fn = names.fn;
   const isoYear = (value: string) =>
     `CASE WHEN y = -1 THEN '0000' WHEN y < 0 THEN '-' || lpad((-y - 1)::text, 6, '0') ELSE '+' || lpad(y::text, 6, '0') END || to_char(${value}, rest)`;
-  const iso = (name: string, type: string, rest: string, first: string, last: string) => `CREATE OR REPLACE FUNCTION ${fn(name)}(value ${type}) RETURNS text
+  const iso = (
+    name: string,
+    type: string,
+    rest: string,
+    first: string,
+    last: string,
+  ) => `CREATE OR REPLACE FUNCTION ${fn(name)}(value ${type}) RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 ${PINNED_SEARCH_PATH}
 AS $audit$

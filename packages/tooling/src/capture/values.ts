@@ -75,7 +75,8 @@ function comparable(column: AuditedColumn, row: string): string {
 }
 
 /** True when the column's value differs between the old row `o` and the new row `n`. */
-export const changed = (column: AuditedColumn) => `${comparable(column, 'o')} IS DISTINCT FROM ${comparable(column, 'n')}`;
+export const changed = (column: AuditedColumn) =>
+  `${comparable(column, 'o')} IS DISTINCT FROM ${comparable(column, 'n')}`;
 
 /** True when the column has a value on `row` (not SQL NULL, not Json null). */
 export function present(column: AuditedColumn, row: string): string {
@@ -145,9 +146,11 @@ export function keyChangeMember(idField: string, idColumn: string): string {
 const CONCAT_CHUNK = 90;
 
 function joinMembers(members: string[]): string {
-  if (members.length <= CONCAT_CHUNK) return `concat_ws(',',${members.map((member) => `\n        ${member}`).join(',')})`;
+  if (members.length <= CONCAT_CHUNK)
+    return `concat_ws(',',${members.map((member) => `\n        ${member}`).join(',')})`;
   const chunks: string[] = [];
-  for (let i = 0; i < members.length; i += CONCAT_CHUNK) chunks.push(`nullif(${joinMembers(members.slice(i, i + CONCAT_CHUNK))}, '')`);
+  for (let i = 0; i < members.length; i += CONCAT_CHUNK)
+    chunks.push(`nullif(${joinMembers(members.slice(i, i + CONCAT_CHUNK))}, '')`);
   return `concat_ws(',', ${chunks.join(', ')})`;
 }
 

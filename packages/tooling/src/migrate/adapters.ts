@@ -74,7 +74,10 @@ function withScript(
  * - `connectToShadowDb` with a connection string reuses the main database, and drops the shadow before closing its
  *   pool: the shadow gets its own database and pool here, closed before `DROP DATABASE … WITH (FORCE)`.
  */
-export function postgresMigrationFactory(url: string, resolved?: PostgresConfig): SqlMigrationAwareDriverAdapterFactory {
+export function postgresMigrationFactory(
+  url: string,
+  resolved?: PostgresConfig,
+): SqlMigrationAwareDriverAdapterFactory {
   let settings: Promise<PostgresConfig> | undefined = resolved ? Promise.resolve(resolved) : undefined;
   const configured = () => (settings ??= resolvePostgresConfig(url));
   const connectTo = async (database: string, afterDispose?: () => Promise<void>) => {

@@ -7,7 +7,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MigrationList } from '@prisma/schema-engine-wasm';
 import { auditConfig } from '@auditlog/db';
-import { AUDIT_SQL_MARKER, dmmfFromSchemaFile, generateAuditRegistry, generateAuditSql, resolveAuditConfig } from '../capture/index.ts';
+import {
+  AUDIT_SQL_MARKER,
+  dmmfFromSchemaFile,
+  generateAuditRegistry,
+  generateAuditSql,
+  resolveAuditConfig,
+} from '../capture/index.ts';
 import type { GeneratedAuditSql, ResolvedAuditConfig } from '../capture/index.ts';
 import { dbPackageRoot } from './index.ts';
 
@@ -28,7 +34,13 @@ export function latestCaptureHash(migrations: MigrationList): string | null {
     const content = dir.migrationFile.content;
     if (content.tag !== 'ok') continue;
     const at = content.value.lastIndexOf(AUDIT_SQL_MARKER);
-    if (at >= 0) return content.value.slice(at + AUDIT_SQL_MARKER.length).trim().split(/\s/)[0] ?? null;
+    if (at >= 0)
+      return (
+        content.value
+          .slice(at + AUDIT_SQL_MARKER.length)
+          .trim()
+          .split(/\s/)[0] ?? null
+      );
   }
   return null;
 }

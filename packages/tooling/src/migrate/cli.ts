@@ -33,7 +33,11 @@ async function main(): Promise<void> {
         name: values.name,
         extraSql: auditTriggerMigrationSql(defaultPaths.schema),
       });
-      console.log(created ? `Created ${created.path}` : 'schema.prisma and the audit triggers match the migrations: nothing to do.');
+      console.log(
+        created
+          ? `Created ${created.path}`
+          : 'schema.prisma and the audit triggers match the migrations: nothing to do.',
+      );
       if (await writeAuditRegistry(defaultPaths.schema)) console.log(`Updated ${REGISTRY_PATH}`);
     } finally {
       await shadowHost?.close();
@@ -47,7 +51,9 @@ async function main(): Promise<void> {
       if (command === 'deploy') {
         const applied = await migrateDatabase(db);
         console.log(
-          applied.length ? `Applied to ${db.description}:\n  ${applied.join('\n  ')}` : `${db.description} is up to date.`,
+          applied.length
+            ? `Applied to ${db.description}:\n  ${applied.join('\n  ')}`
+            : `${db.description} is up to date.`,
         );
       } else {
         console.log(JSON.stringify(await migrationStatus(migrationFactoryFor(db)), null, 2));
@@ -62,9 +68,14 @@ async function main(): Promise<void> {
     const db = await openDatabase();
     try {
       const problems = await db.checkCapture();
-      for (const problem of problems) console.log(`${problem.severity === 'error' ? 'ERROR  ' : 'warning'}  ${problem.message}`);
+      for (const problem of problems)
+        console.log(`${problem.severity === 'error' ? 'ERROR  ' : 'warning'}  ${problem.message}`);
       const errors = problems.filter((problem) => problem.severity === 'error').length;
-      console.log(errors ? `\n${db.description}: the audit capture does not match this build (${errors} error(s)).` : `${db.description}: the audit capture matches this build.`);
+      console.log(
+        errors
+          ? `\n${db.description}: the audit capture does not match this build (${errors} error(s)).`
+          : `${db.description}: the audit capture matches this build.`,
+      );
       if (errors) process.exitCode = 1;
     } finally {
       await db.close();
@@ -73,13 +84,20 @@ async function main(): Promise<void> {
   }
 
   if (command === 'grant') {
-    if (!values.runtime && !values.seeder) throw new DatabaseConfigError('Name a role: pnpm db:grant --runtime auditlog_app [--seeder auditlog_seed]');
+    if (!values.runtime && !values.seeder)
+      throw new DatabaseConfigError('Name a role: pnpm db:grant --runtime auditlog_app [--seeder auditlog_seed]');
     const db = await openDatabase();
     try {
-      if (values.runtime) await db.prisma.$executeRawUnsafe(`SELECT ${auditRegistry.internalSchema}.grant_runtime($1)`, values.runtime);
-      if (values.seeder) await db.prisma.$executeRawUnsafe(`SELECT ${auditRegistry.internalSchema}.grant_seeder($1)`, values.seeder);
+      if (values.runtime)
+        await db.prisma.$executeRawUnsafe(`SELECT ${auditRegistry.internalSchema}.grant_runtime($1)`, values.runtime);
+      if (values.seeder)
+        await db.prisma.$executeRawUnsafe(`SELECT ${auditRegistry.internalSchema}.grant_seeder($1)`, values.seeder);
       console.log(
-        [values.runtime && `${values.runtime} may now run the application (DML on business tables, read-only audit log).`, values.seeder && `${values.seeder} may now backdate entries (demo seeding).`]
+        [
+          values.runtime &&
+            `${values.runtime} may now run the application (DML on business tables, read-only audit log).`,
+          values.seeder && `${values.seeder} may now backdate entries (demo seeding).`,
+        ]
           .filter(Boolean)
           .join('\n'),
       );
@@ -89,7 +107,9 @@ async function main(): Promise<void> {
     return;
   }
 
-  throw new DatabaseConfigError('Usage: migrate --name <name> | deploy | status | check | grant --runtime <role> [--seeder <role>]');
+  throw new DatabaseConfigError(
+    'Usage: migrate --name <name> | deploy | status | check | grant --runtime <role> [--seeder <role>]',
+  );
 }
 
 main().catch((error: unknown) => {

@@ -73,4 +73,3 @@ export async function prepareTemplates(): Promise<{ info: TemplateInfo; dispose(
     },
   };
 }
-

@@ -15,7 +15,12 @@ interface SchemaChange {
   actorUserId: string | null;
   actorType: string;
   actorName: string | null;
-  metadata: { role: string; commandCount: number; commands: { command: string; objectType: string; object: string }[]; statement: string };
+  metadata: {
+    role: string;
+    commandCount: number;
+    commands: { command: string; objectType: string; object: string }[];
+    statement: string;
+  };
 }
 
 describe.each(testEngines)('the DDL watch on %s', (engine) => {
@@ -24,7 +29,9 @@ describe.each(testEngines)('the DDL watch on %s', (engine) => {
 
   /** Runs the statements in one transaction (or a script in one); returns the schema_change entries it wrote. */
   async function schemaChangesOf(...statements: string[]): Promise<SchemaChange[]> {
-    const [{ before } = { before: '' }] = await prisma().$queryRawUnsafe<{ before: string }[]>(`SELECT coalesce(max(id::text), '') AS before FROM "AuditLog"`);
+    const [{ before } = { before: '' }] = await prisma().$queryRawUnsafe<{ before: string }[]>(
+      `SELECT coalesce(max(id::text), '') AS before FROM "AuditLog"`,
+    );
     await prisma().$transaction(async (tx) => {
       for (const statement of statements) await tx.$executeRawUnsafe(statement);
     });
@@ -32,7 +39,9 @@ describe.each(testEngines)('the DDL watch on %s', (engine) => {
   }
 
   async function schemaChangesOfScript(sql: string): Promise<SchemaChange[]> {
-    const [{ before } = { before: '' }] = await prisma().$queryRawUnsafe<{ before: string }[]>(`SELECT coalesce(max(id::text), '') AS before FROM "AuditLog"`);
+    const [{ before } = { before: '' }] = await prisma().$queryRawUnsafe<{ before: string }[]>(
+      `SELECT coalesce(max(id::text), '') AS before FROM "AuditLog"`,
+    );
     await runScript(db().handle, sql);
     return schemaChangesSince(before);
   }
@@ -70,11 +79,19 @@ describe.each(testEngines)('the DDL watch on %s', (engine) => {
   it('records a capture trigger dropped, and columns added or dropped', async () => {
     await createOrganization(prisma());
     const [dropped] = await schemaChangesOf('DROP TRIGGER audit_capture_delete ON "Vendor"');
-    expect(dropped?.metadata.commands).toEqual([{ command: 'DROP TRIGGER', objectType: 'trigger', object: 'audit_capture_delete on public."Vendor"' }]);
+    expect(dropped?.metadata.commands).toEqual([
+      { command: 'DROP TRIGGER', objectType: 'trigger', object: 'audit_capture_delete on public."Vendor"' },
+    ]);
     const [added] = await schemaChangesOf('ALTER TABLE "Vendor" ADD COLUMN "taxId" text');
-    expect(added?.metadata.commands).toEqual([{ command: 'ALTER TABLE', objectType: 'table', object: 'public."Vendor"' }]);
+    expect(added?.metadata.commands).toEqual([
+      { command: 'ALTER TABLE', objectType: 'table', object: 'public."Vendor"' },
+    ]);
     const [removed] = await schemaChangesOf('ALTER TABLE "Vendor" DROP COLUMN "taxId"');
-    expect(removed?.metadata.commands).toContainEqual({ command: 'ALTER TABLE', objectType: 'table column', object: 'public."Vendor"."taxId"' });
+    expect(removed?.metadata.commands).toContainEqual({
+      command: 'ALTER TABLE',
+      objectType: 'table column',
+      object: 'public."Vendor"."taxId"',
+    });
     // Put the trigger back for the other tests: reinstalling the capture SQL is one more recorded change.
     const [reinstalled] = await schemaChangesOfScript((await generateCaptureSql(defaultPaths.schema)).sql);
     expect(reinstalled?.metadata.commandCount).toBeGreaterThan(10);
@@ -100,15 +117,21 @@ describe.each(testEngines)('the DDL watch on %s', (engine) => {
 
   it('records nothing for DDL on tables that are not audited, nor for DDL rolled back', async () => {
     await createOrganization(prisma());
-    expect(await schemaChangesOf('ALTER TABLE "Session" ADD COLUMN note text', 'ALTER TABLE "Session" DROP COLUMN note')).toEqual([]);
-    const [{ n: before } = { n: 0n }] = await prisma().$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM "AuditLog" WHERE action = 'schema_change'`);
+    expect(
+      await schemaChangesOf('ALTER TABLE "Session" ADD COLUMN note text', 'ALTER TABLE "Session" DROP COLUMN note'),
+    ).toEqual([]);
+    const [{ n: before } = { n: 0n }] = await prisma().$queryRawUnsafe<{ n: bigint }[]>(
+      `SELECT count(*) AS n FROM "AuditLog" WHERE action = 'schema_change'`,
+    );
     await prisma()
       .$transaction(async (tx) => {
         await tx.$executeRawUnsafe('ALTER TABLE "Ticket" DISABLE TRIGGER audit_capture_insert');
         throw new Error('undo');
       })
       .catch(() => undefined);
-    const [{ n: after } = { n: 0n }] = await prisma().$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM "AuditLog" WHERE action = 'schema_change'`);
+    const [{ n: after } = { n: 0n }] = await prisma().$queryRawUnsafe<{ n: bigint }[]>(
+      `SELECT count(*) AS n FROM "AuditLog" WHERE action = 'schema_change'`,
+    );
     expect(after).toBe(before);
     expect(await db().checkCapture()).toEqual([]);
   });
@@ -121,12 +144,18 @@ describe.each(testEngines)('installing the capture SQL again on %s', (engine) =>
     const prisma = db().prisma;
     await prisma.$executeRawUnsafe(`CREATE SCHEMA other`);
     await prisma.$executeRawUnsafe(`CREATE TABLE other."Ticket" (id text PRIMARY KEY)`);
-    await prisma.$executeRawUnsafe(`CREATE FUNCTION other.audit_capture_mine() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`);
-    await prisma.$executeRawUnsafe(`CREATE TRIGGER audit_capture_insert AFTER INSERT ON other."Ticket" FOR EACH STATEMENT EXECUTE FUNCTION other.audit_capture_mine()`);
+    await prisma.$executeRawUnsafe(
+      `CREATE FUNCTION other.audit_capture_mine() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`,
+    );
+    await prisma.$executeRawUnsafe(
+      `CREATE TRIGGER audit_capture_insert AFTER INSERT ON other."Ticket" FOR EACH STATEMENT EXECUTE FUNCTION other.audit_capture_mine()`,
+    );
     const { sql } = await generateCaptureSql(defaultPaths.schema);
     await runScript(db().handle, sql);
     await runScript(db().handle, sql);
-    const kept = await prisma.$queryRawUnsafe<{ tgname: string }[]>(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'other."Ticket"'::regclass`);
+    const kept = await prisma.$queryRawUnsafe<{ tgname: string }[]>(
+      `SELECT tgname FROM pg_trigger WHERE tgrelid = 'other."Ticket"'::regclass`,
+    );
     expect(kept.map((t) => t.tgname)).toEqual(['audit_capture_insert']);
     expect(await db().checkCapture()).toEqual([]);
     await prisma.$executeRawUnsafe(`DROP SCHEMA other CASCADE`);

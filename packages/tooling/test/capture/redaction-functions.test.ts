@@ -5,9 +5,24 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { fingerprint, redactSensitive, redactText, redactValue, capJson, capText, isSensitiveField, TOO_DEEP, TRUNCATED_PATTERN } from '@auditlog/audit';
+import {
+  fingerprint,
+  redactSensitive,
+  redactText,
+  redactValue,
+  capJson,
+  capText,
+  isSensitiveField,
+  TOO_DEEP,
+  TRUNCATED_PATTERN,
+} from '@auditlog/audit';
 import { JSON_VALUES, PLAIN_NAMES, PLAIN_TEXTS, SECRET_NAMES, SECRET_TEXTS } from '@auditlog/audit/testing';
-import { redactionSql, SECRET_VALUE_PREFILTER_SOURCE, secretValuePrefilterSql, sensitiveNameSql } from '../../src/capture/index.ts';
+import {
+  redactionSql,
+  SECRET_VALUE_PREFILTER_SOURCE,
+  secretValuePrefilterSql,
+  sensitiveNameSql,
+} from '../../src/capture/index.ts';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { DatabaseEngine, DatabaseOptions } from '@auditlog/db';
@@ -29,7 +44,7 @@ async function openSession(options: DatabaseOptions): Promise<Session> {
   if (pglite) {
     return {
       exec: async (script) => void (await pglite.exec(script)),
-      query: async <T,>(text: string, params?: unknown[]) => (await pglite.query<T>(text, params)).rows,
+      query: async <T>(text: string, params?: unknown[]) => (await pglite.query<T>(text, params)).rows,
       close: () => pglite.close(),
     };
   }
@@ -37,7 +52,7 @@ async function openSession(options: DatabaseOptions): Promise<Session> {
   await client.connect();
   return {
     exec: async (script) => void (await client.query(script)),
-    query: async <T,>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[],
+    query: async <T>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[],
     close: () => client.end(),
   };
 }
@@ -73,7 +88,9 @@ function disagreements<I>(inputs: readonly I[], sql: readonly unknown[], ts: (in
     const actual = sql[index];
     return isDeepStrictEqual(actual, expected)
       ? []
-      : [`${JSON.stringify(input).slice(0, 120)}: SQL ${JSON.stringify(actual)?.slice(0, 200)} ≠ TS ${JSON.stringify(expected)?.slice(0, 200)}`];
+      : [
+          `${JSON.stringify(input).slice(0, 120)}: SQL ${JSON.stringify(actual)?.slice(0, 200)} ≠ TS ${JSON.stringify(expected)?.slice(0, 200)}`,
+        ];
   });
 }
 
@@ -88,7 +105,10 @@ async function medians(rounds: number, runs: Record<string, () => Promise<unknow
     }
   }
   return Object.fromEntries(
-    Object.entries(times).map(([name, list]) => [name, [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? Number.NaN]),
+    Object.entries(times).map(([name, list]) => [
+      name,
+      [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? Number.NaN,
+    ]),
   );
 }
 
@@ -111,7 +131,13 @@ describe.each(testEngines)('redaction functions on %s', (engine: DatabaseEngine)
       `SELECT ${sensitiveNameSql('name', EXTRA)} AS secret FROM unnest($1::text[]) WITH ORDINALITY AS t(name, n) ORDER BY n`,
       [names],
     );
-    expect(disagreements(names, rows.map((row) => row.secret), (name) => isSensitiveField(name, EXTRA)).join('\n')).toBe('');
+    expect(
+      disagreements(
+        names,
+        rows.map((row) => row.secret),
+        (name) => isSensitiveField(name, EXTRA),
+      ).join('\n'),
+    ).toBe('');
     expect(rows.filter((row) => row.secret)).toHaveLength(SECRET_NAMES.length + 2);
   });
 
@@ -124,7 +150,10 @@ describe.each(testEngines)('redaction functions on %s', (engine: DatabaseEngine)
 
   it('redacts long texts (past the short-text path of the prefilter) as redactText does', async () => {
     const prose = 'The customer called again about the printer on the third floor, which keeps jamming. '.repeat(4);
-    const inputs = [...SECRET_TEXTS.map((c) => c.input), ...PLAIN_TEXTS].flatMap((text) => [`${prose}${text}`, `${text}${prose}`]);
+    const inputs = [...SECRET_TEXTS.map((c) => c.input), ...PLAIN_TEXTS].flatMap((text) => [
+      `${prose}${text}`,
+      `${text}${prose}`,
+    ]);
     expect(inputs.every((text) => Buffer.byteLength(text) > 256)).toBe(true);
     expect(disagreements(inputs, await eachText(db(), 'redact_text', inputs), redactText).join('\n')).toBe('');
   });
@@ -137,7 +166,13 @@ describe.each(testEngines)('redaction functions on %s', (engine: DatabaseEngine)
       [inputs],
     );
     const prefilter = new RegExp(SECRET_VALUE_PREFILTER_SOURCE);
-    expect(disagreements(inputs, rows.map((row) => row.hit), (text) => prefilter.test(text)).join('\n')).toBe('');
+    expect(
+      disagreements(
+        inputs,
+        rows.map((row) => row.hit),
+        (text) => prefilter.test(text),
+      ).join('\n'),
+    ).toBe('');
   });
 
   it('redacts every Json value of the corpus as redactSensitive does', async () => {
@@ -154,7 +189,12 @@ describe.each(testEngines)('redaction functions on %s', (engine: DatabaseEngine)
   });
 
   it('caps and redacts Json values as redactValue does: the same markers, byte counts and hashes', async () => {
-    const big = Array.from({ length: 1500 }, (_, i) => ({ id: i, name: `item ${i} é€🎉`, password: `p${i}`, n: i / 7 }));
+    const big = Array.from({ length: 1500 }, (_, i) => ({
+      id: i,
+      name: `item ${i} é€🎉`,
+      password: `p${i}`,
+      n: i / 7,
+    }));
     const values = [
       ...JSON_VALUES,
       big,
@@ -172,9 +212,17 @@ describe.each(testEngines)('redaction functions on %s', (engine: DatabaseEngine)
   });
 
   it('caps texts as capText does, never cutting a character', async () => {
-    const texts = ['x'.repeat(8192), 'x'.repeat(8193), `a${'é'.repeat(5000)}`, `ab${'€'.repeat(5000)}`, `abc${'🎉'.repeat(5000)}`];
+    const texts = [
+      'x'.repeat(8192),
+      'x'.repeat(8193),
+      `a${'é'.repeat(5000)}`,
+      `ab${'€'.repeat(5000)}`,
+      `abc${'🎉'.repeat(5000)}`,
+    ];
     expect(disagreements(texts, await eachText(db(), 'cap_text', texts), capText).join('\n')).toBe('');
-    expect(disagreements(texts, await eachText(db(), 'audit_text', texts), (text) => capText(redactText(text))).join('\n')).toBe('');
+    expect(
+      disagreements(texts, await eachText(db(), 'audit_text', texts), (text) => capText(redactText(text))).join('\n'),
+    ).toBe('');
   });
 
   it('turns a 1 MB text with a secret inside into a [TRUNCATED …] marker under the cap, hashed after redaction', async () => {
@@ -193,7 +241,9 @@ describe.each(testEngines)('redaction functions on %s', (engine: DatabaseEngine)
     expect(redacted).toEqual(nest(33, TOO_DEEP));
     const [stored] = await eachJson(db(), 'audit_json', [nest(600, 'leaf')]);
     expect(stored).toEqual(nest(33, TOO_DEEP));
-    expect(await eachJson(db(), 'redact_json', [nest(32, { password: 'x' })])).toEqual([nest(32, { password: '[REDACTED]' })]);
+    expect(await eachJson(db(), 'redact_json', [nest(32, { password: 'x' })])).toEqual([
+      nest(32, { password: '[REDACTED]' }),
+    ]);
   });
 
   it('redacts a 20,000-key object with one secret key in time linear in its size', async () => {
@@ -201,17 +251,23 @@ describe.each(testEngines)('redaction functions on %s', (engine: DatabaseEngine)
     for (let i = 0; i < 20_000; i++) object[`field_${i}`] = `value number ${i}`;
     const json = JSON.stringify(object);
     await db().exec('CREATE TABLE IF NOT EXISTS public.redaction_timing (v jsonb)');
-    const [check] = await db().query<{ out: Record<string, string> }>(`SELECT ${SCHEMA}.redact_json($1::jsonb) AS out`, [json]);
+    const [check] = await db().query<{ out: Record<string, string> }>(
+      `SELECT ${SCHEMA}.redact_json($1::jsonb) AS out`,
+      [json],
+    );
     expect(check?.out.password).toBe('[REDACTED]');
     expect(check?.out.field_19999).toBe('value number 19999');
     expect(Object.keys(check?.out ?? {})).toHaveLength(20_001);
 
     const times = await medians(5, {
       plain: () => db().query('INSERT INTO public.redaction_timing (v) VALUES ($1::jsonb)', [json]),
-      redacted: () => db().query(`INSERT INTO public.redaction_timing (v) VALUES (${SCHEMA}.redact_json($1::jsonb))`, [json]),
+      redacted: () =>
+        db().query(`INSERT INTO public.redaction_timing (v) VALUES (${SCHEMA}.redact_json($1::jsonb))`, [json]),
     });
     const ratio = (times.redacted ?? 0) / (times.plain ?? 1);
-    console.warn(`[redaction] ${engine}: 20,000 keys, insert ${times.plain?.toFixed(1)} ms, insert of redact_json ${times.redacted?.toFixed(1)} ms (${ratio.toFixed(2)}×)`);
+    console.warn(
+      `[redaction] ${engine}: 20,000 keys, insert ${times.plain?.toFixed(1)} ms, insert of redact_json ${times.redacted?.toFixed(1)} ms (${ratio.toFixed(2)}×)`,
+    );
     expect(times.redacted).toBeLessThan(2_000);
     expect(ratio).toBeLessThanOrEqual(5);
   });
@@ -233,7 +289,10 @@ describe.each(testEngines)('redaction functions on %s', (engine: DatabaseEngine)
   });
 
   it('keeps the fingerprint key when the install SQL runs again', async () => {
-    const read = async () => (await db().query<{ key: Uint8Array }>(`SELECT key FROM ${SCHEMA}.fingerprint_key`)).map((r) => Buffer.from(r.key).toString('hex'));
+    const read = async () =>
+      (await db().query<{ key: Uint8Array }>(`SELECT key FROM ${SCHEMA}.fingerprint_key`)).map((r) =>
+        Buffer.from(r.key).toString('hex'),
+      );
     const before = await read();
     await db().exec(install);
     expect(await read()).toEqual(before);
@@ -252,8 +311,12 @@ describe.each(testEngines)('redaction functions on %s', (engine: DatabaseEngine)
     await db().exec(`CREATE ROLE ${role} NOLOGIN; GRANT USAGE ON SCHEMA ${SCHEMA} TO ${role};`);
     try {
       await db().exec(`SET ROLE ${role}`);
-      await expect(db().query(`SELECT ${SCHEMA}.fingerprint('ticket:t1:pin', '1234')`)).rejects.toThrow(/permission denied for function fingerprint/);
-      await expect(db().query(`SELECT key FROM ${SCHEMA}.fingerprint_key`)).rejects.toThrow(/permission denied for table fingerprint_key/);
+      await expect(db().query(`SELECT ${SCHEMA}.fingerprint('ticket:t1:pin', '1234')`)).rejects.toThrow(
+        /permission denied for function fingerprint/,
+      );
+      await expect(db().query(`SELECT key FROM ${SCHEMA}.fingerprint_key`)).rejects.toThrow(
+        /permission denied for table fingerprint_key/,
+      );
       // The pure functions stay callable: they hold nothing.
       expect(await eachText(db(), 'redact_text', ['pin=1234'])).toEqual(['pin=[REDACTED]']);
     } finally {

@@ -25,9 +25,10 @@ export const RECORDABLE_ACTIONS: {
   },
 };
 
-
 /** The actions a caller may record: its role's, or the union of its key's scopes'. */
-export function recordableActionsFor(caller: { role: Role } | { scopes: readonly ApiKeyScope[] }): readonly RecordableAction[] {
+export function recordableActionsFor(
+  caller: { role: Role } | { scopes: readonly ApiKeyScope[] },
+): readonly RecordableAction[] {
   if ('role' in caller) return RECORDABLE_ACTIONS.roles[caller.role];
   return [...new Set(caller.scopes.flatMap((scope) => RECORDABLE_ACTIONS.apiKeyScopes[scope] ?? []))];
 }

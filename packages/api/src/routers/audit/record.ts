@@ -15,7 +15,9 @@ export const record = auditWriterProcedure
   .output(recordOutputSchema)
   .mutation(async ({ ctx, input }) => {
     const { identity } = ctx;
-    const allowed = recordableActionsFor(identity.kind === 'user' ? { role: identity.user.role } : { scopes: identity.apiKey.scopes });
+    const allowed = recordableActionsFor(
+      identity.kind === 'user' ? { role: identity.user.role } : { scopes: identity.apiKey.scopes },
+    );
     if (!allowed.includes(input.action as (typeof allowed)[number])) {
       const who = identity.kind === 'user' ? `Your role (${ROLE_LABELS[identity.user.role]})` : 'This API key';
       throw new TRPCError({
@@ -24,7 +26,10 @@ export const record = auditWriterProcedure
       });
     }
     const actor = identity.kind === 'user' ? `user:${identity.user.id}` : `api-key:${identity.apiKey.id}`;
-    throttled(await ctx.throttle.admitRecord(actor), (wait) => `Too many audit.record calls: try again in ${wait} second(s).`);
+    throttled(
+      await ctx.throttle.admitRecord(actor),
+      (wait) => `Too many audit.record calls: try again in ${wait} second(s).`,
+    );
     // Through the client's $record: the app's own secret field names (the audit config) are redacted too.
     const entry = await ctx.prisma.$record({ ...input, changes: null, organizationId: ctx.organizationId });
     return { id: entry.id, createdAt: entry.createdAt.toISOString() };

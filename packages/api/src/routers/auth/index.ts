@@ -19,7 +19,10 @@ const toMe = (user: User): Me => ({
 /** Sign-ins and password changes are alone in their HTTP request: a batch of guesses would be one request to any limit. */
 function refuseBatched(ctx: Context, procedure: string): void {
   if (ctx.callsInRequest > 1) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: `${procedure} must be sent on its own, not in a batch with other calls.` });
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `${procedure} must be sent on its own, not in a batch with other calls.`,
+    });
   }
 }
 
