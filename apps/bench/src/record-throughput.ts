@@ -2,7 +2,7 @@
  * Custom entries per second through the typed Node client over HTTP: an API key with audit:write, 50 calls in flight
  * at a time (the client batches calls made in the same tick into one request).
  */
-import { createAuditClient } from '@auditlog/api/client';
+import { createAuditClient } from '@auditlog/client';
 import { createApiKey } from '@auditlog/auth';
 import type { DatabaseOptions } from '@auditlog/db';
 import { startServer } from '@auditlog/server';

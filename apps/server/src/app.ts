@@ -1,6 +1,6 @@
 import type { ApiServices, TrustProxy } from '@auditlog/api';
 import { appRouter, createHttpContext, requestIdFrom } from '@auditlog/api';
-import { MAX_BATCH_SIZE } from '@auditlog/api/client';
+import { MAX_BATCH_SIZE } from '@auditlog/client';
 import type { Database } from '@auditlog/db';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import { existsSync } from 'node:fs';

@@ -10,8 +10,8 @@
  * caller's organization, whatever the input says.
  */
 import { randomUUID } from 'node:crypto';
-import { createAuditClient } from '@auditlog/api/client';
-import type { AuditClient } from '@auditlog/api/client';
+import { createAuditClient } from '@auditlog/client';
+import type { AuditClient } from '@auditlog/client';
 import { createApiKey, revokeApiKey, ROLES } from '@auditlog/auth';
 import type { Role } from '@auditlog/db';
 import { testEngines } from '@auditlog/db/testing';

@@ -2,8 +2,8 @@
  * The API names every kind of actor honestly: a write outside any audit context is unattributed (and says whether
  * its context was missing or unreadable), never System; the server itself, in strict mode, refuses such writes.
  */
-import { createAuditClient } from '@auditlog/api/client';
-import type { AuditClient } from '@auditlog/api/client';
+import { createAuditClient } from '@auditlog/client';
+import type { AuditClient } from '@auditlog/client';
 import { testEngines } from '@auditlog/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../src/testing.ts';

@@ -7,8 +7,8 @@
  * (API keys, no Origin) go through.
  */
 import { randomUUID } from 'node:crypto';
-import { createAuditClient } from '@auditlog/api/client';
-import type { RouterOutputs } from '@auditlog/api/client';
+import { createAuditClient } from '@auditlog/client';
+import type { RouterOutputs } from '@auditlog/client';
 import { Prisma } from '@auditlog/db';
 import { testEngines } from '@auditlog/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

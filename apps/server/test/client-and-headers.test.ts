@@ -8,7 +8,7 @@
  * the client's X-Request-Id or made up, which the entries written by the request carry too.
  */
 import { randomUUID } from 'node:crypto';
-import { createAuditClient } from '@auditlog/api/client';
+import { createAuditClient } from '@auditlog/client';
 import { testEngines } from '@auditlog/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../src/testing.ts';

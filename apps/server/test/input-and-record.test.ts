@@ -8,8 +8,8 @@
  * with 400 BAD_REQUEST whose message names the field, and so are broken JSON and impossible date ranges.
  */
 import { randomUUID } from 'node:crypto';
-import { createAuditClient } from '@auditlog/api/client';
-import type { AuditClient } from '@auditlog/api/client';
+import { createAuditClient } from '@auditlog/client';
+import type { AuditClient } from '@auditlog/client';
 import { Prisma } from '@auditlog/db';
 import { testEngines } from '@auditlog/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -4,8 +4,8 @@
  * back from the API: totals, items and their order.
  */
 import { withAuditContext } from '@auditlog/audit';
-import { createAuditClient } from '@auditlog/api/client';
-import type { AuditClient, RouterOutputs } from '@auditlog/api/client';
+import { createAuditClient } from '@auditlog/client';
+import type { AuditClient, RouterOutputs } from '@auditlog/client';
 import { testEngines } from '@auditlog/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../src/testing.ts';

@@ -6,4 +6,4 @@ export { trpc } from './trpc.ts';
 export { AuditProvider } from './provider.tsx';
 export type { AuditProviderProps } from './provider.tsx';
 export { useAuditEntry, useAuditList, useRecordAuditEntry } from './hooks.ts';
-export type { RouterInputs, RouterOutputs } from '@auditlog/api/client';
+export type { RouterInputs, RouterOutputs } from '@auditlog/client';

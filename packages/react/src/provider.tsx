@@ -1,4 +1,4 @@
-import type { AppRouter } from '@auditlog/api/client';
+import type { AppRouter } from '@auditlog/client';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { httpBatchLink, isTRPCClientError } from '@trpc/client';
 import { useEffect, useMemo, useRef } from 'react';

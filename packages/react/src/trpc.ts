@@ -1,4 +1,4 @@
-import type { AppRouter } from '@auditlog/api/client';
+import type { AppRouter } from '@auditlog/client';
 import { createTRPCReact } from '@trpc/react-query';
 
 /** The typed tRPC hooks for the whole API (`trpc.audit.list.useQuery`, `trpc.useUtils()`, …). */

@@ -4,7 +4,7 @@
  * as the one who acted, and the answers (message, status, time) do not tell which emails have accounts.
  */
 import { randomUUID } from 'node:crypto';
-import { createAuditClient } from '@auditlog/api/client';
+import { createAuditClient } from '@auditlog/client';
 import { PLATFORM_ORGANIZATION_ID } from '@auditlog/auth';
 import { testEngines } from '@auditlog/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

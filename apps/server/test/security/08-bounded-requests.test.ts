@@ -4,7 +4,7 @@
  * make a browser post), and an Origin that matches the host over another scheme.
  */
 import { createHmac } from 'node:crypto';
-import { createAuditClient, MAX_BATCH_SIZE } from '@auditlog/api/client';
+import { createAuditClient, MAX_BATCH_SIZE } from '@auditlog/client';
 import { testEngines } from '@auditlog/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../../src/testing.ts';

@@ -1,5 +1,5 @@
 /** Shared by the security tests: sign-in attempts as an attacker sends them, and what the responses set. */
-import type { RouterOutputs } from '@auditlog/api/client';
+import type { RouterOutputs } from '@auditlog/client';
 import { rawMutation } from '../helpers.ts';
 
 type Me = NonNullable<RouterOutputs['auth']['me']>;

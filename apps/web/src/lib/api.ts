@@ -3,8 +3,8 @@
  * code reaches the bundle.
  */
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
-import { MAX_BATCH_SIZE } from '@auditlog/api/client';
-import type { AppRouter, RouterInputs, RouterOutputs } from '@auditlog/api/client';
+import { MAX_BATCH_SIZE } from '@auditlog/client';
+import type { AppRouter, RouterInputs, RouterOutputs } from '@auditlog/client';
 
 export const api = createTRPCClient<AppRouter>({
   links: [httpBatchLink({ url: '/trpc', maxItems: MAX_BATCH_SIZE })],

@@ -9,7 +9,7 @@
  */
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
-import type { AppRouter } from './root.ts';
+import type { AppRouter } from './app-router.ts';
 
 /** The most calls one HTTP request may carry: the server refuses larger batches, and the client splits them. */
 export const MAX_BATCH_SIZE = 10;
