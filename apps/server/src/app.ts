@@ -6,6 +6,7 @@ import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
+import { corsForOrigins } from './cors.ts';
 import { logger } from './logger.ts';
 import { securityHeaders } from './security.ts';
 
@@ -41,6 +42,7 @@ export function createApp(options: AppOptions): express.Express {
     res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'unavailable', database: { engine: db.engine, up } });
   });
 
+  app.use('/trpc', corsForOrigins(options.allowedOrigins));
   app.use('/trpc', apiRequestRules);
   app.use(
     '/trpc',
@@ -52,6 +54,8 @@ export function createApp(options: AppOptions): express.Express {
       }),
       maxBodySize: MAX_BODY_BYTES,
       maxBatchSize: MAX_BATCH_SIZE,
+      // tRPC replaces the Vary header that the CORS middleware set; a Headers object is appended to it instead.
+      responseMeta: () => ({ headers: new Headers([['vary', 'Origin']]) }),
       onError({ error, path, type, ctx }) {
         // Only what helps to fix it: never the input (it may hold a password) nor cookies.
         if (error.code === 'INTERNAL_SERVER_ERROR') {
