@@ -19,6 +19,8 @@ const RUNTIME_ENTRY_POINTS = [
   'packages/db/src/index.ts',
   'packages/auth/src/index.ts',
   'packages/api/src/index.ts',
+  'packages/client/src/index.ts',
+  'packages/react/src/index.ts',
   'apps/server/src/server.ts',
   'apps/server/src/main.ts',
   'apps/server/src/api-keys-cli.ts',
