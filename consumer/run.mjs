@@ -128,12 +128,14 @@ try {
           '@trpc/react-query': '11.19.0',
           '@tanstack/react-query': '^5.80.3',
           react: '^18.3.1',
+          'react-dom': '^18.3.1',
         },
         devDependencies: {
           prisma: '7.10.0',
           typescript: '6.0.3',
           '@types/node': '^20.19.0',
           '@types/react': '^18.3.0',
+          '@types/react-dom': '^18.3.0',
         },
       },
       null,
@@ -197,6 +199,10 @@ try {
     show: true,
   });
   run('node dist/clients.js: the typed clients import', 'node', ['dist/clients.js'], { cwd: dir, show: true });
+  run('node dist/render.js: the React hooks render with the app’s React 18', 'node', ['dist/render.js'], {
+    cwd: dir,
+    show: true,
+  });
 
   psql('add a column behind the capture’s back', ['-c', 'ALTER TABLE "Task" ADD COLUMN "notes" text']);
   const drift = run(
