@@ -64,7 +64,8 @@ export interface CatalogQueryClient {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
 }
 
-const REGENERATE = 'regenerate and apply the capture SQL (pnpm db:migrate --name <name>, then pnpm db:deploy)';
+const REGENERATE =
+  'regenerate and apply the capture SQL (`auditlog generate` into a new migration; in the audit-logs repository: pnpm db:migrate --name <name>, then pnpm db:deploy)';
 
 /**
  * Compares what is installed in the database with `registry`. An empty result means capture is exactly what the
