@@ -54,6 +54,19 @@ describe('auditlog generate and init', () => {
     expect(await run(['generate', '--schema', join(dir, 'schema.prisma')])).toMatchObject({ code: 0 });
   });
 
+  it('reads auditlog.config.mjs (a default export, for labels that need a function) when there is no JSON', async () => {
+    const dir = mkdtempSync(join(scratch, 'mjs-'));
+    writeFileSync(join(dir, 'schema.prisma'), readFileSync(schema));
+    const config = JSON.parse(readFileSync(join(app, 'auditlog.config.json'), 'utf8')) as object;
+    writeFileSync(
+      join(dir, 'auditlog.config.mjs'),
+      `export default ${JSON.stringify({ ...config, runtimeRoles: ['mjs_role'] })};`,
+    );
+    const { code, stdout } = await run(['generate', '--schema', join(dir, 'schema.prisma')]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`grant_runtime('mjs_role')`);
+  });
+
   it.each([
     ['a schema that is not there', () => join(scratch, 'missing', 'schema.prisma'), /No Prisma schema/],
     ['no config next to the schema', () => withoutConfig(), /No audit config.*auditlog init/],

@@ -24,7 +24,9 @@ const PRINT =
 function compilerOptions(): ts.CompilerOptions {
   const configPath = join(packageDir, 'tsconfig.json');
   const { config } = ts.readConfigFile(configPath, (path) => ts.sys.readFile(path));
-  return ts.parseJsonConfigFileContent(config, ts.sys, packageDir).options;
+  const { options } = ts.parseJsonConfigFileContent(config, ts.sys, packageDir);
+  // `types: ["node"]` resolves from the current directory by default: pin it to this package, wherever it runs from.
+  return { ...options, typeRoots: [join(packageDir, 'node_modules/@types')] };
 }
 
 function property(checker: ts.TypeChecker, type: ts.Type, name: string): ts.Type | undefined {
