@@ -16,7 +16,7 @@ const url = process.env['DATABASE_URL'];
 if (!url) throw new Error('Set DATABASE_URL');
 
 const prisma = new PrismaClient({ adapter: withAuditComments(new PrismaPg({ connectionString: url })) }).$extends(
-  auditExtension({ auditModel: 'AuditLog' }),
+  auditExtension({ auditModel: 'ActivityEntry' }),
 );
 
 const failures: string[] = [];
@@ -48,12 +48,12 @@ await runAsSystem({ name: 'Nightly export' }, () =>
     organizationId,
     action: 'export',
     entityType: 'project',
-    entityId: project.id,
+    entityId: String(project.id),
     metadata: { rows: 1 },
   }),
 );
 
-const entries = await prisma.auditLog.findMany({ where: { organizationId }, orderBy: { id: 'asc' } });
+const entries = await prisma.activityEntry.findMany({ where: { organizationId }, orderBy: { id: 'asc' } });
 const summary = entries.map((e) => `${e.action} ${e.entityType} by ${e.actorName ?? e.actorType}`);
 expect('four entries: project and task created, task updated, export recorded', entries.length === 4, summary);
 const [created, taskCreated, updated, exported] = entries;
@@ -84,13 +84,16 @@ expect(
 
 // Append-only, twice: the extension refuses, and the database itself refuses raw SQL.
 try {
-  await prisma.auditLog.deleteMany({ where: { organizationId } });
+  await prisma.activityEntry.deleteMany({ where: { organizationId } });
   expect('the extension refuses deleting entries', false);
 } catch (error) {
   expect('the extension refuses deleting entries', error instanceof AuditLogImmutableError, String(error));
 }
 try {
-  await prisma.$executeRawUnsafe(`UPDATE "AuditLog" SET action = 'forged' WHERE "organizationId" = $1`, organizationId);
+  await prisma.$executeRawUnsafe(
+    `UPDATE "activity_entries" SET action = 'forged' WHERE "organizationId" = $1`,
+    organizationId,
+  );
   expect('the database refuses editing entries', false);
 } catch (error) {
   expect('the database refuses editing entries', /append-only|permission denied/.test(String(error)), String(error));

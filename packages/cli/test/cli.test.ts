@@ -28,7 +28,7 @@ describe('auditlog generate and init', () => {
     const { code, stdout } = await run(['generate', '--schema', schema]);
     expect(code).toBe(0);
     expect(stdout).toContain('-- audit-capture-hash:');
-    expect(stdout).toMatch(/CREATE TRIGGER \S+ BEFORE UPDATE OR DELETE OR TRUNCATE ON "public"\."AuditLog"/);
+    expect(stdout).toMatch(/CREATE TRIGGER \S+ BEFORE UPDATE OR DELETE OR TRUNCATE ON "public"\."activity_entries"/);
     expect(stdout).toContain(`SELECT "auditlog".grant_runtime('auditlog_consumer_app');`);
     expect(stdout).toContain('"Task"');
   });
@@ -50,7 +50,7 @@ describe('auditlog generate and init', () => {
     const base = readFileSync(schema, 'utf8').split('/// Written only')[0] ?? '';
     writeFileSync(join(dir, 'schema.prisma'), `${base}\n${model}`);
     const config = JSON.parse(readFileSync(join(app, 'auditlog.config.json'), 'utf8')) as object;
-    writeFileSync(join(dir, 'auditlog.config.json'), JSON.stringify(config));
+    writeFileSync(join(dir, 'auditlog.config.json'), JSON.stringify({ ...config, auditModel: 'AuditLog' }));
     expect(await run(['generate', '--schema', join(dir, 'schema.prisma')])).toMatchObject({ code: 0 });
   });
 

@@ -11,7 +11,7 @@ CREATE TABLE "User" (
 CREATE UNIQUE INDEX "User_email_key" ON "User"("email");
 
 CREATE TABLE "Project" (
-    "id" TEXT NOT NULL,
+    "id" SERIAL NOT NULL,
     "organizationId" TEXT NOT NULL,
     "name" TEXT NOT NULL,
     CONSTRAINT "Project_pkey" PRIMARY KEY ("id")
@@ -20,7 +20,7 @@ CREATE TABLE "Project" (
 CREATE TABLE "Task" (
     "id" TEXT NOT NULL,
     "organizationId" TEXT NOT NULL,
-    "projectId" TEXT NOT NULL,
+    "projectId" INTEGER NOT NULL,
     "title" TEXT NOT NULL,
     "done" BOOLEAN NOT NULL DEFAULT false,
     "apiToken" TEXT,
@@ -28,7 +28,7 @@ CREATE TABLE "Task" (
 );
 ALTER TABLE "Task" ADD CONSTRAINT "Task_projectId_fkey" FOREIGN KEY ("projectId") REFERENCES "Project"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
-CREATE TABLE "AuditLog" (
+CREATE TABLE "activity_entries" (
     "id" UUID NOT NULL,
     "organizationId" TEXT NOT NULL,
     "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -44,6 +44,6 @@ CREATE TABLE "AuditLog" (
     "requestId" TEXT,
     "changes" JSONB,
     "metadata" JSONB,
-    CONSTRAINT "AuditLog_pkey" PRIMARY KEY ("id")
+    CONSTRAINT "activity_entries_pkey" PRIMARY KEY ("id")
 );
-CREATE INDEX "AuditLog_organizationId_createdAt_id_idx" ON "AuditLog"("organizationId", "createdAt" DESC, "id" DESC);
+CREATE INDEX "activity_entries_organizationId_createdAt_id_idx" ON "activity_entries"("organizationId", "createdAt" DESC, "id" DESC);
