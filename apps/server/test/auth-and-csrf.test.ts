@@ -335,7 +335,7 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
 
     beforeAll(async () => {
       limited = await startTestServer(engine, {
-        loginPolicy: { freeAttempts: 3, accountAttackThreshold: 100, addressThreshold: 100 },
+        loginPolicy: { freeAttempts: 3, firstDelaySeconds: 60, accountAttackThreshold: 100, addressThreshold: 100 },
       });
       limitedOrg = await limited.createOrganization('Limited Org');
     }, 60_000);

@@ -21,7 +21,7 @@ describe.each(testEngines)('client addresses behind proxies on %s', { timeout: 6
   beforeAll(async () => {
     oneHop = await startTestServer(engine, {
       trustProxy: ONE_HOP,
-      loginPolicy: { freeAttempts: 3, accountAttackThreshold: 1_000, addressThreshold: 1_000 },
+      loginPolicy: { freeAttempts: 3, firstDelaySeconds: 60, accountAttackThreshold: 1_000, addressThreshold: 1_000 },
     });
     org = await oneHop.createOrganization('Proxy Org');
     // The proxy is this machine (the test's socket peer); 10.0.0.5 is not trusted.
