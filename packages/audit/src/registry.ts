@@ -6,7 +6,18 @@
  * Runtime-safe: no DMMF, no generator.
  */
 
-export const REGISTRY_VERSION = 1;
+export const REGISTRY_VERSION = 2;
+
+/** A PostgreSQL identifier, quoted: the registry's table and column names go into SQL this way only. */
+export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** How a record is named in the log: `renderLabel(template, values)` over the columns of the fields it reads. */
+export interface RegistryLabel {
+  /** e.g. `#{number} {subject}`. */
+  template: string;
+  /** The column of each field the template reads, in the template's order. */
+  columns: Readonly<Record<string, string>>;
+}
 
 export interface RegistryColumn {
   field: string;
@@ -14,10 +25,13 @@ export interface RegistryColumn {
   encoding: string;
 }
 
+/** A foreign key to another model: what the investigation view rolls entries up by (a ticket's client, say). */
 export interface RegistryRelation {
+  /** The scalar field holding the key, e.g. `clientId`. */
   field: string;
   column: string;
   targetModel: string;
+  /** The target's entity type when it is audited too, else null. */
   targetEntityType: string | null;
 }
 
@@ -29,7 +43,7 @@ export interface RegistryModel {
   idColumn: string;
   organizationField: string;
   organizationColumn: string;
-  labelFields: readonly string[];
+  label: RegistryLabel;
   columns: readonly RegistryColumn[];
   actions: Readonly<Record<string, string>>;
   relations: readonly RegistryRelation[];
@@ -89,7 +103,7 @@ export async function checkInstalledCapture(
     return problems;
   }
   const [installed] = await client.$queryRawUnsafe<{ hash: string }[]>(
-    `SELECT hash FROM "${internalSchema.replaceAll('"', '""')}".installed ORDER BY installed_at DESC, ctid DESC LIMIT 1`,
+    `SELECT hash FROM ${quoteIdent(internalSchema)}.installed ORDER BY installed_at DESC, ctid DESC LIMIT 1`,
   );
   if (installed?.hash !== registry.captureHash) {
     error(
