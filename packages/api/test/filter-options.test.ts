@@ -7,7 +7,7 @@ import { FILTER_ENTITY_TYPES, KNOWN_ENTITY_TYPES } from '@auditlog/audit';
 import { auditRegistry } from '@auditlog/db';
 import { describe, expect, it } from 'vitest';
 
-const capturedTypes = new Set(auditRegistry.models.map((model) => model.entityType));
+const capturedTypes = new Set<string>(auditRegistry.models.map((model) => model.entityType));
 
 describe('filter options and the registry', () => {
   it.each(FILTER_ENTITY_TYPES)('the Entity Type option %s is produced by an audited model', (type) => {
