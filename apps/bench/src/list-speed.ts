@@ -5,6 +5,7 @@
  */
 import { appRouter, createApiServices, createCallerFactory, createContextInner } from '@auditlog/api';
 import type { ListInput } from '@auditlog/api';
+import { auditRegistry } from '@auditlog/db';
 import type { Database } from '@auditlog/db';
 import type { Session, User } from 'lucia';
 import { median, percentile, time } from './stats.ts';
@@ -66,7 +67,7 @@ export async function loadEntries(
     await sql(`
       INSERT INTO "AuditLog" (id, "organizationId", "createdAt", action, "entityType", "entityId", "actorType",
         "actorUserId", "actorName", "actorEmail", "ipAddress", "userAgent", changes)
-      SELECT audit_uuidv7(t), '${organizationId}', t,
+      SELECT "${auditRegistry.internalSchema}".next_id(t), '${organizationId}', t,
         ${weighted(ACTIONS, '(g::bigint * 7919) % 100')}, ${weighted(ENTITY_TYPES, '(g::bigint * 104729) % 100')},
         'rec' || (g % 50000), CASE WHEN g % 20 = 0 THEN 'SYSTEM' ELSE 'USER' END::"AuditActorType",
         CASE WHEN g % 20 = 0 THEN NULL ELSE ${userCase('id')} END,
