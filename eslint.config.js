@@ -23,6 +23,8 @@ const NO_SEEDING_CLOCK = {
   message: 'Only the demo seed (apps/server/src/seed/) may backdate entries with the seeding clock (decision 005).',
 };
 
+/** Source files, as opposed to tests and configs. */
+const ALL_SOURCES = ['packages/*/src/**/*.{ts,tsx}', 'apps/*/src/**/*.{ts,tsx}'];
 /** What runs in the server process. */
 const RUNTIME_SOURCES = ['packages/{audit,db,auth,api}/src/**/*.ts', 'apps/server/src/**/*.ts'];
 const SEED_SOURCES = ['apps/server/src/seed/**/*.ts'];
@@ -73,9 +75,11 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: NO_TOOLING }] },
   },
   {
-    // Dev-time and browser source may load the tooling, but only the seed backdates. Tests may use the clock: they
-    // build histories at chosen times, and a test is no request path.
-    files: ['packages/{tooling,react}/src/**/*.{ts,tsx}', 'apps/{web,bench}/src/**/*.{ts,tsx}'],
+    // Any other source (the tooling, the bench, the browser code, a package yet to come) may load the tooling, but
+    // only the seed backdates. Tests may use the clock: they build histories at chosen times, and no request reaches
+    // them.
+    files: ALL_SOURCES,
+    ignores: [...RUNTIME_SOURCES, ...SEED_SOURCES],
     rules: { 'no-restricted-imports': ['error', { patterns: [NO_SEEDING_CLOCK] }] },
   },
   {

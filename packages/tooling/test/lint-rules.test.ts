@@ -73,6 +73,12 @@ const cases: Case[] = [
   },
   {
     rule: 'no-restricted-imports',
+    file: 'packages/tooling/src/example.ts',
+    reported: `export { withSeedClock } from '@auditlog/audit/seeding';\n`,
+    allowed: `export { migrateDatabase } from './database.ts';\n`,
+  },
+  {
+    rule: 'no-restricted-imports',
     file: 'apps/web/src/example.ts',
     reported: `export { withSeedClock } from '@auditlog/audit/seeding';\n`,
     allowed: `export { KNOWN_ACTIONS } from '@auditlog/audit/catalog';\n`,
