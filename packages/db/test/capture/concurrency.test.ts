@@ -5,7 +5,7 @@
 import { withAuditContext } from '@auditlog/audit';
 import { describe, expect, it } from 'vitest';
 import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
-import { createOrganization, entriesFor } from './fixtures.ts';
+import { createOrganization, entriesFor } from '../../src/testing/fixtures.ts';
 
 describe.each(testEngines)('concurrent writers on %s', (engine) => {
   const db = useTestDatabase(engine);

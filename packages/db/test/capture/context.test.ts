@@ -3,7 +3,7 @@ import { runAsSystem, withAuditContext } from '@auditlog/audit';
 import { withSeedClock } from '@auditlog/audit/seeding';
 import { describe, expect, it } from 'vitest';
 import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
-import { createOrganization, entriesFor } from './fixtures.ts';
+import { createOrganization, entriesFor } from '../../src/testing/fixtures.ts';
 
 const hostileUserAgents = [
   'Mozilla/5.0 */ DROP TABLE "AuditLog"; /*',

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Prisma } from '../../src/index.ts';
 import type { AuditedPrismaClient } from '../../src/index.ts';
 import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
-import { createOrganization, entriesFor, unique } from './fixtures.ts';
+import { createOrganization, entriesFor, unique } from '../../src/testing/fixtures.ts';
 
 type Changes = Record<string, { before: unknown; after: unknown }>;
 const changesOf = (entry: { changes: unknown } | undefined) => (entry?.changes ?? {}) as Changes;

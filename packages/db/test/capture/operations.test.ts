@@ -6,7 +6,7 @@ import { withAuditContext } from '@auditlog/audit';
 import { describe, expect, it } from 'vitest';
 import type { AuditedPrismaClient, AuditedTransactionClient, Prisma } from '../../src/index.ts';
 import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
-import { countEntries, createOrganization, entriesFor, unique } from './fixtures.ts';
+import { countEntries, createOrganization, entriesFor, unique } from '../../src/testing/fixtures.ts';
 
 type Mode = 'plain' | 'batch transaction' | 'interactive transaction';
 const modes: Mode[] = ['plain', 'batch transaction', 'interactive transaction'];

@@ -2,7 +2,7 @@
 import { AuditLogImmutableError, AuditRecordError, record, withAuditContext } from '@auditlog/audit';
 import { describe, expect, it } from 'vitest';
 import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
-import { createOrganization, entriesFor } from './fixtures.ts';
+import { createOrganization, entriesFor } from '../../src/testing/fixtures.ts';
 
 describe.each(testEngines)('custom entries on %s', (engine) => {
   const db = useTestDatabase(engine);

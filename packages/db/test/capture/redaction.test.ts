@@ -5,7 +5,7 @@
 import { withAuditContext } from '@auditlog/audit';
 import { describe, expect, it } from 'vitest';
 import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
-import { createOrganization, entriesFor } from './fixtures.ts';
+import { createOrganization, entriesFor } from '../../src/testing/fixtures.ts';
 
 const canary = (label: string) => `CANARY-${label}-${Math.random().toString(36).slice(2)}`;
 

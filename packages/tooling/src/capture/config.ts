@@ -242,6 +242,32 @@ function resolveLabel(
   return { template: label.template, columns };
 }
 
+/** The actions a change of some fields is recorded as: each on a recorded field, none a row change. */
+function resolveActions(
+  model: DMMF.Model,
+  settings: AuditModelConfig | undefined,
+  columns: AuditedColumn[],
+  where: string,
+): Record<string, string> {
+  const actions: Record<string, string> = {};
+  for (const [field, action] of Object.entries(settings?.actions ?? {})) {
+    findField(model, field, `action field of ${where}`);
+    if (!columns.some((column) => column.field === field)) {
+      throw new AuditConfigError(
+        `${model.name}.${field} has an action but is not recorded (ignored, the id or the organization).`,
+      );
+    }
+    checkName(action, `The action of ${model.name}.${field}:`);
+    if ((ROW_CHANGE_ACTIONS as readonly string[]).includes(action)) {
+      throw new AuditConfigError(
+        `${model.name}.${field}: "${action}" is a row change; name an action of its own, e.g. permission_change.`,
+      );
+    }
+    actions[field] = action;
+  }
+  return actions;
+}
+
 function resolveModel(
   model: DMMF.Model,
   settings: AuditModelConfig | undefined,
@@ -279,22 +305,7 @@ function resolveModel(
       isList: field.isList,
     }));
 
-  const actions: Record<string, string> = {};
-  for (const [field, action] of Object.entries(settings?.actions ?? {})) {
-    findField(model, field, `action field of ${where}`);
-    if (!columns.some((column) => column.field === field)) {
-      throw new AuditConfigError(
-        `${model.name}.${field} has an action but is not recorded (ignored, the id or the organization).`,
-      );
-    }
-    checkName(action, `The action of ${model.name}.${field}:`);
-    if ((ROW_CHANGE_ACTIONS as readonly string[]).includes(action)) {
-      throw new AuditConfigError(
-        `${model.name}.${field}: "${action}" is a row change; name an action of its own, e.g. permission_change.`,
-      );
-    }
-    actions[field] = action;
-  }
+  const actions = resolveActions(model, settings, columns, where);
 
   const relations = model.fields.flatMap((field): AuditedRelation[] => {
     const from = field.relationFromFields ?? [];

@@ -7,8 +7,7 @@ import { withAuditContext } from '@auditlog/audit';
 import { describe, expect, it } from 'vitest';
 import { generateCaptureSql } from '../../src/migrate/audit-triggers.ts';
 import { defaultPaths } from '../../src/migrate/index.ts';
-import { runScript, testEngines, useTestDatabase } from '@auditlog/db/testing';
-import { createOrganization } from '../../../db/test/capture/fixtures.ts';
+import { createOrganization, runScript, testEngines, useTestDatabase } from '@auditlog/db/testing';
 
 interface SchemaChange {
   organizationId: string;
