@@ -1,16 +1,17 @@
 /**
- * audit.list and audit.get over known datasets: filters, pagination and entity labels. Every organization and entry is
+ * audit.list and audit.get over known datasets, through `createCaller` (moved from the server's HTTP suite): filters,
+ * pagination and entity labels. Every organization and entry is
  * made in the first beforeAll, before any list runs; each expectation is computed here from the dataset, never read
  * back from the API: totals, items and their order.
  */
 import { withAuditContext } from '@auditlog/audit';
-import { createAuditClient } from '@auditlog/api/client';
-import type { AuditClient, RouterOutputs } from '@auditlog/api/client';
 import { testEngines } from '@auditlog/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer } from '../src/testing.ts';
-import type { TestOrganization, TestServer } from '../src/testing.ts';
-import { bearer, failureOf, newestFirst, rawQuery, seedEntries, storedEntries } from './helpers.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RouterOutputs } from '../src/client.ts';
+import { newestFirst, seedEntries, storedEntries } from '../src/testing.ts';
+import type { TestOrganization } from '../src/testing.ts';
+import { failureOf, useTestApi } from './support/callers.ts';
+import type { ApiCaller } from './support/callers.ts';
 
 type ListOutput = RouterOutputs['audit']['list'];
 type Entry = ListOutput['items'][number];
@@ -108,23 +109,22 @@ const ids = (page: ListOutput) => page.items.map((item) => item.id);
 const shortened = (id: string) => `${id.slice(0, 4)}…${id.slice(-4)}`;
 
 describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }, (engine) => {
-  let server: TestServer;
-  const filtering = {} as { org: TestOrganization; client: AuditClient; model: ModelEntry[] };
-  const paging = {} as { org: TestOrganization; key: string; client: AuditClient; order: string[] };
+  const api = useTestApi(engine);
+  const filtering = {} as { org: TestOrganization; client: ApiCaller; model: ModelEntry[] };
+  const paging = {} as { org: TestOrganization; key: string; client: ApiCaller; order: string[] };
   const labels = {} as {
     org: TestOrganization;
-    client: AuditClient;
-    owner: AuditClient;
+    client: ApiCaller;
+    owner: ApiCaller;
     ids: Record<'client' | 'ticket' | 'invoice' | 'quote' | 'deletedClient' | 'renamedClient' | 'rivalClient', string>;
   };
 
   beforeAll(async () => {
-    server = await startTestServer(engine);
-    const prisma = server.db.prisma;
+    const { prisma, callerWithKey, callerAs, createOrganization } = api();
 
     // Filters: the organization's own setup entries, then the 30 seeded ones.
-    filtering.org = await server.createOrganization('Filter Org');
-    filtering.client = createAuditClient({ url: server.url, apiKey: await filtering.org.createApiKey(['audit:read']) });
+    filtering.org = await createOrganization('Filter Org');
+    filtering.client = await callerWithKey(await filtering.org.createApiKey(['audit:read']));
     const setup = await storedEntries(prisma, filtering.org.id);
     const seeded = await seedEntries(prisma, filtering.org.id, { userId: filtering.org.users.OWNER.id }, FILTER_PLAN);
     filtering.model = [...setup, ...seeded].map(({ id, createdAt, action, entityType }) => ({
@@ -135,19 +135,16 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
     }));
 
     // Paging.
-    paging.org = await server.createOrganization('Paging Org');
+    paging.org = await createOrganization('Paging Org');
     paging.key = await paging.org.createApiKey(['audit:read', 'audit:write']);
-    paging.client = createAuditClient({ url: server.url, apiKey: paging.key });
+    paging.client = await callerWithKey(paging.key);
     const synced = await seedEntries(prisma, paging.org.id, { systemName: 'RMM sync' }, PAGING_PLAN);
     paging.order = [...synced].sort(newestFirst).map((entry) => entry.id);
 
     // Labels: live, deleted and renamed records, and a client of another organization.
-    labels.org = await server.createOrganization('Label Org');
-    labels.client = createAuditClient({
-      url: server.url,
-      apiKey: await labels.org.createApiKey(['audit:read', 'audit:write']),
-    });
-    labels.owner = createAuditClient({ url: server.url, cookie: await server.signIn(labels.org.users.OWNER.email) });
+    labels.org = await createOrganization('Label Org');
+    labels.client = await callerWithKey(await labels.org.createApiKey(['audit:read', 'audit:write']));
+    labels.owner = await callerAs(labels.org.users.OWNER);
     const organizationId = labels.org.id;
     labels.ids = await withAuditContext({ userId: labels.org.users.OWNER.id }, async () => {
       const globex = await prisma.client.create({ data: { organizationId, name: 'Globex Corporation' } });
@@ -181,15 +178,11 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
     labels.ids.rivalClient = rival.id;
   }, 90_000);
 
-  afterAll(async () => {
-    await server?.close();
-  }, 60_000);
-
   describe('filters', () => {
-    const listAll = (filters: Filters) => filtering.client.audit.list.query({ ...filters, pageSize: 100 });
+    const listAll = (filters: Filters) => filtering.client.audit.list({ ...filters, pageSize: 100 });
 
     it('holds exactly the dataset: the seeded entries at their chosen times, and nothing written by reading', async () => {
-      const stored = await storedEntries(server.db.prisma, filtering.org.id);
+      const stored = await storedEntries(api().prisma, filtering.org.id);
       expect(stored.map((entry) => entry.id)).toEqual([...filtering.model].sort(newestFirst).map((entry) => entry.id));
       const seeded = stored.filter((entry) => entry.entityId.startsWith('seed-'));
       expect(seeded).toHaveLength(30);
@@ -197,7 +190,7 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
         expect(entry.createdAt).toBe(FILTER_PLAN.find((item) => item.entityId === entry.entityId)?.at.toISOString());
       }
       await listAll({});
-      expect(await server.db.prisma.auditLog.count({ where: { organizationId: filtering.org.id } })).toBe(
+      expect(await api().prisma.auditLog.count({ where: { organizationId: filtering.org.id } })).toBe(
         filtering.model.length,
       );
     });
@@ -303,13 +296,12 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
   });
 
   describe('pagination', () => {
-    const pageByNumber = (page: number, pageSize = PAGE_SIZE) =>
-      paging.client.audit.list.query({ ...SYNC, page, pageSize });
+    const pageByNumber = (page: number, pageSize = PAGE_SIZE) => paging.client.audit.list({ ...SYNC, page, pageSize });
     const byCursor = (cursor: string | null) =>
-      paging.client.audit.list.query({ ...SYNC, pageSize: PAGE_SIZE, cursor: cursor ?? '' });
+      paging.client.audit.list({ ...SYNC, pageSize: PAGE_SIZE, cursor: cursor ?? '' });
 
     it('answers an empty result with total 0, pageCount 0 and no cursors', async () => {
-      expect(await paging.client.audit.list.query({ action: 'archive' })).toEqual({
+      expect(await paging.client.audit.list({ action: 'archive' })).toEqual({
         items: [],
         total: 0,
         page: 1,
@@ -361,11 +353,11 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
       expect(hundred.pageCount).toBe(1);
     });
 
-    it.each([0, 101])('refuses page size %s with 400 BAD_REQUEST naming pageSize', async (pageSize) => {
-      const response = await rawQuery(server.url, 'audit.list', { pageSize }, bearer(paging.key));
-      expect(response.status).toBe(400);
-      expect(response.error?.data.code).toBe('BAD_REQUEST');
-      expect(response.error?.message).toContain('pageSize');
+    it.each([0, 101])('refuses page size %s with BAD_REQUEST (400) naming pageSize', async (pageSize) => {
+      const failure = await failureOf(paging.client.audit.list({ pageSize }));
+      expect(failure.httpStatus).toBe(400);
+      expect(failure.code).toBe('BAD_REQUEST');
+      expect(failure.message).toContain('pageSize');
     });
 
     it('gives every page by number in order, without gaps or repeats, with ties split across pages', async () => {
@@ -419,7 +411,7 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
       { change: 'another page size', input: { ...SYNC, pageSize: 6 } },
     ])('refuses a cursor reused with $change: 400 BAD_REQUEST', async ({ input }) => {
       const cursor = (await pageByNumber(1)).nextCursor ?? '';
-      const failure = await failureOf(paging.client.audit.list.query({ pageSize: PAGE_SIZE, ...input, cursor }));
+      const failure = await failureOf(paging.client.audit.list({ pageSize: PAGE_SIZE, ...input, cursor }));
       expect(failure).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
       expect(failure.message).toMatch(/cursor/i);
       // The same cursor with the filters it was made for still works.
@@ -427,8 +419,8 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
     });
 
     it('refuses a cursor made in another organization with 400 BAD_REQUEST (it is signed for its organization)', async () => {
-      const cursor = (await paging.client.audit.list.query({ pageSize: PAGE_SIZE })).nextCursor ?? '';
-      const failure = await failureOf(filtering.client.audit.list.query({ pageSize: PAGE_SIZE, cursor }));
+      const cursor = (await paging.client.audit.list({ pageSize: PAGE_SIZE })).nextCursor ?? '';
+      const failure = await failureOf(filtering.client.audit.list({ pageSize: PAGE_SIZE, cursor }));
       expect(failure).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
       expect(failure.message).toMatch(/cursor/i);
     });
@@ -436,14 +428,14 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
     it('keeps cursor pages stable while newer entries arrive (no repeats, no gaps)', async () => {
       // Walks the integration entries (the 23 syncs); the newer ones are imports, so other tests keep their 23 syncs.
       const filter = { entityType: 'integration', pageSize: 4 };
-      const first = await paging.client.audit.list.query(filter);
+      const first = await paging.client.audit.list(filter);
       expect(ids(first)).toEqual(paging.order.slice(0, 4));
       // Two newer entries arrive, through the API: page numbers now shift by two; cursors must not.
-      await paging.client.audit.record.mutate({ action: 'import', entityType: 'integration', entityId: 'late-1' });
-      await paging.client.audit.record.mutate({ action: 'import', entityType: 'integration', entityId: 'late-2' });
-      expect(ids(await paging.client.audit.list.query({ ...filter, page: 2 }))).toEqual(paging.order.slice(2, 6));
-      const second = await paging.client.audit.list.query({ ...filter, cursor: first.nextCursor ?? '' });
-      const third = await paging.client.audit.list.query({ ...filter, cursor: second.nextCursor ?? '' });
+      await paging.client.audit.record({ action: 'import', entityType: 'integration', entityId: 'late-1' });
+      await paging.client.audit.record({ action: 'import', entityType: 'integration', entityId: 'late-2' });
+      expect(ids(await paging.client.audit.list({ ...filter, page: 2 }))).toEqual(paging.order.slice(2, 6));
+      const second = await paging.client.audit.list({ ...filter, cursor: first.nextCursor ?? '' });
+      const third = await paging.client.audit.list({ ...filter, cursor: second.nextCursor ?? '' });
       expect([...ids(first), ...ids(second), ...ids(third)]).toEqual(paging.order.slice(0, 12));
       expect(second.total).toBe(PAGE_COUNT_ENTRIES + 2);
     });
@@ -451,7 +443,7 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
 
   describe('entity labels', () => {
     async function entriesFor(entityType: string, entityId: string): Promise<Entry[]> {
-      const { items } = await labels.client.audit.list.query({ entityType, pageSize: 100 });
+      const { items } = await labels.client.audit.list({ entityType, pageSize: 100 });
       return items.filter((item) => item.entity.id === entityId);
     }
 
@@ -467,7 +459,7 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
         expect(entries.map((entry) => entry.action)).toEqual(['create']);
         expect(entries[0]?.entity).toEqual({ type, id: labels.ids[key], label, exists: true });
         expect(entries[0]?.actor).toMatchObject({ type: 'user', id: labels.org.users.OWNER.id });
-        const detail = await labels.owner.audit.get.query({ id: entries[0]?.id ?? '' });
+        const detail = await labels.owner.audit.get({ id: entries[0]?.id ?? '' });
         expect(detail.entity).toEqual({ type, id: labels.ids[key], label, exists: true });
       },
     );
@@ -491,24 +483,24 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
 
     it("gives a custom entity type ('report') exists: null", async () => {
       const longId = 'report-2025-annual-summary';
-      const { id } = await labels.client.audit.record.mutate({
+      const { id } = await labels.client.audit.record({
         action: 'export',
         entityType: 'report',
         entityId: longId,
       });
-      const detail = await labels.client.audit.get.query({ id });
+      const detail = await labels.client.audit.get({ id });
       expect(detail.entity).toEqual({ type: 'report', id: longId, label: shortened(longId), exists: null });
       expect((await entriesFor('report', longId))[0]?.entity).toEqual(detail.entity);
     });
 
     it("never names another organization's record: its id reads as a deleted record", async () => {
       const rivalId = labels.ids.rivalClient;
-      const { id } = await labels.client.audit.record.mutate({
+      const { id } = await labels.client.audit.record({
         action: 'access',
         entityType: 'client',
         entityId: rivalId,
       });
-      const detail = await labels.client.audit.get.query({ id });
+      const detail = await labels.client.audit.get({ id });
       expect(detail.entity).toEqual({ type: 'client', id: rivalId, label: shortened(rivalId), exists: false });
       expect(JSON.stringify(await entriesFor('client', rivalId))).not.toContain('Rival Secret Client');
     });
