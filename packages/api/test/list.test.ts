@@ -187,7 +187,9 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
       const seeded = stored.filter((entry) => entry.entityId.startsWith('seed-'));
       expect(seeded).toHaveLength(30);
       for (const entry of seeded) {
-        expect(entry.createdAt).toBe(FILTER_PLAN.find((item) => item.entityId === entry.entityId)?.at.toISOString());
+        expect(entry.createdAt, entry.entityId).toBe(
+          FILTER_PLAN.find((item) => item.entityId === entry.entityId)?.at.toISOString(),
+        );
       }
       await listAll({});
       expect(await api().prisma.auditLog.count({ where: { organizationId: filtering.org.id } })).toBe(
@@ -204,8 +206,8 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
       expect(tied).toHaveLength(20);
       for (let i = 0; i < tied.length; i += 2) {
         const [a, b] = [tied[i], tied[i + 1]];
-        expect(a?.createdAt).toBe(b?.createdAt);
-        expect((a?.id ?? '') > (b?.id ?? '')).toBe(true);
+        expect(a?.createdAt, `tie ${i / 2}`).toBe(b?.createdAt);
+        expect((a?.id ?? '') > (b?.id ?? ''), `tie ${i / 2}: ${a?.id} before ${b?.id}`).toBe(true);
       }
     });
 
@@ -338,8 +340,10 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
         [1_000_000, 100, 1],
       ] as const) {
         const failure = await failureOf(pageByNumber(page, pageSize));
-        expect(failure).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
-        expect(failure.message).toContain(`page ${page} is past the last page: the last page is ${last}`);
+        expect(failure, `page ${page} of ${pageSize}`).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
+        expect(failure.message, `page ${page} of ${pageSize}`).toContain(
+          `page ${page} is past the last page: the last page is ${last}`,
+        );
       }
     });
 
@@ -375,8 +379,8 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
       }
       expect(walked.map((page) => page.page)).toEqual([1, 2, 3, 4, 5]);
       for (const page of walked) {
-        expect(ids(page)).toEqual(ids(await pageByNumber(page.page)));
-        expect(page).toMatchObject({ total: PAGE_COUNT_ENTRIES, pageCount: 5 });
+        expect(ids(page), `page ${page.page}`).toEqual(ids(await pageByNumber(page.page)));
+        expect(page, `page ${page.page}`).toMatchObject({ total: PAGE_COUNT_ENTRIES, pageCount: 5 });
       }
       expect(walked.flatMap(ids)).toEqual(paging.order);
     });
@@ -389,7 +393,7 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
         if (walked.length > 10) throw new Error('prevCursor never ends');
       }
       expect(walked.map((page) => page.page)).toEqual([5, 4, 3, 2, 1]);
-      for (const page of walked) expect(ids(page)).toEqual(ids(await pageByNumber(page.page)));
+      for (const page of walked) expect(ids(page), `page ${page.page}`).toEqual(ids(await pageByNumber(page.page)));
       expect(walked.at(-1)?.nextCursor).toEqual(expect.any(String));
     });
 
@@ -470,7 +474,12 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
       // (Sorted: the two can share a millisecond, and then their order is their ids'.)
       expect(entries.map((entry) => entry.action).sort()).toEqual(['create', 'delete']);
       for (const entry of entries)
-        expect(entry.entity).toEqual({ type: 'client', id, label: shortened(id), exists: false });
+        expect(entry.entity, `its ${entry.action} entry`).toEqual({
+          type: 'client',
+          id,
+          label: shortened(id),
+          exists: false,
+        });
       expect(shortened(id)).toMatch(/^.{4}….{4}$/);
       expect(JSON.stringify(entries)).not.toContain('Gone Ltd');
     });
@@ -478,7 +487,7 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
     it('shows the current name of a renamed record on its older entries too', async () => {
       const entries = await entriesFor('client', labels.ids.renamedClient);
       expect(entries.map((entry) => entry.action).sort()).toEqual(['create', 'update']);
-      for (const entry of entries) expect(entry.entity.label).toBe('Initrode');
+      for (const entry of entries) expect(entry.entity.label, `its ${entry.action} entry`).toBe('Initrode');
     });
 
     it("gives a custom entity type ('report') exists: null", async () => {
