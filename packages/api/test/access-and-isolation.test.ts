@@ -225,6 +225,7 @@ describe.each(testEngines)('access and tenant isolation on %s', { timeout: 30_00
       if (typeof expected.message === 'string') expect(failure.message).toBe(expected.message);
       else expect(failure.message).toMatch(expected.message);
       expect(failure.issues).toBeNull();
+      expect(response.cookies, 'a refusal sets no cookie').toEqual([]);
       if (procedure === 'audit.record') {
         expect(await prisma.auditLog.count({ where: { entityId } })).toBe(0);
       }
@@ -232,6 +233,8 @@ describe.each(testEngines)('access and tenant isolation on %s', { timeout: 30_00
     }
 
     const data = await call;
+    // Only signing out touches the session cookie: no other call signs anyone in or out.
+    if (procedure !== 'auth.logout') expect(response.cookies, 'no cookie set').toEqual([]);
     if (expected.kind === 'null') {
       expect(data).toBeNull();
       return;

@@ -318,6 +318,7 @@ describe.each(testEngines)('audit.record and malformed input on %s', { timeout: 
       });
       const row = await api().prisma.auditLog.findUniqueOrThrow({ where: { id } });
       expect(row).toMatchObject({ action: 'export', entityId: 'y'.repeat(191) });
+      expect(row.metadata).toEqual({ blob: 'x'.repeat(7 * KB), deep: { b: { c: 1 } } });
     });
   });
 });
