@@ -202,7 +202,7 @@ describe('resolveAuditConfig with the real config and schema', () => {
       Project: 'project',
       Vendor: 'vendor',
     });
-    for (const model of resolved.models) expect(KNOWN_ENTITY_TYPES).toContain(model.entityType);
+    for (const model of resolved.models) expect(KNOWN_ENTITY_TYPES, model.model).toContain(model.entityType);
   });
 
   it('never records the id, the organization or @updatedAt fields as fields (key changes and moves are entries of their own)', () => {
@@ -221,7 +221,11 @@ describe('resolveAuditConfig with the real config and schema', () => {
       const source = dmmf.datamodel.models.find((candidate) => candidate.name === model.model);
       const relations = source?.fields.filter((field) => field.kind === 'object').map((field) => field.name) ?? [];
       expect(relations.length, model.model).toBeGreaterThan(0);
-      for (const relation of relations) expect(model.columns.map((column) => column.field)).not.toContain(relation);
+      for (const relation of relations)
+        expect(
+          model.columns.map((column) => column.field),
+          `${model.model}.${relation}`,
+        ).not.toContain(relation);
     }
   });
 
@@ -257,7 +261,8 @@ describe('resolveAuditConfig with the real config and schema', () => {
       isList: false,
     });
     for (const model of resolved.models) {
-      for (const column of model.columns) if (column !== accountNumber) expect(column.column).toBe(column.field);
+      for (const column of model.columns)
+        if (column !== accountNumber) expect(column.column, `${model.model}.${column.field}`).toBe(column.field);
     }
   });
 
@@ -288,7 +293,8 @@ describe('resolveAuditConfig with the real config and schema', () => {
   });
 
   it('marks no column as a json type: Json is jsonb by default', () => {
-    for (const model of resolved.models) for (const column of model.columns) expect(column.isJsonType).toBe(false);
+    for (const model of resolved.models)
+      for (const column of model.columns) expect(column.isJsonType, `${model.model}.${column.field}`).toBe(false);
   });
 
   it('takes labels from the config as templates: a field name, or a template with its fields', () => {
@@ -864,8 +870,8 @@ describe('generateAuditSql', () => {
       const source = captureOf(model.model);
       expect(source.startsWith('\nDECLARE\n'), model.model).toBe(true);
       expect(source.endsWith('END;\n'), model.model).toBe(true);
-      expect(source).not.toContain('$audit$');
-      expect(source).toContain(`'${model.entityType}'`);
+      expect(source, model.model).not.toContain('$audit$');
+      expect(source, model.model).toContain(`'${model.entityType}'`);
     }
   });
 
@@ -974,7 +980,8 @@ describe('generateAuditSql', () => {
       expectToContain(source, `n."${column.column}"`);
       expectToContain(source, `o."${column.column}"`);
     }
-    for (const call of source.match(/concat_ws\(/g) ?? []) expect(call).toBe('concat_ws(');
+    for (const [i, call] of (source.match(/concat_ws\(/g) ?? []).entries())
+      expect(call, `call ${i}`).toBe('concat_ws(');
     expectToContain(source, `nullif(concat_ws(',',`);
   });
 });

@@ -78,13 +78,16 @@ describe.each(testEngines)('client addresses behind proxies on %s', { timeout: 6
   });
 
   it('every address stored by these servers is a valid IP', async () => {
-    for (const server of [oneHop, listed]) {
+    for (const [name, server] of [
+      ['one hop', oneHop],
+      ['listed proxies', listed],
+    ] as const) {
       const rows = await server.db.prisma.auditLog.findMany({
         where: { ipAddress: { not: null } },
         select: { ipAddress: true },
       });
-      expect(rows.length).toBeGreaterThan(0);
-      for (const { ipAddress } of rows) expect(isIP(ipAddress ?? ''), String(ipAddress)).not.toBe(0);
+      expect(rows.length, name).toBeGreaterThan(0);
+      for (const { ipAddress } of rows) expect(isIP(ipAddress ?? ''), `${name}: ${ipAddress}`).not.toBe(0);
     }
   });
 });

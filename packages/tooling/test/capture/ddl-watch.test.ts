@@ -63,7 +63,7 @@ describe.each(testEngines)('the DDL watch on %s', (engine) => {
     expect(organizations).toContain(b.organization.id);
     expect(new Set(organizations).size).toBe(organizations.length);
     for (const change of changes) {
-      expect(change).toMatchObject({
+      expect(change, `the change in organization ${change.organizationId}`).toMatchObject({
         actorType: 'SYSTEM',
         actorName: `database role ${change.metadata.role}`,
         metadata: {
