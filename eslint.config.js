@@ -28,6 +28,13 @@ const ALL_SOURCES = ['packages/*/src/**/*.{ts,tsx}', 'apps/*/src/**/*.{ts,tsx}']
 /** What runs in the server process. */
 const RUNTIME_SOURCES = ['packages/{audit,db,auth,api}/src/**/*.ts', 'apps/server/src/**/*.ts'];
 const SEED_SOURCES = ['apps/server/src/seed/**/*.ts'];
+/** Test support shipped as `<package>/testing` (builds test histories, never loaded by a request): tests' rules. */
+const TEST_SUPPORT = ['packages/*/src/testing.ts', 'packages/*/src/testing/**/*.ts', 'apps/*/src/testing.ts'];
+/** Test support inside the runtime packages: it still may not load the tooling statically. */
+const RUNTIME_TEST_SUPPORT = TEST_SUPPORT.filter((pattern) => !pattern.startsWith('packages/*')).concat(
+  'packages/{audit,db,auth,api}/src/testing.ts',
+  'packages/{audit,db,auth,api}/src/testing/**/*.ts',
+);
 
 const MAX_FUNCTION_LINES = 80;
 
@@ -66,8 +73,13 @@ export default tseslint.config(
   {
     // The runtime: neither the tooling (decision 011) nor the seeding clock (decision 005).
     files: RUNTIME_SOURCES,
-    ignores: SEED_SOURCES,
+    ignores: [...SEED_SOURCES, ...TEST_SUPPORT],
     rules: { 'no-restricted-imports': ['error', { patterns: [...NO_TOOLING, NO_SEEDING_CLOCK] }] },
+  },
+  {
+    // Test support in the runtime packages may backdate (it builds test histories) but not load the tooling.
+    files: RUNTIME_TEST_SUPPORT,
+    rules: { 'no-restricted-imports': ['error', { patterns: NO_TOOLING }] },
   },
   {
     // The demo seed is runtime code (the server seeds the embedded demo) that may backdate entries.
@@ -79,7 +91,7 @@ export default tseslint.config(
     // only the seed backdates. Tests may use the clock: they build histories at chosen times, and no request reaches
     // them.
     files: ALL_SOURCES,
-    ignores: [...RUNTIME_SOURCES, ...SEED_SOURCES],
+    ignores: [...RUNTIME_SOURCES, ...SEED_SOURCES, ...TEST_SUPPORT],
     rules: { 'no-restricted-imports': ['error', { patterns: [NO_SEEDING_CLOCK] }] },
   },
   {
