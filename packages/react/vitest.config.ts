@@ -1,7 +1,11 @@
 import { defineProject } from 'vitest/config';
 
+/** Unexpected console.error and console.warn fail the test (packages/tooling/src/testing/console-guard.ts). */
+const setupFiles = ['../tooling/src/testing/console-guard-setup.ts'];
+
 export default defineProject({
   test: {
+    setupFiles,
     name: 'react',
     include: ['test/**/*.test.tsx'],
     environment: 'happy-dom',

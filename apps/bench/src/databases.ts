@@ -1,9 +1,24 @@
 /** Fresh, migrated benchmark databases on both engines; each is removed when the benchmark ends. */
 import { PGlite } from '@electric-sql/pglite';
-import { openDatabase } from '@auditlog/db';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { auditComments } from '@auditlog/audit';
+import { openDatabase, PrismaClient } from '@auditlog/db';
 import { openMigratedDatabase } from '@auditlog/tooling';
 import type { Database, DatabaseEngine } from '@auditlog/db';
 import pg from 'pg';
+
+/**
+ * A client whose context reaches the triggers through Prisma's own `comments` plugin instead of the driver adapter
+ * that `openDatabase` uses: the alternative the benchmark compares against, which the runtime does not offer.
+ */
+export interface PluginClient {
+  prisma: PrismaClient;
+  close(): Promise<void>;
+}
+
+const viaCommentsPlugin = (adapter: NonNullable<ConstructorParameters<typeof PrismaClient>[0]['adapter']>) =>
+  new PrismaClient({ adapter, comments: [auditComments()] });
 
 export type CaptureMode = 'off' | 'floor' | 'capture';
 
@@ -47,7 +62,9 @@ export interface BenchDatabase {
   /** The PostgreSQL URL of the benchmark database. */
   url?: string;
   /** Opens a client on the benchmark database; `audit: false` gives plain Prisma (no context comments). */
-  open(options?: { audit?: boolean; auditTransport?: 'adapter' | 'comments-plugin' }): Promise<Database>;
+  open(options?: { audit?: boolean }): Promise<Database>;
+  /** Opens a client that sends the context with Prisma's `comments` plugin. */
+  openViaCommentsPlugin(): Promise<PluginClient>;
   /**
    * Which triggers run on `tables`: none (plain Prisma), the floor (a trigger that writes one constant audit row per
    * affected row: the least any per-row audit log can cost), or the real capture triggers.
@@ -76,6 +93,17 @@ export async function postgresBench(serverUrl: string): Promise<BenchDatabase> {
     label: `PostgreSQL ${version}`,
     url: url.href,
     open: (options) => openDatabase({ url: url.href, ...options, poolSize: 4 }),
+    async openViaCommentsPlugin() {
+      const pool = new pg.Pool({ connectionString: url.href, max: 4 });
+      const prisma = viaCommentsPlugin(new PrismaPg(pool));
+      return {
+        prisma,
+        async close() {
+          await prisma.$disconnect();
+          await pool.end();
+        },
+      };
+    },
     async setCapture(mode, tables) {
       for (const table of tables) {
         if (!floors.has(table)) await conn.query(floorTriggersSql(table));
@@ -109,6 +137,10 @@ export async function pgliteBench(): Promise<BenchDatabase> {
     engine: 'pglite',
     label: `PGlite ${version}`,
     open,
+    async openViaCommentsPlugin() {
+      const prisma = viaCommentsPlugin(new PrismaPGlite(pglite));
+      return { prisma, close: () => prisma.$disconnect() };
+    },
     async setCapture(mode, tables) {
       for (const table of tables) {
         if (!floors.has(table)) await pglite.exec(floorTriggersSql(table));

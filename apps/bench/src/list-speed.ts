@@ -5,6 +5,7 @@
  */
 import { appRouter, createApiServices, createCallerFactory, createContextInner } from '@auditlog/api';
 import type { ListInput } from '@auditlog/api';
+import { auditRegistry } from '@auditlog/db';
 import type { Database } from '@auditlog/db';
 import type { Session, User } from 'lucia';
 import { median, percentile, time } from './stats.ts';
@@ -66,7 +67,7 @@ export async function loadEntries(
     await sql(`
       INSERT INTO "AuditLog" (id, "organizationId", "createdAt", action, "entityType", "entityId", "actorType",
         "actorUserId", "actorName", "actorEmail", "ipAddress", "userAgent", changes)
-      SELECT audit_uuidv7(t), '${organizationId}', t,
+      SELECT "${auditRegistry.internalSchema}".next_id(t), '${organizationId}', t,
         ${weighted(ACTIONS, '(g::bigint * 7919) % 100')}, ${weighted(ENTITY_TYPES, '(g::bigint * 104729) % 100')},
         'rec' || (g % 50000), CASE WHEN g % 20 = 0 THEN 'SYSTEM' ELSE 'USER' END::"AuditActorType",
         CASE WHEN g % 20 = 0 THEN NULL ELSE ${userCase('id')} END,
@@ -78,13 +79,8 @@ export async function loadEntries(
   }
 }
 
-export async function measureListSpeed(
-  db: Database,
-  sql: (text: string) => Promise<void>,
-  options: { entries: number; others: number; samples: number },
-  log: (line: string) => void,
-): Promise<{ results: ListResult[]; loadSeconds: number; firstCountMs: number }> {
-  const prisma = db.prisma;
+/** Ten organizations (the first is measured) and the first one's admin, who reads its log. */
+async function createOrganizations(prisma: Database['prisma']) {
   const organizations = [];
   for (let i = 0; i < 10; i++)
     organizations.push(
@@ -101,28 +97,16 @@ export async function measureListSpeed(
       role: 'ADMIN',
     },
   });
-  const users = [
-    admin,
-    { id: 'u2', name: 'Tara Chen', email: 'tara@example.test' },
-    { id: 'u3', name: 'Ben Okafor', email: 'ben@example.test' },
-  ];
+  return { organizations, target, admin };
+}
 
-  const started = performance.now();
-  log(
-    `  loading ${options.entries.toLocaleString('en-US')} entries, and ${options.others.toLocaleString('en-US')} in each of 9 other organizations…`,
-  );
-  await loadEntries(sql, target.id, options.entries, users);
-  for (const other of organizations.slice(1)) await loadEntries(sql, other.id, options.others, users);
-  await sql('VACUUM ANALYZE "AuditLog"');
-  const loadSeconds = (performance.now() - started) / 1000;
-
-  const user = {
-    id: admin.id,
-    name: admin.name,
-    email: admin.email,
-    role: admin.role,
-    organizationId: target.id,
-  } satisfies User;
+/** The router called as the signed-in admin, with no HTTP in between. */
+async function callerFor(
+  prisma: Database['prisma'],
+  admin: { id: string; name: string; email: string; role: User['role'] },
+  organizationId: string,
+) {
+  const user = { id: admin.id, name: admin.name, email: admin.email, role: admin.role, organizationId } satisfies User;
   const session = {
     id: 'bench',
     userId: admin.id,
@@ -131,19 +115,21 @@ export async function measureListSpeed(
     ipAddress: null,
     userAgent: null,
   } satisfies Session;
-  const caller = createCallerFactory(appRouter)(
+  return createCallerFactory(appRouter)(
     createContextInner(await createApiServices(prisma, { secureCookies: false }), {
       identity: { kind: 'user', user, session },
     }),
   );
+}
 
-  // The first total after the load counts the final hours once (lazily, by the first reader): measured apart.
-  const firstCountMs = await time(() => caller.audit.list({}));
+type Caller = Awaited<ReturnType<typeof callerFor>>;
 
+/** The measured inputs: each filter alone, all together, and page 2,000 by number and by cursor. */
+async function listCases(caller: Caller): Promise<[string, ListInput][]> {
   const now = Date.now();
   const page1999 = await caller.audit.list({ page: 1999 });
   const deepCursor = page1999.nextCursor ?? undefined;
-  const cases: [string, ListInput | (() => ListInput)][] = [
+  return [
     ['no filter', { page: 1, pageSize: 25 }],
     ['action = delete', { action: 'delete', page: 1, pageSize: 25 }],
     ['entity type = ticket', { entityType: 'ticket', page: 1, pageSize: 25 }],
@@ -163,24 +149,57 @@ export async function measureListSpeed(
     ['page 2,000 by page number', { page: 2000, pageSize: 25 }],
     ['page 2,000 by cursor', { page: 1, pageSize: 25, cursor: deepCursor }],
   ];
+}
+
+/** One warm-up call, then `samples` timed calls of one case. */
+async function measureCase(caller: Caller, name: string, input: ListInput, samples: number): Promise<ListResult> {
+  await caller.audit.list(input); // warm
+  const timings: number[] = [];
+  let total = 0;
+  for (let i = 0; i < samples; i++) {
+    timings.push(
+      await time(async () => {
+        const page = await caller.audit.list(input);
+        total = page.total;
+        if (name.includes('2,000') && page.page !== 2000) throw new Error(`expected page 2000, got ${page.page}`);
+      }),
+    );
+  }
+  return { case: name, p50: median(timings), p95: percentile(timings, 95), total };
+}
+
+export async function measureListSpeed(
+  db: Database,
+  sql: (text: string) => Promise<void>,
+  options: { entries: number; others: number; samples: number },
+  log: (line: string) => void,
+): Promise<{ results: ListResult[]; loadSeconds: number; firstCountMs: number }> {
+  const prisma = db.prisma;
+  const { organizations, target, admin } = await createOrganizations(prisma);
+  const users = [
+    admin,
+    { id: 'u2', name: 'Tara Chen', email: 'tara@example.test' },
+    { id: 'u3', name: 'Ben Okafor', email: 'ben@example.test' },
+  ];
+
+  const started = performance.now();
+  log(
+    `  loading ${options.entries.toLocaleString('en-US')} entries, and ${options.others.toLocaleString('en-US')} in each of 9 other organizations…`,
+  );
+  await loadEntries(sql, target.id, options.entries, users);
+  for (const other of organizations.slice(1)) await loadEntries(sql, other.id, options.others, users);
+  await sql('VACUUM ANALYZE "AuditLog"');
+  const loadSeconds = (performance.now() - started) / 1000;
+
+  const caller = await callerFor(prisma, admin, target.id);
+  // The first total after the load counts the final hours once (lazily, by the first reader): measured apart.
+  const firstCountMs = await time(() => caller.audit.list({}));
 
   const results: ListResult[] = [];
-  for (const [name, input] of cases) {
-    const resolved = typeof input === 'function' ? input() : input;
-    await caller.audit.list(resolved); // warm
-    const samples: number[] = [];
-    let total = 0;
-    for (let i = 0; i < options.samples; i++) {
-      samples.push(
-        await time(async () => {
-          const page = await caller.audit.list(resolved);
-          total = page.total;
-          if (name.includes('2,000') && page.page !== 2000) throw new Error(`expected page 2000, got ${page.page}`);
-        }),
-      );
-    }
-    results.push({ case: name, p50: median(samples), p95: percentile(samples, 95), total });
-    log(`  ${name}: p95 ${percentile(samples, 95).toFixed(1)} ms`);
+  for (const [name, input] of await listCases(caller)) {
+    const result = await measureCase(caller, name, input, options.samples);
+    results.push(result);
+    log(`  ${name}: p95 ${result.p95.toFixed(1)} ms`);
   }
   return { results, loadSeconds, firstCountMs };
 }

@@ -335,7 +335,7 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
 
     beforeAll(async () => {
       limited = await startTestServer(engine, {
-        loginPolicy: { freeAttempts: 3, accountAttackThreshold: 100, addressThreshold: 100 },
+        loginPolicy: { freeAttempts: 3, firstDelaySeconds: 60, accountAttackThreshold: 100, addressThreshold: 100 },
       });
       limitedOrg = await limited.createOrganization('Limited Org');
     }, 60_000);
@@ -348,7 +348,7 @@ describe.each(testEngines)('sign-in, sign-out and cross-site requests on %s', { 
       const target = limitedOrg.users.OWNER;
       // Case and spaces do not make a new email.
       for (const email of [target.email, target.email.toUpperCase(), ` ${target.email}`]) {
-        expect((await login(limited.url, email, 'wrong-password')).status).toBe(401);
+        expect((await login(limited.url, email, 'wrong-password')).status, `attempt as "${email}"`).toBe(401);
       }
       const before = await limited.db.prisma.auditLog.count({ where: { organizationId: limitedOrg.id } });
       const refused = await login(limited.url, target.email, TEST_PASSWORD);

@@ -1,12 +1,13 @@
 /**
- * Every audited model is named in the list: the labels come from the resolved registry, so a model audited by the
- * default rule (no line of its own in audited.ts) gets a live label like any other.
+ * Every audited model is named in the list: the labels come from the generated registry alone (tables, columns,
+ * label templates), so every model it lists, those audited by the default rule too, gets a live label.
  */
 import { runAsSystem } from '@auditlog/audit';
 import { auditRegistry } from '@auditlog/db';
 import { testEngines, useTestDatabase } from '@auditlog/db/testing';
 import { describe, expect, it } from 'vitest';
-import { resolveEntityLabels } from '../src/services/entity-labels.ts';
+import { resolveEntityLabels, shortId } from '../src/services/entity-labels.ts';
+import { insertSampleRow } from './sample-rows.ts';
 
 describe.each(testEngines)('entity labels on %s', (engine) => {
   const db = useTestDatabase(engine);
@@ -20,7 +21,50 @@ describe.each(testEngines)('entity labels on %s', (engine) => {
     }
   });
 
-  it('names a live record of a model with a label line and of one without (Vendor), in its organization only', async () => {
+  it('names a live record of every audited model by its label template, and only in its organization', async () => {
+    const prisma = db().prisma;
+    const tenant = auditRegistry.models.find((model) => model.organizationColumn === model.idColumn);
+    if (!tenant) throw new Error('the registry has no organization model');
+    const samples = await runAsSystem({ name: 'Test setup' }, async () => {
+      const org = await insertSampleRow(prisma, auditRegistry.schema, auditRegistry.models, tenant, 'labels-every-org');
+      const rows = [];
+      for (const model of auditRegistry.models) {
+        const row =
+          model === tenant
+            ? org
+            : await insertSampleRow(prisma, auditRegistry.schema, auditRegistry.models, model, org.id);
+        rows.push({ model, ...row });
+      }
+      return rows;
+    });
+    const refs = samples.map(({ model, id }) => ({ type: model.entityType, id }));
+    const labels = await resolveEntityLabels(prisma, 'labels-every-org', refs);
+    for (const { model, id, values } of samples) {
+      const label = labels.get(`${model.entityType}:${id}`);
+      expect(label?.exists, `${model.model} is live`).toBe(true);
+      expect(label?.label, `${model.model} is named, not shown by its id`).not.toBe(shortId(id));
+      // Each field of the template shows its value (the sample rows give each one a value of its own).
+      for (const column of Object.values(model.label.columns)) {
+        expect(label?.label, `${model.model}: ${model.label.template} shows ${column}`).toContain(
+          String(values[column]),
+        );
+      }
+    }
+    const elsewhere = await resolveEntityLabels(prisma, 'another-organization', refs);
+    for (const ref of refs) expect(elsewhere.get(`${ref.type}:${ref.id}`)?.exists, ref.type).toBe(false);
+  });
+
+  it('formats a template: a ticket is "#<number> <subject>"', async () => {
+    const prisma = db().prisma;
+    const ticket = await runAsSystem({ name: 'Test setup' }, async () => {
+      const org = await prisma.organization.create({ data: { name: 'Tickets', slug: `labels-tickets-${Date.now()}` } });
+      return prisma.ticket.create({ data: { organizationId: org.id, number: 42, subject: 'Printer on fire' } });
+    });
+    const labels = await resolveEntityLabels(prisma, ticket.organizationId, [{ type: 'ticket', id: ticket.id }]);
+    expect(labels.get(`ticket:${ticket.id}`)).toEqual({ label: '#42 Printer on fire', exists: true });
+  });
+
+  it('names a live vendor and a client, in their organization only; an unknown type is "not a model"', async () => {
     const prisma = db().prisma;
     const { org, other, vendor, client } = await runAsSystem({ name: 'Test setup' }, async () => {
       const org = await prisma.organization.create({ data: { name: 'Labels', slug: `labels-${Date.now()}` } });

@@ -4,12 +4,17 @@
  * schema into the capture SQL and the registry.
  */
 export interface AuditModelConfig {
-  /** The entity type written in entries, e.g. `ticket` (default: the model name in snake_case). */
+  /**
+   * The entity type written in entries, e.g. `ticket` (default: the model name in snake_case). It must be one of the
+   * catalog's entity types (`catalog.ts`), which give it its label and say whether the filter menu offers it.
+   */
   entityType?: string;
-  /** The field(s) that name a record in the log: `'name'`, or `['number', 'subject']` (default: the first of name, title, subject, number). */
+  /**
+   * How a record is named in the log: a field (`'name'`), fields joined with spaces (`['firstName', 'lastName']`) or
+   * a template (`'#{number} {subject}'`). Default: the first of name, title, subject, number. Data, not a function,
+   * so that it reaches the generated registry whole.
+   */
   label?: string | readonly string[];
-  /** Formats the label fields' values; default: joined with a space. */
-  formatLabel?: (values: Record<string, unknown>) => string;
   /** The field holding the record's organization (default `organizationId`; `id` for the organization itself). */
   organizationField?: string;
   /** More fields whose values are secrets, besides the default names (password, token, …, *encrypted*). */
@@ -34,6 +39,11 @@ export interface AuditConfig {
    * without one is audited only if it has an entry here.
    */
   models: Record<string, AuditModelConfig | false>;
+  /**
+   * Entity types of the application's own, besides the catalog's (`catalog.ts`): `{ task: { label: 'Task' } }`. An
+   * app outside this repository declares its vocabulary here; an entity type in neither is refused.
+   */
+  entityTypes?: Readonly<Record<string, { label: string }>>;
   /** Secret field names for every model, besides the defaults. */
   sensitive?: readonly string[];
   /** The PostgreSQL schema of the app's tables (default `public`, Prisma's default). */

@@ -27,13 +27,16 @@ export {
 export { MAX_DEPTH, MAX_VALUE_BYTES, TOO_DEEP, TRUNCATED_PATTERN } from './secret-rule.ts';
 export { fingerprint, FINGERPRINT_HEX_LENGTH, FINGERPRINT_KEY_BYTES } from './fingerprint.ts';
 export { defineAuditConfig, sensitiveFieldNames } from './config.ts';
+export { LabelTemplateError, labelTemplateOf, parseLabelTemplate, renderLabel } from './label.ts';
+export type { LabelTemplate } from './label.ts';
 export { AUDIT_SETTINGS } from './settings.ts';
-export { CaptureDriftError, checkInstalledCapture, REGISTRY_VERSION } from './registry.ts';
+export { CaptureDriftError, checkInstalledCapture, quoteIdent, REGISTRY_VERSION } from './registry.ts';
 export type {
   AuditRegistry,
   CaptureProblem,
   CatalogQueryClient,
   RegistryColumn,
+  RegistryLabel,
   RegistryModel,
   RegistryRelation,
 } from './registry.ts';

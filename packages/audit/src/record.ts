@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { NAME_PATTERN, REDACTED } from './catalog.ts';
 import type { AuditChanges } from './catalog.ts';
 import { capJson, cleanText, isBinary, isSensitiveField, redactSensitive, redactValue } from './redact.ts';
+import { quoteIdent } from './registry.ts';
 
 /** Largest `changes` or `metadata`, as JSON: an entry is a record of an event, not a place to store documents. */
 export const MAX_JSON_BYTES = 64 * 1024;
@@ -123,7 +124,7 @@ export async function record(
   const { action, entityType, entityId, changes, metadata } = parsed.data;
   const changesJson = changes ? JSON.stringify(redactChanges(changes, options.sensitive)) : null;
   const metadataJson = metadata ? JSON.stringify(redactMetadata(metadata, options.sensitive)) : null;
-  const schema = `"${(options.internalSchema ?? 'auditlog').replaceAll('"', '""')}"`;
+  const schema = quoteIdent(options.internalSchema ?? 'auditlog');
   const rows = await client.$queryRawUnsafe<{ id: string; created_at: Date }[]>(
     `SELECT id::text, created_at FROM ${schema}.record($1, $2, $3, $4, $5::jsonb, $6::jsonb)`,
     organizationId,

@@ -6,7 +6,18 @@
  * Runtime-safe: no DMMF, no generator.
  */
 
-export const REGISTRY_VERSION = 1;
+export const REGISTRY_VERSION = 2;
+
+/** A PostgreSQL identifier, quoted: the registry's table and column names go into SQL this way only. */
+export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** How a record is named in the log: `renderLabel(template, values)` over the columns of the fields it reads. */
+export interface RegistryLabel {
+  /** e.g. `#{number} {subject}`. */
+  template: string;
+  /** The column of each field the template reads, in the template's order. */
+  columns: Readonly<Record<string, string>>;
+}
 
 export interface RegistryColumn {
   field: string;
@@ -14,10 +25,13 @@ export interface RegistryColumn {
   encoding: string;
 }
 
+/** A foreign key to another model: what the investigation view rolls entries up by (a ticket's client, say). */
 export interface RegistryRelation {
+  /** The scalar field holding the key, e.g. `clientId`. */
   field: string;
   column: string;
   targetModel: string;
+  /** The target's entity type when it is audited too, else null. */
   targetEntityType: string | null;
 }
 
@@ -29,7 +43,7 @@ export interface RegistryModel {
   idColumn: string;
   organizationField: string;
   organizationColumn: string;
-  labelFields: readonly string[];
+  label: RegistryLabel;
   columns: readonly RegistryColumn[];
   actions: Readonly<Record<string, string>>;
   relations: readonly RegistryRelation[];
@@ -67,6 +81,52 @@ export interface CatalogQueryClient {
 const REGENERATE =
   'regenerate and apply the capture SQL (`auditlog generate` into a new migration; in the audit-logs repository: pnpm db:migrate --name <name>, then pnpm db:deploy)';
 
+/** A trigger and a column as the catalog lists them. */
+interface InstalledTrigger {
+  table: string;
+  name: string;
+  enabled: string;
+}
+interface InstalledColumn {
+  table: string;
+  column: string;
+}
+
+/** One audited model's triggers (present and enabled) and columns (each captured, none stale). */
+function checkModelCapture(
+  model: RegistryModel,
+  schema: string,
+  installed: { triggers: InstalledTrigger[]; columns: InstalledColumn[] },
+  error: (message: string) => void,
+): void {
+  const { triggers, columns } = installed;
+  const name = model.model === model.table ? model.model : `${model.model} (table ${model.table})`;
+  const onTable = new Map(triggers.filter((t) => t.table === model.table).map((t) => [t.name, t.enabled]));
+  for (const trigger of model.triggers) {
+    const enabled = onTable.get(trigger);
+    if (enabled === undefined)
+      error(`${name}: trigger ${trigger} is missing, so its writes are not captured: ${REGENERATE}`);
+    // 'O' fires in normal sessions, 'A' always; 'D' is disabled and 'R' fires only on replicas.
+    else if (enabled !== 'O' && enabled !== 'A')
+      error(
+        `${name}: trigger ${trigger} is disabled, so its writes are not captured (ALTER TABLE … ENABLE TRIGGER ${trigger})`,
+      );
+  }
+  const tableColumns = columns.filter((c) => c.table === model.table).map((c) => c.column);
+  if (tableColumns.length === 0) {
+    error(`${name}: the table does not exist in schema ${schema}`);
+    return;
+  }
+  for (const column of tableColumns) {
+    if (!model.tableColumns.includes(column))
+      error(`${name}: column "${column}" is not captured (added after the capture SQL was generated): ${REGENERATE}`);
+  }
+  for (const column of model.tableColumns) {
+    if (!tableColumns.includes(column))
+      error(`${name}: column "${column}" no longer exists, so the capture functions are stale: ${REGENERATE}`);
+  }
+}
+
 /**
  * Compares what is installed in the database with `registry`. An empty result means capture is exactly what the
  * registry describes; errors mean some write would go unrecorded or be recorded wrongly.
@@ -90,7 +150,7 @@ export async function checkInstalledCapture(
     return problems;
   }
   const [installed] = await client.$queryRawUnsafe<{ hash: string }[]>(
-    `SELECT hash FROM "${internalSchema.replaceAll('"', '""')}".installed ORDER BY installed_at DESC, ctid DESC LIMIT 1`,
+    `SELECT hash FROM ${quoteIdent(internalSchema)}.installed ORDER BY installed_at DESC, ctid DESC LIMIT 1`,
   );
   if (installed?.hash !== registry.captureHash) {
     error(
@@ -111,14 +171,14 @@ export async function checkInstalledCapture(
       error(`function ${internalSchema}.${name} differs from the registry (edited in place, or stale): ${REGENERATE}`);
   }
 
-  const triggers = await client.$queryRawUnsafe<{ table: string; name: string; enabled: string }[]>(
+  const triggers = await client.$queryRawUnsafe<InstalledTrigger[]>(
     `SELECT c.relname AS table, t.tgname AS name, t.tgenabled::text AS enabled
      FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = $1 AND NOT t.tgisinternal AND t.tgname LIKE 'audit\\_%'`,
     schema,
   );
-  const columns = await client.$queryRawUnsafe<{ table: string; column: string }[]>(
+  const columns = await client.$queryRawUnsafe<InstalledColumn[]>(
     `SELECT c.relname AS table, a.attname AS column
      FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -127,33 +187,7 @@ export async function checkInstalledCapture(
   );
 
   const audited = new Map(registry.models.map((model) => [model.table, model]));
-  for (const model of registry.models) {
-    const name = model.model === model.table ? model.model : `${model.model} (table ${model.table})`;
-    const onTable = new Map(triggers.filter((t) => t.table === model.table).map((t) => [t.name, t.enabled]));
-    for (const trigger of model.triggers) {
-      const enabled = onTable.get(trigger);
-      if (enabled === undefined)
-        error(`${name}: trigger ${trigger} is missing, so its writes are not captured: ${REGENERATE}`);
-      // 'O' fires in normal sessions, 'A' always; 'D' is disabled and 'R' fires only on replicas.
-      else if (enabled !== 'O' && enabled !== 'A')
-        error(
-          `${name}: trigger ${trigger} is disabled, so its writes are not captured (ALTER TABLE … ENABLE TRIGGER ${trigger})`,
-        );
-    }
-    const tableColumns = columns.filter((c) => c.table === model.table).map((c) => c.column);
-    if (tableColumns.length === 0) {
-      error(`${name}: the table does not exist in schema ${schema}`);
-      continue;
-    }
-    for (const column of tableColumns) {
-      if (!model.tableColumns.includes(column))
-        error(`${name}: column "${column}" is not captured (added after the capture SQL was generated): ${REGENERATE}`);
-    }
-    for (const column of model.tableColumns) {
-      if (!tableColumns.includes(column))
-        error(`${name}: column "${column}" no longer exists, so the capture functions are stale: ${REGENERATE}`);
-    }
-  }
+  for (const model of registry.models) checkModelCapture(model, schema, { triggers, columns }, error);
   for (const trigger of triggers) {
     if (trigger.name.startsWith('audit_capture_') && !audited.has(trigger.table)) {
       error(`${trigger.table}: trigger ${trigger.name} captures a table the registry does not audit: ${REGENERATE}`);

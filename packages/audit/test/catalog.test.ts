@@ -35,7 +35,7 @@ describe('actionLabel', () => {
 
   it('gives every known action a label that is not its raw name', () => {
     for (const action of KNOWN_ACTIONS) {
-      expect(actionLabel(action)).toMatch(/^[A-Z][a-z ]+$/);
+      expect(actionLabel(action), action).toMatch(/^[A-Z][a-z ]+$/);
     }
   });
 });
@@ -68,7 +68,7 @@ describe('entityTypeLabel', () => {
 describe('the vocabulary', () => {
   it('knows the row-change actions, and they are known actions', () => {
     expect([...ROW_CHANGE_ACTIONS]).toEqual(['create', 'update', 'delete']);
-    for (const action of ROW_CHANGE_ACTIONS) expect(isKnownAction(action)).toBe(true);
+    for (const action of ROW_CHANGE_ACTIONS) expect(isKnownAction(action), action).toBe(true);
   });
 
   it('tells known actions from others', () => {
@@ -78,15 +78,16 @@ describe('the vocabulary', () => {
   });
 
   it('has only names that match NAME_PATTERN, without duplicates', () => {
-    for (const name of [...KNOWN_ACTIONS, ...KNOWN_ENTITY_TYPES]) expect(name).toMatch(NAME_PATTERN);
+    for (const name of [...KNOWN_ACTIONS, ...KNOWN_ENTITY_TYPES]) expect(name, name).toMatch(NAME_PATTERN);
     expect(new Set(KNOWN_ACTIONS).size).toBe(KNOWN_ACTIONS.length);
     expect(new Set(KNOWN_ENTITY_TYPES).size).toBe(KNOWN_ENTITY_TYPES.length);
   });
 
   it('accepts names of 1 to 64 lower-case letters, digits and underscores starting with a letter', () => {
-    for (const name of ['a', 'failed_login', 'x9', 'a'.repeat(64)]) expect(NAME_PATTERN.test(name)).toBe(true);
+    for (const name of ['a', 'failed_login', 'x9', 'a'.repeat(64)])
+      expect(NAME_PATTERN.test(name), `"${name}"`).toBe(true);
     for (const name of ['', 'A', '9a', '_a', 'a-b', 'a b', 'a'.repeat(65), 'é'])
-      expect(NAME_PATTERN.test(name)).toBe(false);
+      expect(NAME_PATTERN.test(name), `"${name}"`).toBe(false);
   });
 });
 

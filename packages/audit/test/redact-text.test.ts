@@ -47,7 +47,7 @@ describe('the prefilter anchors', () => {
     'in a %s: a gated anchor never matches without one of its substrings, a literal is itself',
     (_kind, quote) => {
       for (const anchor of prefilterAnchors(quote)) {
-        if (anchor.literal) expect(anchor.source).toBe(anchor.literal);
+        if (anchor.literal) expect(anchor.source, anchor.literal).toBe(anchor.literal);
         const regex = new RegExp(anchor.source, 'g');
         const inputs = [...SECRET_TEXTS.map((c) => c.input), ...SECRET_TEXTS.map((c) => JSON.stringify(c.input))];
         for (const input of inputs) {

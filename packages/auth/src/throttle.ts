@@ -22,6 +22,8 @@ export interface LoginThrottlePolicy {
   windowSeconds: number;
   /** Attempts per account and address before delays start (default 3). */
   freeAttempts: number;
+  /** The first delay once the free attempts are used; each further failure doubles it (seconds; default 1). */
+  firstDelaySeconds: number;
   /** The longest delay between two attempts of one account and address (seconds; default 15 minutes). */
   maxDelaySeconds: number;
   /** Failures of one account, from all addresses, that put it under attack (default 10). */
@@ -35,6 +37,7 @@ export interface LoginThrottlePolicy {
 export const DEFAULT_LOGIN_POLICY: LoginThrottlePolicy = {
   windowSeconds: 15 * 60,
   freeAttempts: 3,
+  firstDelaySeconds: 1,
   maxDelaySeconds: 15 * 60,
   accountAttackThreshold: 10,
   addressThreshold: 50,
@@ -174,7 +177,8 @@ export class Throttle {
     const underAttack = accountFailures >= policy.accountAttackThreshold;
     const pair = await this.admit(keys.pair, {
       free: underAttack ? 1 : policy.freeAttempts,
-      factor: underAttack ? Math.floor(accountFailures / policy.accountAttackThreshold) : 1,
+      factor:
+        policy.firstDelaySeconds * (underAttack ? Math.floor(accountFailures / policy.accountAttackThreshold) : 1),
       max: policy.maxDelaySeconds,
     });
     if (!pair.admitted) {

@@ -31,8 +31,8 @@ describe('the verification queue', () => {
     };
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => queue.run('203.0.113.2', job)));
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(5); // 2 running + 3 waiting
-    for (const result of results)
-      if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(VerificationQueueFullError);
+    for (const [i, result] of results.entries())
+      if (result.status === 'rejected') expect(result.reason, `call ${i}`).toBeInstanceOf(VerificationQueueFullError);
     expect(most).toBe(2);
     expect(queue.stats).toEqual({ running: 0, waiting: 0 });
   });

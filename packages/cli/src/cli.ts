@@ -3,7 +3,7 @@
  * auditlog check    --schema prisma/schema.prisma [--config file]                DATABASE_URL's capture: 0 same, 1 differs
  * auditlog init     [--model AuditLog]                                           the audit model and a config to start from
  *
- * Dev- and deploy-time only (decision 012): the app's runtime imports `@auditlog/audit`, never this.
+ * Dev- and deploy-time only (decision 014): the app's runtime imports `@auditlog/audit`, never this.
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -26,6 +26,7 @@ const EXAMPLE_CONFIG = {
   auditModel: 'AuditLog',
   actorModel: { model: 'User', nameField: 'name', emailField: 'email' },
   models: { Task: { entityType: 'task', label: 'title', sensitive: ['apiToken'] } },
+  entityTypes: { task: { label: 'Task' } },
   runtimeRoles: ['app'],
 };
 

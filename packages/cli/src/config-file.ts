@@ -1,6 +1,6 @@
 /**
  * The adopter's audit config, kept next to schema.prisma: `auditlog.config.json`, or `auditlog.config.mjs` / `.js`
- * exporting it (default export) when labels need a `formatLabel` function. It is the `AuditConfig` the engine takes
+ * exporting it (default export) when it is computed in code. It is the `AuditConfig` the engine takes
  * (`defineAuditConfig`), plus `runtimeRoles`: the PostgreSQL roles the app connects as, which the generated SQL
  * grants least privilege to (DML on business tables, SELECT on the audit table, `record()`).
  */

@@ -3,7 +3,7 @@
 import type { AuditRegistry } from '@auditlog/audit';
 
 export const auditRegistry = {
-  "version": 1,
+  "version": 2,
   "captureHash": "75c152b72a7eeca2",
   "schema": "public",
   "internalSchema": "auditlog",
@@ -86,9 +86,12 @@ export const auditRegistry = {
       "idColumn": "id",
       "organizationField": "id",
       "organizationColumn": "id",
-      "labelFields": [
-        "name"
-      ],
+      "label": {
+        "template": "{name}",
+        "columns": {
+          "name": "name"
+        }
+      },
       "columns": [
         {
           "field": "name",
@@ -131,9 +134,12 @@ export const auditRegistry = {
       "idColumn": "id",
       "organizationField": "organizationId",
       "organizationColumn": "organizationId",
-      "labelFields": [
-        "name"
-      ],
+      "label": {
+        "template": "{name}",
+        "columns": {
+          "name": "name"
+        }
+      },
       "columns": [
         {
           "field": "name",
@@ -212,9 +218,12 @@ export const auditRegistry = {
       "idColumn": "id",
       "organizationField": "organizationId",
       "organizationColumn": "organizationId",
-      "labelFields": [
-        "name"
-      ],
+      "label": {
+        "template": "{name}",
+        "columns": {
+          "name": "name"
+        }
+      },
       "columns": [
         {
           "field": "name",
@@ -292,9 +301,12 @@ export const auditRegistry = {
       "idColumn": "id",
       "organizationField": "organizationId",
       "organizationColumn": "organizationId",
-      "labelFields": [
-        "name"
-      ],
+      "label": {
+        "template": "{name}",
+        "columns": {
+          "name": "name"
+        }
+      },
       "columns": [
         {
           "field": "name",
@@ -376,9 +388,12 @@ export const auditRegistry = {
       "idColumn": "id",
       "organizationField": "organizationId",
       "organizationColumn": "organizationId",
-      "labelFields": [
-        "name"
-      ],
+      "label": {
+        "template": "{name}",
+        "columns": {
+          "name": "name"
+        }
+      },
       "columns": [
         {
           "field": "clientId",
@@ -460,10 +475,13 @@ export const auditRegistry = {
       "idColumn": "id",
       "organizationField": "organizationId",
       "organizationColumn": "organizationId",
-      "labelFields": [
-        "number",
-        "subject"
-      ],
+      "label": {
+        "template": "#{number} {subject}",
+        "columns": {
+          "number": "number",
+          "subject": "subject"
+        }
+      },
       "columns": [
         {
           "field": "number",
@@ -581,9 +599,12 @@ export const auditRegistry = {
       "idColumn": "id",
       "organizationField": "organizationId",
       "organizationColumn": "organizationId",
-      "labelFields": [
-        "number"
-      ],
+      "label": {
+        "template": "{number}",
+        "columns": {
+          "number": "number"
+        }
+      },
       "columns": [
         {
           "field": "clientId",
@@ -689,9 +710,12 @@ export const auditRegistry = {
       "idColumn": "id",
       "organizationField": "organizationId",
       "organizationColumn": "organizationId",
-      "labelFields": [
-        "description"
-      ],
+      "label": {
+        "template": "{description}",
+        "columns": {
+          "description": "description"
+        }
+      },
       "columns": [
         {
           "field": "invoiceId",
@@ -773,9 +797,12 @@ export const auditRegistry = {
       "idColumn": "id",
       "organizationField": "organizationId",
       "organizationColumn": "organizationId",
-      "labelFields": [
-        "number"
-      ],
+      "label": {
+        "template": "{number}",
+        "columns": {
+          "number": "number"
+        }
+      },
       "columns": [
         {
           "field": "clientId",
@@ -857,9 +884,12 @@ export const auditRegistry = {
       "idColumn": "id",
       "organizationField": "organizationId",
       "organizationColumn": "organizationId",
-      "labelFields": [
-        "name"
-      ],
+      "label": {
+        "template": "{name}",
+        "columns": {
+          "name": "name"
+        }
+      },
       "columns": [
         {
           "field": "clientId",
@@ -983,9 +1013,12 @@ export const auditRegistry = {
       "idColumn": "id",
       "organizationField": "organizationId",
       "organizationColumn": "organizationId",
-      "labelFields": [
-        "name"
-      ],
+      "label": {
+        "template": "{name}",
+        "columns": {
+          "name": "name"
+        }
+      },
       "columns": [
         {
           "field": "name",
@@ -1061,9 +1094,12 @@ export const auditRegistry = {
       "idColumn": "id",
       "organizationField": "organizationId",
       "organizationColumn": "organizationId",
-      "labelFields": [
-        "name"
-      ],
+      "label": {
+        "template": "{name}",
+        "columns": {
+          "name": "name"
+        }
+      },
       "columns": [
         {
           "field": "clientId",
@@ -1157,9 +1193,12 @@ export const auditRegistry = {
       "idColumn": "id",
       "organizationField": "organizationId",
       "organizationColumn": "organizationId",
-      "labelFields": [
-        "name"
-      ],
+      "label": {
+        "template": "{name}",
+        "columns": {
+          "name": "name"
+        }
+      },
       "columns": [
         {
           "field": "clientId",
@@ -1253,9 +1292,12 @@ export const auditRegistry = {
       "idColumn": "id",
       "organizationField": "organizationId",
       "organizationColumn": "organizationId",
-      "labelFields": [
-        "name"
-      ],
+      "label": {
+        "template": "{name}",
+        "columns": {
+          "name": "name"
+        }
+      },
       "columns": [
         {
           "field": "name",

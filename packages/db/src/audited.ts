@@ -1,7 +1,8 @@
 /**
- * What the audit log records: the one place that says which models are audited, under which entity type, how a
- * record is named in the log, and which fields hold secrets. The capture triggers are generated from this (run
- * `pnpm db:migrate --name <name>` after changing it), and the API resolves entity labels with it.
+ * What the audit log records: the one place that says which models are audited, under which entity type (one of the
+ * catalog's), how a record is named in the log, and which fields hold secrets. `pnpm db:migrate --name <name>`
+ * resolves it against schema.prisma into the capture triggers and the registry (`audit-registry.ts`), which is all
+ * the runtime reads. Auditing a new model: add it to the schema, add its line here, run `pnpm db:migrate`.
  *
  * Every model with an `organizationId` is audited unless set to `false`; fields named like secrets (password, token,
  * apiKey, *encrypted*, …) are redacted without being listed here.
@@ -30,11 +31,7 @@ export const auditConfig = defineAuditConfig({
     },
     Client: { entityType: 'client', label: 'name' },
     Contact: { entityType: 'contact', label: 'name' },
-    Ticket: {
-      entityType: 'ticket',
-      label: ['number', 'subject'],
-      formatLabel: ({ number, subject }) => `#${String(number)} ${String(subject)}`,
-    },
+    Ticket: { entityType: 'ticket', label: '#{number} {subject}' },
     Invoice: { entityType: 'invoice', label: 'number' },
     InvoiceLine: { entityType: 'invoice_line', label: 'description' },
     Quote: { entityType: 'quote', label: 'number' },

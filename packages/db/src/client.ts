@@ -9,7 +9,6 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import {
   AUDIT_SETTINGS,
-  auditComments,
   auditExtension,
   CaptureDriftError,
   checkInstalledCapture,
@@ -43,11 +42,6 @@ export interface DatabaseOptions {
    * (benchmarks use it as the baseline, with the triggers disabled).
    */
   audit?: boolean;
-  /**
-   * How the audit context reaches the triggers: appended by the driver adapter (default), or by Prisma's `comments`
-   * plugin, which costs more (kept for the benchmark that compares the two).
-   */
-  auditTransport?: 'adapter' | 'comments-plugin';
   /** Connections in the PostgreSQL pool (default 10). */
   poolSize?: number;
   /**
@@ -65,8 +59,9 @@ export interface DatabaseOptions {
 }
 
 /**
- * The client every app uses: each query carries the audit context to the capture triggers (`auditComments`), and
- * the audit model is read-only through Prisma, with `$record()` for custom entries (`auditExtension`).
+ * The client every app uses: each query carries the audit context to the capture triggers (the driver adapter
+ * appends it, `withAuditComments`), and the audit model is read-only through Prisma, with `$record()` for custom
+ * entries (`auditExtension`).
  */
 function audited(client: PrismaClient) {
   return client.$extends(
@@ -119,10 +114,8 @@ async function probePostgres(url: string): Promise<PostgresConfig> {
 
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
   const url = options.url ?? (options.pglite || options.dataDir ? undefined : env.databaseUrl);
-  const transport = options.audit === false ? 'none' : (options.auditTransport ?? 'adapter');
-  const clientOptions = { comments: transport === 'comments-plugin' ? [auditComments()] : [] };
   const withContext = <F extends SqlDriverAdapterFactory>(factory: F) =>
-    transport === 'adapter' ? withAuditComments(factory) : factory;
+    options.audit === false ? factory : withAuditComments(factory);
 
   if (url) {
     assertPostgresUrl(url, options.url ? 'The database URL' : 'DATABASE_URL');
@@ -138,10 +131,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       process.stderr.write(`[db] connection lost (${redactUrl(url)}): ${error.message}\n`);
     pool.on('error', onConnectionLost);
     const prisma = audited(
-      new PrismaClient({
-        ...clientOptions,
-        adapter: withContext(new PrismaPg(pool, { onConnectionError: onConnectionLost })),
-      }),
+      new PrismaClient({ adapter: withContext(new PrismaPg(pool, { onConnectionError: onConnectionLost })) }),
     );
     const { host, port, database } = config;
     const db: Database = {
@@ -181,7 +171,6 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   if (options.strict) await embedded.exec(`SET ${AUDIT_SETTINGS.strict} = on`);
   const prisma = audited(
     new PrismaClient({
-      ...clientOptions,
       adapter: withContext(new PrismaPGlite(embedded)),
       // PGlite runs one transaction at a time: callers queue for it instead of failing after Prisma's 2 s default.
       transactionOptions: { maxWait: 60_000, timeout: 60_000 },

@@ -27,7 +27,7 @@ describe.each(testEngines)('migrations on %s', (engine) => {
     const tables = await db().prisma.$queryRaw<{ table_name: string }[]>`
       SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`;
     const names = tables.map((t) => t.table_name);
-    for (const model of Object.values(Prisma.ModelName)) expect(names).toContain(model);
+    for (const model of Object.values(Prisma.ModelName)) expect(names, model).toContain(model);
     expect(names).toContain('_prisma_migrations');
   });
 
@@ -44,10 +44,10 @@ describe.each(testEngines)('migrations on %s', (engine) => {
     expect(rows.map((r) => r.migration_name)).toEqual(migrationNames);
     for (const row of rows) {
       const sql = await readFile(path.join(defaultPaths.migrations, row.migration_name, 'migration.sql'));
-      expect(row.checksum).toBe(createHash('sha256').update(sql).digest('hex'));
-      expect(row.finished_at).toBeInstanceOf(Date);
-      expect(row.rolled_back_at).toBeNull();
-      expect(row.applied_steps_count).toBe(1);
+      expect(row.checksum, row.migration_name).toBe(createHash('sha256').update(sql).digest('hex'));
+      expect(row.finished_at, row.migration_name).toBeInstanceOf(Date);
+      expect(row.rolled_back_at, row.migration_name).toBeNull();
+      expect(row.applied_steps_count, row.migration_name).toBe(1);
     }
   });
 

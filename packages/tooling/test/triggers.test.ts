@@ -202,7 +202,7 @@ describe('resolveAuditConfig with the real config and schema', () => {
       Project: 'project',
       Vendor: 'vendor',
     });
-    for (const model of resolved.models) expect(KNOWN_ENTITY_TYPES).toContain(model.entityType);
+    for (const model of resolved.models) expect(KNOWN_ENTITY_TYPES, model.model).toContain(model.entityType);
   });
 
   it('never records the id, the organization or @updatedAt fields as fields (key changes and moves are entries of their own)', () => {
@@ -221,7 +221,11 @@ describe('resolveAuditConfig with the real config and schema', () => {
       const source = dmmf.datamodel.models.find((candidate) => candidate.name === model.model);
       const relations = source?.fields.filter((field) => field.kind === 'object').map((field) => field.name) ?? [];
       expect(relations.length, model.model).toBeGreaterThan(0);
-      for (const relation of relations) expect(model.columns.map((column) => column.field)).not.toContain(relation);
+      for (const relation of relations)
+        expect(
+          model.columns.map((column) => column.field),
+          `${model.model}.${relation}`,
+        ).not.toContain(relation);
     }
   });
 
@@ -257,7 +261,8 @@ describe('resolveAuditConfig with the real config and schema', () => {
       isList: false,
     });
     for (const model of resolved.models) {
-      for (const column of model.columns) if (column !== accountNumber) expect(column.column).toBe(column.field);
+      for (const column of model.columns)
+        if (column !== accountNumber) expect(column.column, `${model.model}.${column.field}`).toBe(column.field);
     }
   });
 
@@ -288,15 +293,19 @@ describe('resolveAuditConfig with the real config and schema', () => {
   });
 
   it('marks no column as a json type: Json is jsonb by default', () => {
-    for (const model of resolved.models) for (const column of model.columns) expect(column.isJsonType).toBe(false);
+    for (const model of resolved.models)
+      for (const column of model.columns) expect(column.isJsonType, `${model.model}.${column.field}`).toBe(false);
   });
 
-  it('takes labels from the config, with a formatter for tickets', () => {
-    const ticket = modelOf(resolved, 'Ticket');
-    expect(ticket.labelFields).toEqual(['number', 'subject']);
-    expect(ticket.formatLabel?.({ number: 42, subject: 'Printer on fire' })).toBe('#42 Printer on fire');
-    expect(modelOf(resolved, 'InvoiceLine').labelFields).toEqual(['description']);
-    expect(modelOf(resolved, 'Client').formatLabel).toBeUndefined();
+  it('takes labels from the config as templates: a field name, or a template with its fields', () => {
+    expect(modelOf(resolved, 'Ticket').label).toEqual({
+      template: '#{number} {subject}',
+      columns: { number: 'number', subject: 'subject' },
+    });
+    expect(modelOf(resolved, 'InvoiceLine').label).toEqual({
+      template: '{description}',
+      columns: { description: 'description' },
+    });
   });
 
   it('resolves the audit table and the actor lookup', () => {
@@ -310,7 +319,7 @@ describe('resolveAuditConfig with the real config and schema', () => {
 describe('resolveAuditConfig defaults, on small schemas', () => {
   it('audits a model with organizationId by default, with a snake_case entity type and the first label candidate', () => {
     const dmmfOf = dmmfFromSchema(
-      miniSchema(`model SlaPolicy {
+      miniSchema(`model InvoiceLine {
   id             String @id
   organizationId String
   title          String
@@ -318,15 +327,15 @@ describe('resolveAuditConfig defaults, on small schemas', () => {
   hours          Int
 }`),
     );
-    const policy = modelOf(resolveAuditConfig(miniConfig, dmmfOf), 'SlaPolicy');
-    expect(policy.entityType).toBe('sla_policy');
-    expect(policy.labelFields).toEqual(['title']);
-    expect(policy.columns.map((column) => column.field)).toEqual(['title', 'number', 'hours']);
+    const line = modelOf(resolveAuditConfig(miniConfig, dmmfOf), 'InvoiceLine');
+    expect(line.entityType).toBe('invoice_line');
+    expect(line.label).toEqual({ template: '{title}', columns: { title: 'title' } });
+    expect(line.columns.map((column) => column.field)).toEqual(['title', 'number', 'hours']);
   });
 
   it('skips a model with organizationId that the config sets to false, and a model without one that it does not list', () => {
     const dmmfOf = dmmfFromSchema(
-      miniSchema(`model Note {
+      miniSchema(`model Document {
   id             String @id
   organizationId String
   name           String
@@ -337,15 +346,15 @@ model Country {
   name String
 }`),
     );
-    expect(resolveAuditConfig(miniConfig, dmmfOf).models.map((model) => model.model)).toEqual(['User', 'Note']);
+    expect(resolveAuditConfig(miniConfig, dmmfOf).models.map((model) => model.model)).toEqual(['User', 'Document']);
     expect(
-      resolveAuditConfig({ ...miniConfig, models: { Note: false } }, dmmfOf).models.map((model) => model.model),
+      resolveAuditConfig({ ...miniConfig, models: { Document: false } }, dmmfOf).models.map((model) => model.model),
     ).toEqual(['User']);
   });
 
   it('encodes timestamptz, time, @db.Json and plain Bytes columns', () => {
     const dmmfOf = dmmfFromSchema(
-      miniSchema(`model Event {
+      miniSchema(`model Certificate {
   id             String   @id
   organizationId String
   name           String
@@ -355,7 +364,7 @@ model Country {
   attachment     Bytes?
 }`),
     );
-    const event = modelOf(resolveAuditConfig(miniConfig, dmmfOf), 'Event');
+    const event = modelOf(resolveAuditConfig(miniConfig, dmmfOf), 'Certificate');
     expect(event.columns).toEqual([
       { field: 'name', column: 'name', encoding: 'string', isJsonType: false, isFloat: false, isList: false },
       {
@@ -388,7 +397,7 @@ model Country {
 
   it('records list fields as JSON arrays, ISO strings for instants, and Bytes lists as binary data', () => {
     const dmmfOf = dmmfFromSchema(
-      miniSchema(`model Event {
+      miniSchema(`model Certificate {
   id             String     @id
   organizationId String
   name           String
@@ -399,12 +408,14 @@ model Country {
 }`),
     );
     const config = resolveAuditConfig(miniConfig, dmmfOf);
-    expect(encodingOf(config, 'Event', 'tags')).toBe('json-list');
-    expect(encodingOf(config, 'Event', 'occurrences')).toBe('timestamp-list');
-    expect(encodingOf(config, 'Event', 'payloads')).toBe('json-list');
-    expect(encodingOf(config, 'Event', 'blobs')).toBe('binary');
+    expect(encodingOf(config, 'Certificate', 'tags')).toBe('json-list');
+    expect(encodingOf(config, 'Certificate', 'occurrences')).toBe('timestamp-list');
+    expect(encodingOf(config, 'Certificate', 'payloads')).toBe('json-list');
+    expect(encodingOf(config, 'Certificate', 'blobs')).toBe('binary');
     const source =
-      functionBodies(generateAuditSql(config).sql, 'auditlog').get(captureFunctionName(modelOf(config, 'Event'))) ?? '';
+      functionBodies(generateAuditSql(config).sql, 'auditlog').get(
+        captureFunctionName(modelOf(config, 'Certificate')),
+      ) ?? '';
     expectToContain(source, '"auditlog"."iso_timestamps"(n."occurrences"::timestamp[])');
     // Secrets inside the elements of a Json[] or a String[] are redacted too.
     expectToContain(source, '"auditlog"."audit_json"(to_jsonb(n."payloads"))');
@@ -414,7 +425,7 @@ model Country {
 
   it('redacts names listed in the top-level sensitive list in every model', () => {
     const dmmfOf = dmmfFromSchema(
-      miniSchema(`model Person {
+      miniSchema(`model Contact {
   id             String @id
   organizationId String
   name           String
@@ -422,8 +433,8 @@ model Country {
 }`),
     );
     const config = resolveAuditConfig({ ...miniConfig, sensitive: ['nickname'] }, dmmfOf);
-    expect(encodingOf(config, 'Person', 'nickname')).toBe('redacted');
-    expect(encodingOf(resolveAuditConfig(miniConfig, dmmfOf), 'Person', 'nickname')).toBe('string');
+    expect(encodingOf(config, 'Contact', 'nickname')).toBe('redacted');
+    expect(encodingOf(resolveAuditConfig(miniConfig, dmmfOf), 'Contact', 'nickname')).toBe('string');
   });
 });
 
@@ -485,6 +496,7 @@ describe('resolveAuditConfig: semantic actions, relations and the tenant', () =>
 });
 
 describe('AuditConfigError', () => {
+  // A model renamed in the schema but not in the config would lose its settings (its secrets, its entity type).
   it('names an unknown model of the config', () => {
     const config: AuditConfig = { ...auditConfig, models: { ...auditConfig.models, Widget: { label: 'name' } } };
     expect(configError(() => resolveAuditConfig(config, dmmf))).toBe(
@@ -517,6 +529,97 @@ describe('AuditConfigError', () => {
     );
   });
 
+  // A typo in an entity type would file the model's entries under a name no filter offers and no label knows.
+  it('names the model and an entity type the catalog does not know', () => {
+    const config: AuditConfig = {
+      ...auditConfig,
+      models: { ...auditConfig.models, Ticket: { entityType: 'tiket', label: 'subject' } },
+    };
+    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe(
+      'Ticket in the audit config: its entityType "tiket" is not in the catalog\'s entity types: add it to ENTITY_TYPES in packages/audit/src/catalog.ts (with its label), or set Ticket: false.',
+    );
+  });
+
+  // The default rule audits a new model with an organizationId on its own; its derived type must be known too.
+  it('names a model audited by the default rule whose derived entity type the catalog does not know', () => {
+    const dmmfOf = dmmfFromSchema(
+      miniSchema(`model SlaPolicy {
+  id             String @id
+  organizationId String
+  title          String
+}`),
+    );
+    expect(configError(() => resolveAuditConfig(miniConfig, dmmfOf))).toMatch(
+      /^SlaPolicy in the audit config: the entity type derived from its name "sla_policy" is not in the catalog/,
+    );
+    expect(resolveAuditConfig({ ...miniConfig, models: { SlaPolicy: false } }, dmmfOf).models).toHaveLength(1);
+  });
+
+  // A label template with a typo would name every record of the model by its id only, silently.
+  it.each([
+    ['#{number} {subjct}', 'Ticket has no scalar field "subjct" (label of Ticket in the audit config).'],
+    ['#{number {subject}', 'Ticket: the label template "#{number {subject}" has a brace without its pair.'],
+    ['{number} {}', 'Ticket: the label template "{number} {}" has a bad field "{}".'],
+    ['Ticket', 'Ticket has no scalar field "Ticket" (label of Ticket in the audit config).'],
+    ['Support ticket {', 'Ticket: the label template "Support ticket {" has a brace without its pair.'],
+  ])('names the model and the bad label %j', (label, message) => {
+    const config: AuditConfig = {
+      ...auditConfig,
+      models: { ...auditConfig.models, Ticket: { entityType: 'ticket', label } },
+    };
+    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe(message);
+  });
+
+  it('refuses a label template without a field (every record would have the same name)', () => {
+    const config: AuditConfig = {
+      ...auditConfig,
+      models: { ...auditConfig.models, Ticket: { entityType: 'ticket', label: [] } },
+    };
+    expect(configError(() => resolveAuditConfig(config, dmmf))).toBe('Ticket: the label template "" names no field.');
+  });
+
+  // The list shows labels live and unredacted: a secret as a label would print it for every reader of the log.
+  it("refuses a secret as a label field, by the default names and by the config's own", () => {
+    const byName: AuditConfig = {
+      ...auditConfig,
+      models: { ...auditConfig.models, ApiKey: { entityType: 'api_key', label: '{name} {keyHash}' } },
+    };
+    expect(configError(() => resolveAuditConfig(byName, dmmf))).toBe(
+      'ApiKey.keyHash holds a secret (redacted in entries), so it cannot name records in the list: choose another label field.',
+    );
+    const byConfig: AuditConfig = {
+      ...auditConfig,
+      models: { ...auditConfig.models, Vendor: { entityType: 'vendor', label: 'website', sensitive: ['website'] } },
+    };
+    expect(configError(() => resolveAuditConfig(byConfig, dmmf))).toBe(
+      'Vendor.website holds a secret (redacted in entries), so it cannot name records in the list: choose another label field.',
+    );
+  });
+
+  // A Json, bytes or list label would render as "[object Object]", binary noise or a comma list in the list.
+  it('refuses a Json, Bytes or list field as a label field', () => {
+    const dmmfOf = dmmfFromSchema(
+      miniSchema(`model Document {
+  id             String   @id
+  organizationId String
+  name           String
+  meta           Json
+  body           Bytes
+  tags           String[]
+}`),
+    );
+    const withLabel = (label: string): AuditConfig => ({ ...miniConfig, models: { Document: { label } } });
+    expect(configError(() => resolveAuditConfig(withLabel('meta'), dmmfOf))).toBe(
+      'Document.meta (Json) cannot name records: a label field holds one text, number, enum or date.',
+    );
+    expect(configError(() => resolveAuditConfig(withLabel('{name} {body}'), dmmfOf))).toBe(
+      'Document.body (Bytes) cannot name records: a label field holds one text, number, enum or date.',
+    );
+    expect(configError(() => resolveAuditConfig(withLabel('tags'), dmmfOf))).toBe(
+      'Document.tags (String[]) cannot name records: a label field holds one text, number, enum or date.',
+    );
+  });
+
   it('names an unknown sensitive field and the model', () => {
     const config: AuditConfig = {
       ...auditConfig,
@@ -538,7 +641,10 @@ describe('AuditConfigError', () => {
   });
 
   it('names a listed model that has no organization field', () => {
-    const config: AuditConfig = { ...auditConfig, models: { ...auditConfig.models, Session: { label: 'id' } } };
+    const config: AuditConfig = {
+      ...auditConfig,
+      models: { ...auditConfig.models, Session: { entityType: 'credential', label: 'id' } },
+    };
     expect(configError(() => resolveAuditConfig(config, dmmf))).toBe(
       'Session has no scalar field "organizationId" (organizationField of Session in the audit config).',
     );
@@ -546,7 +652,7 @@ describe('AuditConfigError', () => {
 
   it('refuses a model with a composite @@id', () => {
     const dmmfOf = dmmfFromSchema(
-      miniSchema(`model Membership {
+      miniSchema(`model Tag {
   organizationId String
   userId         String
   name           String
@@ -555,10 +661,10 @@ describe('AuditConfigError', () => {
 }`),
     );
     expect(configError(() => resolveAuditConfig(miniConfig, dmmfOf))).toBe(
-      'Membership needs a single-field @id to be audited (entries name records by id).',
+      'Tag needs a single-field @id to be audited (entries name records by id).',
     );
     expect(
-      resolveAuditConfig({ ...miniConfig, models: { Membership: false } }, dmmfOf).models.map((model) => model.model),
+      resolveAuditConfig({ ...miniConfig, models: { Tag: false } }, dmmfOf).models.map((model) => model.model),
     ).toEqual(['User']);
   });
 
@@ -584,19 +690,18 @@ describe('AuditConfigError', () => {
 
   it('asks for a label when a model has no name, title, subject or number', () => {
     const dmmfOf = dmmfFromSchema(
-      miniSchema(`model Reading {
+      miniSchema(`model Rack {
   id             String @id
   organizationId String
   value          Float
 }`),
     );
     expect(configError(() => resolveAuditConfig(miniConfig, dmmfOf))).toBe(
-      'Reading has no name, title, subject or number field: set its label.',
+      'Rack has no name, title, subject or number field: set its label.',
     );
     expect(
-      modelOf(resolveAuditConfig({ ...miniConfig, models: { Reading: { label: 'value' } } }, dmmfOf), 'Reading')
-        .labelFields,
-    ).toEqual(['value']);
+      modelOf(resolveAuditConfig({ ...miniConfig, models: { Rack: { label: 'value' } } }, dmmfOf), 'Rack').label,
+    ).toEqual({ template: '{value}', columns: { value: 'value' } });
   });
 
   it('names an unknown audit model or actor model', () => {
@@ -765,8 +870,8 @@ describe('generateAuditSql', () => {
       const source = captureOf(model.model);
       expect(source.startsWith('\nDECLARE\n'), model.model).toBe(true);
       expect(source.endsWith('END;\n'), model.model).toBe(true);
-      expect(source).not.toContain('$audit$');
-      expect(source).toContain(`'${model.entityType}'`);
+      expect(source, model.model).not.toContain('$audit$');
+      expect(source, model.model).toContain(`'${model.entityType}'`);
     }
   });
 
@@ -864,10 +969,10 @@ describe('generateAuditSql', () => {
   it('captures every column of a table wider than 100 columns (concat_ws takes at most 100 arguments)', () => {
     const fields = Array.from({ length: 120 }, (_, i) => `  f${String(i)} String?`).join('\n');
     const dmmfOf = dmmfFromSchema(
-      miniSchema(`model Wide {\n  id String @id\n  organizationId String\n  name String\n${fields}\n}`),
+      miniSchema(`model Product {\n  id String @id\n  organizationId String\n  name String\n${fields}\n}`),
     );
     const config = resolveAuditConfig(miniConfig, dmmfOf);
-    const wide = modelOf(config, 'Wide');
+    const wide = modelOf(config, 'Product');
     expect(wide.columns).toHaveLength(121);
     const source = bodyOf(config, captureFunctionName(wide));
     for (const column of wide.columns) {
@@ -875,7 +980,8 @@ describe('generateAuditSql', () => {
       expectToContain(source, `n."${column.column}"`);
       expectToContain(source, `o."${column.column}"`);
     }
-    for (const call of source.match(/concat_ws\(/g) ?? []) expect(call).toBe('concat_ws(');
+    for (const [i, call] of (source.match(/concat_ws\(/g) ?? []).entries())
+      expect(call, `call ${i}`).toBe('concat_ws(');
     expectToContain(source, `nullif(concat_ws(',',`);
   });
 });

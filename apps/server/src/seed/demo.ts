@@ -152,7 +152,6 @@ export interface SeedResult {
   entries: number;
 }
 
-/** Seeds the demo unless it is there already. Refuses in production: the accounts have a published password. */
 /**
  * Sets `createdAt` on a create's data and on the records its nested writes create. The objects are the seed's own,
  * built inline for one call: stamping them in place changes nothing else.
@@ -184,48 +183,61 @@ function stampedWithSeedClock(prisma: AuditedPrismaClient): AuditedPrismaClient 
   });
 }
 
-export async function seedDemo(
-  audited: AuditedPrismaClient,
-  options: { now?: Date; production?: boolean } = {},
-): Promise<SeedResult> {
-  const prisma = stampedWithSeedClock(audited);
-  if (options.production)
-    throw new StartupRefusal(
-      'The demo seed is refused when NODE_ENV=production: its accounts have a published password.',
-    );
-  if (await prisma.organization.findUnique({ where: { slug: DEMO_SLUG } }))
-    return { created: false, organizations: 0, entries: 0 };
+type Random = ReturnType<typeof random>;
+interface Person {
+  id: string;
+  name: string;
+  email: string;
+}
 
-  const now = options.now ?? new Date();
-  const rng = random(20261125);
-  const passwordHash = await hashPassword(DEMO_PASSWORD);
-  // Day 0 is 90 days ago, the last day is yesterday: every entry is in the past, in the order it happened.
-  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - DAYS));
-  let clock = start.getTime();
+/**
+ * What every step of the story writes with. The order of the calls to `rng` and `at` is the story: a step that
+ * called them in another order would tell a different one.
+ */
+interface Story {
+  prisma: AuditedPrismaClient;
+  rng: Random;
   /** The next moment of day `day` (0 = 90 days ago): from 07:00 UTC on, a few minutes after the previous event. */
+  at: (day: number) => Date;
+  /** Runs `fn` as `user` at `when`, from the IP and browser of the user's session of the day (or a random one). */
+  as: <T>(user: Person, when: Date, fn: () => PromiseLike<T>) => Promise<T>;
+  /** Who signed in today, from where. */
+  sessions: Map<string, { ip: string; ua: string }>;
+  passwordHash: string;
+}
+
+/** Northwind as the story goes: its people and integrations, and the records made so far. */
+interface Northwind {
+  org: string;
+  users: Person[];
+  owner: Person;
+  admin: Person;
+  tech: Person;
+  billing: Person;
+  /** Who might look at a ticket (the technician twice: they look most). */
+  staff: Person[];
+  emailSync: { id: string; name: string };
+  rmmSync: { id: string; name: string };
+  vendors: { id: string }[];
+  clients: { id: string; name: string }[];
+  tickets: { id: string; status: string }[];
+  invoices: { id: string; status: string; number: string }[];
+  assets: { id: string; name: string }[];
+  /** The last ticket, invoice and quote numbers given. */
+  numbers: { ticket: number; invoice: number; quote: number };
+}
+
+/** The story's clock and actors, over the 90 days that end yesterday. */
+function startStory(prisma: AuditedPrismaClient, start: Date, passwordHash: string): Story {
+  const rng = random(20261125);
+  let clock = start.getTime();
   const at = (day: number) => {
     const opening = start.getTime() + day * 86_400_000 + 7 * 3_600_000;
     clock = Math.max(clock, opening) + rng.int(1, 14) * 60_000 + rng.int(0, 59_999);
     return new Date(clock);
   };
-  const before = await prisma.auditLog.count();
-
-  // ── the organization, its people and integrations, on day 0, by the owner ──────────────────────────────────
-  // The seeding clock goes inside the actor's context: it stamps the context it finds.
-  const organization = await runAsSystem({ name: 'Signup' }, () =>
-    withSeedClock(at(0), () =>
-      prisma.organization.create({ data: { name: 'Northwind IT Services', slug: DEMO_SLUG } }),
-    ),
-  );
-  const org = organization.id;
-  const owner = await runAsSystem({ name: 'Signup' }, () =>
-    withSeedClock(at(0), () =>
-      prisma.user.create({ data: { organizationId: org, ...DEMO_ACCOUNTS[0], passwordHash } }),
-    ),
-  );
-  const users = [owner];
   const sessions = new Map<string, { ip: string; ua: string }>();
-  const as = <T>(user: { id: string; name: string; email: string }, when: Date, fn: () => PromiseLike<T>) => {
+  const as = <T>(user: Person, when: Date, fn: () => PromiseLike<T>) => {
     const origin = sessions.get(user.id) ?? { ip: rng.pick(OFFICE_IPS), ua: rng.pick(BROWSERS) };
     return withAuditContext(
       {
@@ -239,6 +251,25 @@ export async function seedDemo(
       () => withSeedClock(when, fn),
     );
   };
+  return { prisma, rng, at, as, sessions, passwordHash };
+}
+
+/** Day 0: the organization signs up, the owner invites the team, an admin connects the integrations and vendors. */
+async function foundNorthwind(story: Story): Promise<Northwind> {
+  const { prisma, at, as, passwordHash } = story;
+  // The seeding clock goes inside the actor's context: it stamps the context it finds.
+  const organization = await runAsSystem({ name: 'Signup' }, () =>
+    withSeedClock(at(0), () =>
+      prisma.organization.create({ data: { name: 'Northwind IT Services', slug: DEMO_SLUG } }),
+    ),
+  );
+  const org = organization.id;
+  const owner = await runAsSystem({ name: 'Signup' }, () =>
+    withSeedClock(at(0), () =>
+      prisma.user.create({ data: { organizationId: org, ...DEMO_ACCOUNTS[0], passwordHash } }),
+    ),
+  );
+  const users: Person[] = [owner];
   for (const account of DEMO_ACCOUNTS.slice(1)) {
     users.push(
       await as(owner, at(0), () => prisma.user.create({ data: { organizationId: org, ...account, passwordHash } })),
@@ -246,8 +277,38 @@ export async function seedDemo(
   }
   const [, admin, tech, billing] = users;
   if (!admin || !tech || !billing) throw new Error('demo users missing');
-  const staff = [owner, admin, tech, tech, billing];
+  const { emailSync, rmmSync } = await connectIntegrations(story, org, admin);
+  const vendors = [];
+  for (const name of ['Dell Technologies', 'Fortinet', 'Microsoft', 'TD Synnex']) {
+    vendors.push(
+      await as(admin, at(0), () =>
+        prisma.vendor.create({
+          data: { organizationId: org, name, website: `https://${name.split(' ')[0]?.toLowerCase()}.example` },
+        }),
+      ),
+    );
+  }
+  return {
+    org,
+    users,
+    owner,
+    admin,
+    tech,
+    billing,
+    staff: [owner, admin, tech, tech, billing],
+    emailSync,
+    rmmSync,
+    vendors,
+    clients: [],
+    tickets: [],
+    invoices: [],
+    assets: [],
+    numbers: { ticket: 1000, invoice: 2000, quote: 500 },
+  };
+}
 
+/** The email and RMM integrations, with settings that hold a secret the capture must redact. */
+async function connectIntegrations({ prisma, at, as }: Story, org: string, admin: Person) {
   const emailSync = await as(admin, at(0), () =>
     prisma.integration.create({
       data: {
@@ -272,334 +333,353 @@ export async function seedDemo(
       },
     }),
   );
-  const vendors = [];
-  for (const name of ['Dell Technologies', 'Fortinet', 'Microsoft', 'TD Synnex']) {
-    vendors.push(
-      await as(admin, at(0), () =>
-        prisma.vendor.create({
-          data: { organizationId: org, name, website: `https://${name.split(' ')[0]?.toLowerCase()}.example` },
+  return { emailSync, rmmSync };
+}
+
+/** One day at Northwind, in the order things happen. `busy` is 1 on weekdays, 0.25 at the weekend. */
+async function workDay(story: Story, northwind: Northwind, day: number, busy: number): Promise<void> {
+  await signIn(story, northwind, day, busy);
+  await maybeWinClient(story, northwind, day);
+  // Before the first client there is nothing to work on, and yesterday's sessions are not closed.
+  if (northwind.clients.length === 0) return;
+  await workTickets(story, northwind, day, busy);
+  await trackAssets(story, northwind, day);
+  await syncIntegrations(story, northwind, day);
+  await bill(story, northwind, day, busy);
+  await occasionalChanges(story, northwind, day);
+  await signOut(story, northwind, day);
+  story.sessions.clear();
+}
+
+/** Sign-ins of the day, from the office or from home, on the person's browser of the day; now and then a typo. */
+async function signIn({ prisma, rng, at, as, sessions }: Story, { org, users }: Northwind, day: number, busy: number) {
+  for (const person of users) {
+    if (!rng.chance(0.7 * busy)) continue;
+    sessions.set(person.id, {
+      ip: rng.chance(0.8) ? rng.pick(OFFICE_IPS) : `198.51.100.${rng.int(20, 250)}`,
+      ua: rng.pick(BROWSERS),
+    });
+    if (rng.chance(0.06)) {
+      // As the sign-in service records it: nobody is verified yet, so the actor is anonymous.
+      const origin = sessions.get(person.id);
+      await withAuditContext(
+        { anonymous: true, ipAddress: origin?.ip, userAgent: origin?.ua, requestId: randomUUID() },
+        () =>
+          withSeedClock(at(day), () =>
+            record(prisma, {
+              organizationId: org,
+              action: 'failed_login',
+              entityType: 'user',
+              entityId: person.id,
+              metadata: { attemptedEmail: person.email, reason: 'wrong_password' },
+            }),
+          ),
+      );
+    }
+    await as(person, at(day), () =>
+      record(prisma, {
+        organizationId: org,
+        action: 'login',
+        entityType: 'user',
+        entityId: person.id,
+        metadata: { method: 'password' },
+      }),
+    );
+  }
+}
+
+/** New clients in the first weeks, with their contacts (nested writes), and often a contract. */
+async function maybeWinClient({ prisma, rng, at, as }: Story, northwind: Northwind, day: number): Promise<void> {
+  const { org, admin, billing, clients } = northwind;
+  if (clients.length >= CLIENTS.length || !(day < 30 ? rng.chance(0.45) : rng.chance(0.05))) return;
+  const [name, industry] = CLIENTS[clients.length] ?? CLIENTS[0];
+  const client = await as(admin, at(day), () =>
+    prisma.client.create({
+      data: {
+        organizationId: org,
+        name,
+        industry,
+        status: 'ACTIVE',
+        website: `https://${name.toLowerCase().replace(/[^a-z]+/g, '')}.example`,
+        billingAddress: {
+          street: `${rng.int(1, 400)} Market Street`,
+          city: rng.pick(['Seattle', 'Portland', 'Denver', 'Austin']),
+          country: 'US',
+        },
+        contacts: {
+          create: [0, 1].map(() => {
+            const first = rng.pick(FIRST);
+            const last = rng.pick(LAST);
+            return {
+              organizationId: org,
+              name: `${first} ${last}`,
+              email: `${first.toLowerCase()}.${last.toLowerCase()}@client.example`,
+              title: rng.pick(['Office manager', 'CFO', 'IT contact', 'Owner']),
+            };
+          }),
+        },
+      },
+    }),
+  );
+  clients.push(client);
+  if (rng.chance(0.6)) {
+    await as(billing, at(day), () =>
+      prisma.contract.create({
+        data: {
+          organizationId: org,
+          clientId: client.id,
+          name: `${name} managed services`,
+          status: 'ACTIVE',
+          monthlyValue: String(rng.int(8, 60) * 50),
+          startsOn: at(day),
+        },
+      }),
+    );
+  }
+}
+
+/** Where a ticket goes next: NEW → OPEN → (waiting on the client →) RESOLVED → CLOSED. */
+function nextTicketStatus(rng: Random, status: string) {
+  if (status === 'NEW') return 'OPEN';
+  if (status === 'OPEN') return rng.pick(['WAITING_ON_CLIENT', 'RESOLVED'] as const);
+  return status === 'WAITING_ON_CLIENT' ? 'RESOLVED' : 'CLOSED';
+}
+
+/** Tickets: opened, worked on, resolved; now and then a duplicate deleted or a ticket looked at. */
+async function workTickets(story: Story, northwind: Northwind, day: number, busy: number): Promise<void> {
+  const { prisma, rng, at, as } = story;
+  const { org, admin, tech, clients, tickets, numbers } = northwind;
+  for (let i = 0; i < rng.int(1, 4) * busy; i++) {
+    const client = rng.pick(clients);
+    const ticket = await as(rng.pick([tech, admin, tech]), at(day), () =>
+      prisma.ticket.create({
+        data: {
+          organizationId: org,
+          number: ++numbers.ticket,
+          subject: rng.pick(SUBJECTS),
+          clientId: client.id,
+          priority: rng.pick(['LOW', 'NORMAL', 'NORMAL', 'HIGH', 'URGENT'] as const),
+        },
+      }),
+    );
+    tickets.push({ id: ticket.id, status: 'NEW' });
+  }
+  for (const ticket of tickets.filter((t) => t.status !== 'CLOSED')) {
+    if (!rng.chance(0.3)) continue;
+    const next = nextTicketStatus(rng, ticket.status);
+    await as(rng.pick([tech, tech, admin]), at(day), () =>
+      prisma.ticket.update({
+        where: { id: ticket.id },
+        data: {
+          status: next,
+          ...(next === 'OPEN' ? { assigneeId: rng.pick([tech.id, admin.id]) } : {}),
+          ...(next === 'RESOLVED' ? { resolvedAt: at(day) } : {}),
+        },
+      }),
+    );
+    ticket.status = next;
+  }
+  if (rng.chance(0.08) && tickets.length > 5) {
+    const duplicate = tickets.splice(rng.int(0, tickets.length - 1), 1)[0];
+    if (duplicate) await as(admin, at(day), () => prisma.ticket.delete({ where: { id: duplicate.id } }));
+  }
+  if (rng.chance(0.25 * busy)) {
+    const viewed = rng.pick(tickets);
+    if (viewed)
+      await as(rng.pick(northwind.staff), at(day), () =>
+        record(prisma, { organizationId: org, action: 'view', entityType: 'ticket', entityId: viewed.id }),
+      );
+  }
+}
+
+/** Assets from the RMM (written by System), and a technician changing one's status. */
+async function trackAssets({ prisma, rng, at, as }: Story, northwind: Northwind, day: number): Promise<void> {
+  const { org, tech, clients, assets } = northwind;
+  if (rng.chance(0.35)) {
+    const [type, model, manufacturer] = rng.pick(ASSETS);
+    const client = rng.pick(clients);
+    const asset = await runAsSystem({ name: 'RMM sync' }, () =>
+      withSeedClock(at(day), () =>
+        prisma.asset.create({
+          data: {
+            organizationId: org,
+            clientId: client.id,
+            name: `${client.name.split(' ')[0]?.toUpperCase()}-${type.slice(0, 2)}${rng.int(10, 99)}`,
+            type,
+            model,
+            manufacturer,
+            serialNumber: randomUUID().slice(0, 10).toUpperCase(),
+            ipAddress: `10.${rng.int(0, 20)}.${rng.int(0, 255)}.${rng.int(2, 250)}`,
+            diskBytes: BigInt(rng.pick([256, 512, 1024, 2048])) * 1_000_000_000n,
+            specs: { cpu: rng.pick(['i5-1345U', 'i7-13700', 'Xeon Silver 4410Y']), ramGb: rng.pick([8, 16, 32, 64]) },
+          },
         }),
       ),
     );
+    assets.push(asset);
   }
+  if (rng.chance(0.12) && assets.length > 0) {
+    const asset = rng.pick(assets);
+    await as(tech, at(day), () =>
+      prisma.asset.update({
+        where: { id: asset.id },
+        data: { status: rng.pick(['IN_REPAIR', 'IN_SERVICE', 'RETIRED'] as const) },
+      }),
+    );
+  }
+}
 
-  // ── 90 days of work ──────────────────────────────────────────────────────────────────────────────────────
-  const clients: { id: string; name: string }[] = [];
-  const tickets: { id: string; status: string }[] = [];
-  const invoices: { id: string; status: string; number: string }[] = [];
-  const assets: { id: string; name: string }[] = [];
-  let ticketNumber = 1000;
-  let invoiceNumber = 2000;
-  let quoteNumber = 500;
+/** Integrations sync on their own, as System. */
+async function syncIntegrations({ prisma, rng, at }: Story, northwind: Northwind, day: number): Promise<void> {
+  for (const integration of [northwind.emailSync, northwind.rmmSync]) {
+    if (!rng.chance(0.5)) continue;
+    const when = at(day);
+    await runAsSystem({ name: integration.name }, () =>
+      withSeedClock(when, async () => {
+        await prisma.integration.update({ where: { id: integration.id }, data: { lastSyncAt: when } });
+        await record(prisma, {
+          organizationId: northwind.org,
+          action: 'sync',
+          entityType: 'integration',
+          entityId: integration.id,
+          metadata: { items: rng.int(3, 120), durationMs: rng.int(800, 9000) },
+        });
+      }),
+    );
+  }
+}
 
-  for (let day = 0; day < DAYS; day++) {
-    const weekday = new Date(start.getTime() + day * 86_400_000).getUTCDay();
-    const busy = weekday === 0 || weekday === 6 ? 0.25 : 1;
+/** Billing: invoices drafted, sent, paid; quotes; an export now and then. */
+async function bill(story: Story, northwind: Northwind, day: number, busy: number): Promise<void> {
+  const { prisma, rng, at, as } = story;
+  const { org, owner, billing, invoices } = northwind;
+  if (rng.chance(0.3 * busy)) await draftInvoice(story, northwind, day);
+  for (const invoice of invoices) {
+    if (invoice.status === 'PAID' || !rng.chance(0.2)) continue;
+    const status = invoice.status === 'DRAFT' ? 'SENT' : 'PAID';
+    await as(billing, at(day), () =>
+      prisma.invoice.update({
+        where: { id: invoice.id },
+        data: { status, ...(status === 'SENT' ? { issuedAt: at(day) } : { paidAt: at(day) }) },
+      }),
+    );
+    invoice.status = status;
+  }
+  if (rng.chance(0.1)) {
+    const client = rng.pick(northwind.clients);
+    await as(billing, at(day), () =>
+      prisma.quote.create({
+        data: {
+          organizationId: org,
+          clientId: client.id,
+          number: `Q-${++northwind.numbers.quote}`,
+          title: 'Hardware refresh',
+          total: String(rng.int(20, 200) * 50),
+        },
+      }),
+    );
+  }
+  if (rng.chance(0.07)) {
+    await as(rng.pick([owner, billing]), at(day), () =>
+      record(prisma, {
+        organizationId: org,
+        action: 'export',
+        entityType: 'invoice',
+        entityId: 'all',
+        metadata: { format: 'csv', rows: invoices.length },
+      }),
+    );
+  }
+}
 
-    // Sign-ins of the day, from the office or from home, on the person's browser of the day.
-    for (const person of users) {
-      if (!rng.chance(0.7 * busy)) continue;
-      sessions.set(person.id, {
-        ip: rng.chance(0.8) ? rng.pick(OFFICE_IPS) : `198.51.100.${rng.int(20, 250)}`,
-        ua: rng.pick(BROWSERS),
-      });
-      if (rng.chance(0.06)) {
-        // As the sign-in service records it: nobody is verified yet, so the actor is anonymous.
-        const origin = sessions.get(person.id);
-        await withAuditContext(
-          { anonymous: true, ipAddress: origin?.ip, userAgent: origin?.ua, requestId: randomUUID() },
-          () =>
-            withSeedClock(at(day), () =>
-              record(prisma, {
-                organizationId: org,
-                action: 'failed_login',
-                entityType: 'user',
-                entityId: person.id,
-                metadata: { attemptedEmail: person.email, reason: 'wrong_password' },
-              }),
-            ),
-        );
-      }
+/** A draft invoice for a client, with its line (a nested write). */
+async function draftInvoice({ prisma, rng, at, as }: Story, northwind: Northwind, day: number): Promise<void> {
+  const { org, billing } = northwind;
+  const client = rng.pick(northwind.clients);
+  const number = `INV-${++northwind.numbers.invoice}`;
+  const amount = rng.int(4, 90) * 25;
+  const invoice = await as(billing, at(day), () =>
+    prisma.invoice.create({
+      data: {
+        organizationId: org,
+        clientId: client.id,
+        number,
+        subtotal: String(amount),
+        tax: String(amount * 0.08),
+        total: String(amount * 1.08),
+        lines: {
+          create: [
+            {
+              organizationId: org,
+              description: 'Managed services',
+              quantity: '1',
+              unitPrice: String(amount),
+              amount: String(amount),
+            },
+          ],
+        },
+      },
+    }),
+  );
+  northwind.invoices.push({ id: invoice.id, status: 'DRAFT', number });
+}
+
+/** Now and then: a password change, rotated integration credentials, a contact leaving, a client archived. */
+async function occasionalChanges(story: Story, northwind: Northwind, day: number): Promise<void> {
+  const { prisma, at, as, passwordHash } = story;
+  const { org, owner, admin, tech, billing, clients } = northwind;
+  if (day === 20 || day === 61) {
+    await as(tech, at(day), () => prisma.user.update({ where: { id: tech.id }, data: { passwordHash } }));
+  }
+  if (day === 45) {
+    await as(admin, at(day), () =>
+      prisma.integration.update({
+        where: { id: northwind.emailSync.id },
+        data: {
+          encryptedCredentials: Buffer.from(randomUUID()),
+          settings: { mailbox: 'helpdesk@northwind.example', folder: 'Inbox', clientSecret: 'rotated-secret' },
+        },
+      }),
+    );
+    await as(admin, at(day), () =>
+      prisma.user.update({ where: { id: billing.id }, data: { role: 'BILLING', mfaSecret: 'JBSWY3DPEHPK3PXP' } }),
+    );
+  }
+  if (day === 70 && clients.length > 3) {
+    const contact = await prisma.contact.findFirst({ where: { organizationId: org }, orderBy: { name: 'asc' } });
+    if (contact) await as(admin, at(day), () => prisma.contact.delete({ where: { id: contact.id } }));
+    const client = clients[3];
+    if (client) {
+      await as(owner, at(day), () =>
+        prisma.client.update({
+          where: { id: client.id },
+          data: { status: 'CHURNED', notes: 'Moved to an in-house IT team.' },
+        }),
+      );
+      await as(owner, at(day), () =>
+        record(prisma, { organizationId: org, action: 'archive', entityType: 'client', entityId: client.id }),
+      );
+    }
+  }
+  if (day === 80) {
+    const vendor = northwind.vendors[3];
+    if (vendor) await as(admin, at(day), () => prisma.vendor.delete({ where: { id: vendor.id } }));
+  }
+}
+
+/** End of the day: about half sign out explicitly; the others' sessions simply expire. */
+async function signOut({ prisma, rng, at, as, sessions }: Story, { org, users }: Northwind, day: number) {
+  for (const person of users) {
+    if (sessions.has(person.id) && rng.chance(0.5)) {
       await as(person, at(day), () =>
-        record(prisma, {
-          organizationId: org,
-          action: 'login',
-          entityType: 'user',
-          entityId: person.id,
-          metadata: { method: 'password' },
-        }),
+        record(prisma, { organizationId: org, action: 'logout', entityType: 'user', entityId: person.id }),
       );
     }
-
-    // New clients in the first weeks, with their contacts (nested writes).
-    if (clients.length < CLIENTS.length && (day < 30 ? rng.chance(0.45) : rng.chance(0.05))) {
-      const [name, industry] = CLIENTS[clients.length] ?? CLIENTS[0];
-      const client = await as(admin, at(day), () =>
-        prisma.client.create({
-          data: {
-            organizationId: org,
-            name,
-            industry,
-            status: 'ACTIVE',
-            website: `https://${name.toLowerCase().replace(/[^a-z]+/g, '')}.example`,
-            billingAddress: {
-              street: `${rng.int(1, 400)} Market Street`,
-              city: rng.pick(['Seattle', 'Portland', 'Denver', 'Austin']),
-              country: 'US',
-            },
-            contacts: {
-              create: [0, 1].map(() => {
-                const first = rng.pick(FIRST);
-                const last = rng.pick(LAST);
-                return {
-                  organizationId: org,
-                  name: `${first} ${last}`,
-                  email: `${first.toLowerCase()}.${last.toLowerCase()}@client.example`,
-                  title: rng.pick(['Office manager', 'CFO', 'IT contact', 'Owner']),
-                };
-              }),
-            },
-          },
-        }),
-      );
-      clients.push(client);
-      if (rng.chance(0.6)) {
-        await as(billing, at(day), () =>
-          prisma.contract.create({
-            data: {
-              organizationId: org,
-              clientId: client.id,
-              name: `${name} managed services`,
-              status: 'ACTIVE',
-              monthlyValue: String(rng.int(8, 60) * 50),
-              startsOn: at(day),
-            },
-          }),
-        );
-      }
-    }
-    if (clients.length === 0) continue;
-
-    // Tickets: opened, worked on, resolved.
-    for (let i = 0; i < rng.int(1, 4) * busy; i++) {
-      const client = rng.pick(clients);
-      const ticket = await as(rng.pick([tech, admin, tech]), at(day), () =>
-        prisma.ticket.create({
-          data: {
-            organizationId: org,
-            number: ++ticketNumber,
-            subject: rng.pick(SUBJECTS),
-            clientId: client.id,
-            priority: rng.pick(['LOW', 'NORMAL', 'NORMAL', 'HIGH', 'URGENT'] as const),
-          },
-        }),
-      );
-      tickets.push({ id: ticket.id, status: 'NEW' });
-    }
-    for (const ticket of tickets.filter((t) => t.status !== 'CLOSED')) {
-      if (!rng.chance(0.3)) continue;
-      const next =
-        ticket.status === 'NEW'
-          ? 'OPEN'
-          : ticket.status === 'OPEN'
-            ? rng.pick(['WAITING_ON_CLIENT', 'RESOLVED'] as const)
-            : ticket.status === 'WAITING_ON_CLIENT'
-              ? 'RESOLVED'
-              : 'CLOSED';
-      await as(rng.pick([tech, tech, admin]), at(day), () =>
-        prisma.ticket.update({
-          where: { id: ticket.id },
-          data: {
-            status: next,
-            ...(next === 'OPEN' ? { assigneeId: rng.pick([tech.id, admin.id]) } : {}),
-            ...(next === 'RESOLVED' ? { resolvedAt: at(day) } : {}),
-          },
-        }),
-      );
-      ticket.status = next;
-    }
-    if (rng.chance(0.08) && tickets.length > 5) {
-      const duplicate = tickets.splice(rng.int(0, tickets.length - 1), 1)[0];
-      if (duplicate) await as(admin, at(day), () => prisma.ticket.delete({ where: { id: duplicate.id } }));
-    }
-    if (rng.chance(0.25 * busy)) {
-      const viewed = rng.pick(tickets);
-      if (viewed)
-        await as(rng.pick(staff), at(day), () =>
-          record(prisma, { organizationId: org, action: 'view', entityType: 'ticket', entityId: viewed.id }),
-        );
-    }
-
-    // Assets from the RMM, and their changes.
-    if (rng.chance(0.35)) {
-      const [type, model, manufacturer] = rng.pick(ASSETS);
-      const client = rng.pick(clients);
-      const asset = await runAsSystem({ name: 'RMM sync' }, () =>
-        withSeedClock(at(day), () =>
-          prisma.asset.create({
-            data: {
-              organizationId: org,
-              clientId: client.id,
-              name: `${client.name.split(' ')[0]?.toUpperCase()}-${type.slice(0, 2)}${rng.int(10, 99)}`,
-              type,
-              model,
-              manufacturer,
-              serialNumber: randomUUID().slice(0, 10).toUpperCase(),
-              ipAddress: `10.${rng.int(0, 20)}.${rng.int(0, 255)}.${rng.int(2, 250)}`,
-              diskBytes: BigInt(rng.pick([256, 512, 1024, 2048])) * 1_000_000_000n,
-              specs: { cpu: rng.pick(['i5-1345U', 'i7-13700', 'Xeon Silver 4410Y']), ramGb: rng.pick([8, 16, 32, 64]) },
-            },
-          }),
-        ),
-      );
-      assets.push(asset);
-    }
-    if (rng.chance(0.12) && assets.length > 0) {
-      const asset = rng.pick(assets);
-      await as(tech, at(day), () =>
-        prisma.asset.update({
-          where: { id: asset.id },
-          data: { status: rng.pick(['IN_REPAIR', 'IN_SERVICE', 'RETIRED'] as const) },
-        }),
-      );
-    }
-
-    // Integrations sync on their own, as System.
-    for (const integration of [emailSync, rmmSync]) {
-      if (!rng.chance(0.5)) continue;
-      const when = at(day);
-      await runAsSystem({ name: integration.name }, () =>
-        withSeedClock(when, async () => {
-          await prisma.integration.update({ where: { id: integration.id }, data: { lastSyncAt: when } });
-          await record(prisma, {
-            organizationId: org,
-            action: 'sync',
-            entityType: 'integration',
-            entityId: integration.id,
-            metadata: { items: rng.int(3, 120), durationMs: rng.int(800, 9000) },
-          });
-        }),
-      );
-    }
-
-    // Billing: invoices drafted, sent, paid; quotes; an export now and then.
-    if (rng.chance(0.3 * busy)) {
-      const client = rng.pick(clients);
-      const number = `INV-${++invoiceNumber}`;
-      const amount = rng.int(4, 90) * 25;
-      const invoice = await as(billing, at(day), () =>
-        prisma.invoice.create({
-          data: {
-            organizationId: org,
-            clientId: client.id,
-            number,
-            subtotal: String(amount),
-            tax: String(amount * 0.08),
-            total: String(amount * 1.08),
-            lines: {
-              create: [
-                {
-                  organizationId: org,
-                  description: 'Managed services',
-                  quantity: '1',
-                  unitPrice: String(amount),
-                  amount: String(amount),
-                },
-              ],
-            },
-          },
-        }),
-      );
-      invoices.push({ id: invoice.id, status: 'DRAFT', number });
-    }
-    for (const invoice of invoices) {
-      if (invoice.status === 'PAID' || !rng.chance(0.2)) continue;
-      const status = invoice.status === 'DRAFT' ? 'SENT' : 'PAID';
-      await as(billing, at(day), () =>
-        prisma.invoice.update({
-          where: { id: invoice.id },
-          data: { status, ...(status === 'SENT' ? { issuedAt: at(day) } : { paidAt: at(day) }) },
-        }),
-      );
-      invoice.status = status;
-    }
-    if (rng.chance(0.1)) {
-      const client = rng.pick(clients);
-      await as(billing, at(day), () =>
-        prisma.quote.create({
-          data: {
-            organizationId: org,
-            clientId: client.id,
-            number: `Q-${++quoteNumber}`,
-            title: 'Hardware refresh',
-            total: String(rng.int(20, 200) * 50),
-          },
-        }),
-      );
-    }
-    if (rng.chance(0.07)) {
-      await as(rng.pick([owner, billing]), at(day), () =>
-        record(prisma, {
-          organizationId: org,
-          action: 'export',
-          entityType: 'invoice',
-          entityId: 'all',
-          metadata: { format: 'csv', rows: invoices.length },
-        }),
-      );
-    }
-
-    // Now and then: a password change, rotated integration credentials, a contact leaving, a client archived.
-    if (day === 20 || day === 61) {
-      await as(tech, at(day), () => prisma.user.update({ where: { id: tech.id }, data: { passwordHash } }));
-    }
-    if (day === 45) {
-      await as(admin, at(day), () =>
-        prisma.integration.update({
-          where: { id: emailSync.id },
-          data: {
-            encryptedCredentials: Buffer.from(randomUUID()),
-            settings: { mailbox: 'helpdesk@northwind.example', folder: 'Inbox', clientSecret: 'rotated-secret' },
-          },
-        }),
-      );
-      await as(admin, at(day), () =>
-        prisma.user.update({ where: { id: billing.id }, data: { role: 'BILLING', mfaSecret: 'JBSWY3DPEHPK3PXP' } }),
-      );
-    }
-    if (day === 70 && clients.length > 3) {
-      const contact = await prisma.contact.findFirst({ where: { organizationId: org }, orderBy: { name: 'asc' } });
-      if (contact) await as(admin, at(day), () => prisma.contact.delete({ where: { id: contact.id } }));
-      const client = clients[3];
-      if (client) {
-        await as(owner, at(day), () =>
-          prisma.client.update({
-            where: { id: client.id },
-            data: { status: 'CHURNED', notes: 'Moved to an in-house IT team.' },
-          }),
-        );
-        await as(owner, at(day), () =>
-          record(prisma, { organizationId: org, action: 'archive', entityType: 'client', entityId: client.id }),
-        );
-      }
-    }
-    if (day === 80) {
-      const vendor = vendors[3];
-      if (vendor) await as(admin, at(day), () => prisma.vendor.delete({ where: { id: vendor.id } }));
-    }
-
-    // End of the day: about half sign out explicitly; the others' sessions simply expire.
-    for (const person of users) {
-      if (sessions.has(person.id) && rng.chance(0.5)) {
-        await as(person, at(day), () =>
-          record(prisma, { organizationId: org, action: 'logout', entityType: 'user', entityId: person.id }),
-        );
-      }
-    }
-    sessions.clear();
   }
+}
 
-  // ── a second, smaller organization: none of it may ever show in Northwind's log ─────────────────────────
+/** A second, smaller organization: none of it may ever show in Northwind's log. */
+async function seedContoso({ prisma, at, as, passwordHash }: Story): Promise<void> {
   const contoso = await runAsSystem({ name: 'Signup' }, () =>
     prisma.organization.create({ data: { name: 'Contoso Managed IT', slug: 'contoso' } }),
   );
@@ -624,6 +704,34 @@ export async function seedDemo(
       }),
     );
   }
+}
+
+/** Seeds the demo unless it is there already. Refuses in production: the accounts have a published password. */
+export async function seedDemo(
+  audited: AuditedPrismaClient,
+  options: { now?: Date; production?: boolean } = {},
+): Promise<SeedResult> {
+  const prisma = stampedWithSeedClock(audited);
+  if (options.production)
+    throw new StartupRefusal(
+      'The demo seed is refused when NODE_ENV=production: its accounts have a published password.',
+    );
+  if (await prisma.organization.findUnique({ where: { slug: DEMO_SLUG } }))
+    return { created: false, organizations: 0, entries: 0 };
+
+  const now = options.now ?? new Date();
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  // Day 0 is 90 days ago, the last day is yesterday: every entry is in the past, in the order it happened.
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - DAYS));
+  const story = startStory(prisma, start, passwordHash);
+  const before = await prisma.auditLog.count();
+
+  const northwind = await foundNorthwind(story);
+  for (let day = 0; day < DAYS; day++) {
+    const weekday = new Date(start.getTime() + day * 86_400_000).getUTCDay();
+    await workDay(story, northwind, day, weekday === 0 || weekday === 6 ? 0.25 : 1);
+  }
+  await seedContoso(story);
 
   return { created: true, organizations: 2, entries: (await prisma.auditLog.count()) - before };
 }

@@ -42,7 +42,8 @@ describe.each(testEngines)('sign-in throttling on %s', { timeout: 120_000 }, (en
     const body = (await response.json()) as { error?: { message: string } }[];
     expect(sessionCookieOf(response.headers)).toBeUndefined();
     expect(body).toHaveLength(guesses.length);
-    for (const item of body) expect(item.error?.message).toMatch(/on its own, not in a batch/);
+    for (const [i, item] of body.entries())
+      expect(item.error?.message, `call ${i}`).toMatch(/on its own, not in a batch/);
     // Nothing was even verified: no failed sign-in was recorded.
     expect(await failedLogins(target.email)).toBe(0);
   });
@@ -57,9 +58,9 @@ describe.each(testEngines)('sign-in throttling on %s', { timeout: 120_000 }, (en
     const statuses = responses.map((response) => response.status).sort();
     expect(statuses.filter((status) => status === 401)).toHaveLength(DEFAULT_LOGIN_POLICY.freeAttempts);
     expect(statuses.filter((status) => status === 429)).toHaveLength(10 - DEFAULT_LOGIN_POLICY.freeAttempts);
-    for (const refused of responses.filter((response) => response.status === 429)) {
-      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      expect(refused.error?.data.code).toBe('TOO_MANY_REQUESTS');
+    for (const [i, refused] of responses.filter((response) => response.status === 429).entries()) {
+      expect(Number(refused.headers.get('retry-after')), `refusal ${i}`).toBeGreaterThanOrEqual(1);
+      expect(refused.error?.data.code, `refusal ${i}`).toBe('TOO_MANY_REQUESTS');
     }
     expect(await failedLogins(target.email)).toBe(DEFAULT_LOGIN_POLICY.freeAttempts);
     // A delay, not a lockout: once it has passed, the right password from the same address gets in.

@@ -36,7 +36,7 @@ describe('the embedded database folder', { timeout: 120_000 }, () => {
     expect(entries.length).toBeGreaterThan(100);
     for (const entry of entries) {
       const file = path.join(entry.parentPath, entry.name);
-      expect([file, await modeOf(file)]).toEqual([file, entry.isDirectory() ? 0o700 : 0o600]);
+      expect(await modeOf(file), file).toBe(entry.isDirectory() ? 0o700 : 0o600);
     }
   });
 

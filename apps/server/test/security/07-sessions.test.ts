@@ -35,7 +35,7 @@ describe.each(testEngines)('sessions and passwords on %s', { timeout: 120_000 },
     const rows = await server.db.prisma.session.findMany({ where: { userId: org.users.ADMIN.id } });
     expect(rows.map((row) => row.id)).toContain(hashSessionToken(token(cookie)));
     expect(rows.map((row) => row.id)).not.toContain(token(cookie));
-    for (const row of rows) expect(await me(`auditlog_session=${row.id}`)).toBeNull();
+    for (const row of rows) expect(await me(`auditlog_session=${row.id}`), `stored session ${row.id}`).toBeNull();
     expect(await me(cookie)).toMatchObject({ id: org.users.ADMIN.id });
   });
 
@@ -147,7 +147,8 @@ describe.each(testEngines)('sessions and passwords on %s', { timeout: 120_000 },
         body: '{}',
       }),
     ];
-    for (const response of responses) expect(response.headers.get('cache-control')).toBe('no-store');
+    for (const [i, response] of responses.entries())
+      expect(response.headers.get('cache-control'), `response ${i} (${response.status})`).toBe('no-store');
   });
 
   it('refuses a streamed (jsonl) sign-in with 400 instead of a 500, and creates no session', async () => {

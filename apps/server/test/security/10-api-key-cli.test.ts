@@ -107,8 +107,8 @@ describe('pnpm api-key against the embedded database', { timeout: 180_000 }, () 
     running = undefined;
     for (const value of ['soon', '2001-01-01']) {
       const result = await apiKeyCli(dataDir, ['create', '--org', 'cli-org', '--name', 'Bad', '--expires', value]);
-      expect(result.code).toBe(1);
-      expect(result.out).toMatch(/--expires/);
+      expect(result.code, `--expires ${value}`).toBe(1);
+      expect(result.out, `--expires ${value}`).toMatch(/--expires/);
     }
     running = await start();
     expect(await running.db.prisma.apiKey.count({ where: { name: 'Bad' } })).toBe(0);

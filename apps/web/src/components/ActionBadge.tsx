@@ -13,7 +13,10 @@ import { Dynamic } from 'solid-js/web';
 
 type Icon = (props: { 'aria-hidden'?: boolean }) => JSX.Element;
 
-/** The icon of each action the catalog badges (a new badged action fails to compile until it has one); every other action gets the neutral badge with its raw name. */
+/**
+ * The icon of each action the catalog badges (a new badged action fails to compile until it has one); every other
+ * action gets the neutral badge with its raw name.
+ */
 const BADGES: Record<BadgedAction, Icon> = {
   create: Plus,
   update: Pencil,

@@ -1,4 +1,7 @@
-/** Who is calling: an API key (`Authorization: Bearer alk_…`) for services, else the session cookie's user. */
+/**
+ * Who is calling: an API key (`Authorization: Bearer alk_…`) for services, else the session cookie's user. Reads the
+ * request's headers only, so procedure tests resolve their callers' credentials exactly as a request's are.
+ */
 import type { IncomingMessage } from 'node:http';
 import { verifyApiKey } from '@auditlog/auth';
 import type { Cookie } from 'lucia';
@@ -6,7 +9,7 @@ import type { ApiServices, Identity } from '../context.ts';
 
 export async function resolveIdentity(
   services: ApiServices,
-  req: IncomingMessage,
+  req: Pick<IncomingMessage, 'headers'>,
   setCookie: (cookie: Cookie) => void,
 ): Promise<Identity> {
   const authorization = req.headers.authorization;

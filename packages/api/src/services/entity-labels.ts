@@ -1,10 +1,11 @@
 /**
  * Names records in the log: for each entity type on a page, one query for the live records' label fields, scoped to
- * the organization. A record that no longer exists shows a shortened id instead.
+ * the organization. A record that no longer exists shows a shortened id instead. Everything it knows about a model
+ * comes from the generated registry, so every audited model (those audited by the default rule too) is named.
  */
-import type { AuditModelConfig } from '@auditlog/audit';
-import type { AuditedPrismaClient } from '@auditlog/db';
-import { auditConfig, auditRegistry } from '@auditlog/db';
+import { quoteIdent, renderLabel } from '@auditlog/audit';
+import type { AuditRegistry, RawQueryClient, RegistryModel } from '@auditlog/audit';
+import { auditRegistry } from '@auditlog/db';
 
 export interface EntityRef {
   type: string;
@@ -23,78 +24,59 @@ export function shortId(id: string): string {
   return id.length > 12 ? `${id.slice(0, 4)}…${id.slice(-4)}` : id;
 }
 
-interface LabelSource {
-  delegate: string;
-  fields: readonly string[];
-  organizationField: string;
-  format: (values: Record<string, unknown>) => string;
+/** Where an entity type's labels live, as SQL over the registry's names: one query per type on a page. */
+function labelQuery(registry: AuditRegistry, model: RegistryModel): string {
+  const table = `${quoteIdent(registry.schema)}.${quoteIdent(model.table)}`;
+  const fields = Object.entries(model.label.columns).map(
+    ([field, column]) => `${quoteIdent(column)} AS ${quoteIdent(field)}`,
+  );
+  return `SELECT ${quoteIdent(model.idColumn)}::text AS "__id", ${fields.join(', ')} FROM ${table}
+    WHERE ${quoteIdent(model.idColumn)}::text = ANY ($1::text[]) AND ${quoteIdent(model.organizationColumn)} = $2`;
 }
 
-const joinFields = (fields: readonly string[]) => (values: Record<string, unknown>) =>
-  fields
-    .map((field) => values[field])
-    .filter((value) => value !== null && value !== undefined && value !== '')
-    .join(' ');
-
-/**
- * entity type → where its labels live, from the resolved registry (every audited model, those audited by the
- * default rule included, with its label fields), formatted by the config's `formatLabel` where one is given.
- */
-const configured = auditConfig.models as Record<string, AuditModelConfig | false | undefined>;
-const sources = new Map<string, LabelSource>(
-  auditRegistry.models.map((model) => {
-    const settings = configured[model.model];
-    const source: LabelSource = {
-      delegate: model.model.charAt(0).toLowerCase() + model.model.slice(1),
-      fields: model.labelFields,
-      organizationField: model.organizationField,
-      format: (settings && settings.formatLabel) || joinFields(model.labelFields),
-    };
-    return [model.entityType, source] as const;
-  }),
-);
-
-/** The one dynamic access to Prisma: a delegate chosen by name from the config, used only with findMany. */
-type FindMany = (args: { where: object; select: Record<string, true> }) => Promise<Record<string, unknown>[]>;
-function delegate(prisma: AuditedPrismaClient, name: string): FindMany | undefined {
-  const candidate = (prisma as unknown as Record<string, { findMany?: FindMany } | undefined>)[name];
-  return candidate?.findMany?.bind(candidate);
-}
-
-export async function resolveEntityLabels(
-  prisma: AuditedPrismaClient,
+export type EntityLabelResolver = (
+  client: RawQueryClient,
   organizationId: string,
   refs: EntityRef[],
-): Promise<Map<string, EntityLabel>> {
-  const key = (ref: EntityRef) => `${ref.type}:${ref.id}`;
-  const byType = new Map<string, Set<string>>();
-  for (const ref of refs) byType.set(ref.type, (byType.get(ref.type) ?? new Set()).add(ref.id));
+) => Promise<Map<string, EntityLabel>>;
 
-  const labels = new Map<string, EntityLabel>();
-  await Promise.all(
-    [...byType].map(async ([type, ids]) => {
-      const source = sources.get(type);
-      const findMany = source ? delegate(prisma, source.delegate) : undefined;
-      if (!source || !findMany) {
-        for (const id of ids) labels.set(key({ type, id }), { label: shortId(id), exists: null });
-        return;
-      }
-      const rows = await findMany({
-        where: { AND: [{ id: { in: [...ids] } }, { [source.organizationField]: organizationId }] },
-        select: Object.fromEntries([['id', true], ...source.fields.map((field) => [field, true])]) as Record<
-          string,
-          true
-        >,
-      });
-      const live = new Map(rows.map((row) => [String(row.id), row]));
-      for (const id of ids) {
-        const row = live.get(id);
-        labels.set(
-          key({ type, id }),
-          row ? { label: source.format(row) || shortId(id), exists: true } : { label: shortId(id), exists: false },
-        );
-      }
-    }),
+/**
+ * Names records by the registry alone (tables, columns and label templates), so every model it lists is named,
+ * whether or not the generated Prisma client has a delegate for it.
+ */
+export function entityLabelResolver(registry: AuditRegistry): EntityLabelResolver {
+  const models = new Map(
+    registry.models.map((model) => [model.entityType, { model, sql: labelQuery(registry, model) }]),
   );
-  return labels;
+  return async (client, organizationId, refs) => {
+    const key = (ref: EntityRef) => `${ref.type}:${ref.id}`;
+    const byType = new Map<string, Set<string>>();
+    for (const ref of refs) byType.set(ref.type, (byType.get(ref.type) ?? new Set()).add(ref.id));
+
+    const labels = new Map<string, EntityLabel>();
+    await Promise.all(
+      [...byType].map(async ([type, ids]) => {
+        const source = models.get(type);
+        if (!source) {
+          for (const id of ids) labels.set(key({ type, id }), { label: shortId(id), exists: null });
+          return;
+        }
+        const rows = await client.$queryRawUnsafe<Record<string, unknown>[]>(source.sql, [...ids], organizationId);
+        const live = new Map(rows.map((row) => [String(row.__id), row]));
+        for (const id of ids) {
+          const row = live.get(id);
+          labels.set(
+            key({ type, id }),
+            row
+              ? { label: renderLabel(source.model.label.template, row) || shortId(id), exists: true }
+              : { label: shortId(id), exists: false },
+          );
+        }
+      }),
+    );
+    return labels;
+  };
 }
+
+/** This build's labels: from the registry generated with its capture SQL. */
+export const resolveEntityLabels = entityLabelResolver(auditRegistry);

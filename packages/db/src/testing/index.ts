@@ -13,6 +13,8 @@ import type { Database, DatabaseEngine, DatabaseOptions } from '../client.ts';
 import { createPostgresDatabase, loadPglite, uniqueDatabaseName, urlFor, withAdminClient } from './template.ts';
 import type { TemplateInfo } from './template.ts';
 
+export { countEntries, createOrganization, entriesFor, unique } from './fixtures.ts';
+
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseTemplates: TemplateInfo;

@@ -2,7 +2,7 @@
 import { withAuditContext } from '@auditlog/audit';
 import { describe, expect, it } from 'vitest';
 import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
-import { createOrganization, entriesFor } from './fixtures.ts';
+import { createOrganization, entriesFor } from '../../src/testing/fixtures.ts';
 
 describe.each(testEngines)('changes on %s', (engine) => {
   const db = useTestDatabase(engine);
@@ -153,7 +153,7 @@ describe.each(testEngines)('changes on %s', (engine) => {
       (e) => e.action === 'delete',
     );
     expect(deletes.map((e) => e.entityType).sort()).toEqual(['invoice', 'invoice_line', 'invoice_line']);
-    for (const e of deletes) expect(e.actorUserId).toBe(user.id);
+    for (const e of deletes) expect(e.actorUserId, `delete of ${e.entityType} ${e.entityId}`).toBe(user.id);
   });
 
   it('entries carry UUIDv7 ids that sort with their time', async () => {
@@ -162,9 +162,9 @@ describe.each(testEngines)('changes on %s', (engine) => {
     await prisma().vendor.update({ where: { id: vendor.id }, data: { name: 'Lenovo Group' } });
     const entries = await entriesFor(prisma(), [vendor.id]);
     for (const entry of entries) {
-      expect(entry.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(entry.id, entry.action).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       const millis = parseInt(entry.id.replaceAll('-', '').slice(0, 12), 16);
-      expect(millis).toBe(entry.createdAt.getTime());
+      expect(millis, `${entry.action} ${entry.id}`).toBe(entry.createdAt.getTime());
     }
   });
 });

@@ -5,7 +5,7 @@
 import { withAuditContext } from '@auditlog/audit';
 import { describe, expect, it } from 'vitest';
 import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
-import { createOrganization, entriesFor } from './fixtures.ts';
+import { createOrganization, entriesFor } from '../../src/testing/fixtures.ts';
 
 describe.each(testEngines)('concurrent writers on %s', (engine) => {
   const db = useTestDatabase(engine);
@@ -57,11 +57,13 @@ describe.each(testEngines)('concurrent writers on %s', (engine) => {
 
     for (const ticket of tickets) {
       const updates = (await entriesFor(prisma, [ticket.id])).filter((e) => e.action === 'update');
-      expect(updates).toHaveLength(committed.get(ticket.id) ?? 0);
+      expect(updates, `updates of ticket ${ticket.id}`).toHaveLength(committed.get(ticket.id) ?? 0);
       const pairs = updates.map((e) => {
         const change = (e.changes as { subject: { before: string; after: string } }).subject;
-        expect(e.requestId).toBe(change.after);
-        expect(e.actorName).toBe(`Writer ${change.after.slice(1, change.after.indexOf('-'))}`);
+        expect(e.requestId, `ticket ${ticket.id}`).toBe(change.after);
+        expect(e.actorName, `ticket ${ticket.id}, ${change.after}`).toBe(
+          `Writer ${change.after.slice(1, change.after.indexOf('-'))}`,
+        );
         return change;
       });
       // The pairs form one chain from "initial" to the ticket's current subject.
@@ -69,8 +71,8 @@ describe.each(testEngines)('concurrent writers on %s', (engine) => {
       let value = 'initial';
       for (let i = 0; i < pairs.length; i++) value = next.get(value) ?? 'broken chain';
       const current = await prisma.ticket.findUniqueOrThrow({ where: { id: ticket.id } });
-      expect(value).toBe(current.subject);
-      expect(JSON.stringify(pairs)).not.toContain('rollback-');
+      expect(value, `the chain of ticket ${ticket.id}`).toBe(current.subject);
+      expect(JSON.stringify(pairs), `ticket ${ticket.id}`).not.toContain('rollback-');
     }
   }, 120_000);
 });

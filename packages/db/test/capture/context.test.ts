@@ -3,7 +3,7 @@ import { runAsSystem, withAuditContext } from '@auditlog/audit';
 import { withSeedClock } from '@auditlog/audit/seeding';
 import { describe, expect, it } from 'vitest';
 import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
-import { createOrganization, entriesFor } from './fixtures.ts';
+import { createOrganization, entriesFor } from '../../src/testing/fixtures.ts';
 
 const hostileUserAgents = [
   'Mozilla/5.0 */ DROP TABLE "AuditLog"; /*',
@@ -122,7 +122,11 @@ describe.each(testEngines)('actor context on %s', (engine) => {
         return tx.vendor.create({ data: { organizationId: organization.id, name: 'In transaction' } });
       }),
     );
-    for (const id of [lazy.id, inTx.id]) expect((await entriesFor(prisma(), [id]))[0]?.actorUserId).toBe(user.id);
+    for (const [name, id] of [
+      ['lazy', lazy.id],
+      ['in a transaction', inTx.id],
+    ] as const)
+      expect((await entriesFor(prisma(), [id]))[0]?.actorUserId, name).toBe(user.id);
   });
 
   it('takes the organization from the changed row, whoever acts', async () => {
@@ -159,8 +163,8 @@ describe.each(testEngines)('actor context on %s', (engine) => {
     );
     for (const [i, vendor] of vendors.entries()) {
       const [entry] = await entriesFor(prisma(), [vendor.id]);
-      expect(entry?.actorUserId).toBe(users[i]?.id);
-      expect(entry?.requestId).toBe(`req-${i}`);
+      expect(entry?.actorUserId, `vendor ${i}`).toBe(users[i]?.id);
+      expect(entry?.requestId, `vendor ${i}`).toBe(`req-${i}`);
     }
   });
 

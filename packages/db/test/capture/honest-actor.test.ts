@@ -13,7 +13,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/index.ts';
 import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
-import { createOrganization, entriesFor } from './fixtures.ts';
+import { createOrganization, entriesFor } from '../../src/testing/fixtures.ts';
 
 describe.each(testEngines)('honest actors on %s', (engine) => {
   const db = useTestDatabase(engine);

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Prisma } from '../../src/index.ts';
 import type { AuditedPrismaClient } from '../../src/index.ts';
 import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
-import { createOrganization, entriesFor, unique } from './fixtures.ts';
+import { createOrganization, entriesFor, unique } from '../../src/testing/fixtures.ts';
 
 type Changes = Record<string, { before: unknown; after: unknown }>;
 const changesOf = (entry: { changes: unknown } | undefined) => (entry?.changes ?? {}) as Changes;
@@ -72,14 +72,16 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
         ].sort(),
       );
       for (const entry of entries) {
-        expect(entry).toMatchObject({
+        expect(entry, `the entry of ticket ${entry.entityId}`).toMatchObject({
           entityType: 'ticket',
           actorType: 'USER',
           actorUserId: a.user.id,
           requestId: 'req-truncate',
           metadata: { via: 'truncate' },
         });
-        expect(Object.keys(changesOf(entry)).sort()).toEqual(Object.keys(changesOf(deleteEntry)).sort());
+        expect(Object.keys(changesOf(entry)).sort(), `the entry of ticket ${entry.entityId}`).toEqual(
+          Object.keys(changesOf(deleteEntry)).sort(),
+        );
       }
     });
 
@@ -245,7 +247,8 @@ describe.each(testEngines)('capture integrity on %s', (engine) => {
           [c, { id: { before: beta.id, after: c } }],
         ].sort(),
       );
-      for (const entry of updates) expect(changesOf(entry)).not.toHaveProperty('subject');
+      for (const entry of updates)
+        expect(changesOf(entry), `update of ${entry.entityId}`).not.toHaveProperty('subject');
     });
 
     it('every key of a statement changed at once: one update per row, none paired with another row', async () => {

@@ -6,7 +6,7 @@ import { withAuditContext } from '@auditlog/audit';
 import { describe, expect, it } from 'vitest';
 import type { AuditedPrismaClient, AuditedTransactionClient, Prisma } from '../../src/index.ts';
 import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
-import { countEntries, createOrganization, entriesFor, unique } from './fixtures.ts';
+import { countEntries, createOrganization, entriesFor, unique } from '../../src/testing/fixtures.ts';
 
 type Mode = 'plain' | 'batch transaction' | 'interactive transaction';
 const modes: Mode[] = ['plain', 'batch transaction', 'interactive transaction'];
@@ -131,7 +131,8 @@ describe.each(testEngines)('capture of every write on %s', (engine) => {
       expect(result.count).toBe(3);
       const updates = (await entriesFor(prisma, [a.id, b.id, c.id])).filter((e) => e.action === 'update');
       expect(updates.map((e) => e.entityId).sort()).toEqual([a.id, b.id].sort());
-      for (const e of updates) expect(e.changes).toEqual({ status: { before: 'IN_SERVICE', after: 'RETIRED' } });
+      for (const e of updates)
+        expect(e.changes, `update of ${e.entityId}`).toEqual({ status: { before: 'IN_SERVICE', after: 'RETIRED' } });
     });
 
     it('updateManyAndReturn writes one entry per changed row', async () => {
@@ -154,7 +155,8 @@ describe.each(testEngines)('capture of every write on %s', (engine) => {
         )
       ).filter((e) => e.action === 'update');
       expect(updates).toHaveLength(2);
-      for (const e of updates) expect(e.changes).toEqual({ title: { before: null, after: 'IT lead' } });
+      for (const e of updates)
+        expect(e.changes, `update of ${e.entityId}`).toEqual({ title: { before: null, after: 'IT lead' } });
     });
 
     it('upsert writes a create entry when it inserts and an update entry when it updates', async () => {
@@ -228,7 +230,7 @@ describe.each(testEngines)('capture of every write on %s', (engine) => {
       const entries = await entriesFor(prisma, [client.id, ...client.contacts.map((c) => c.id)]);
       expect(entries).toHaveLength(4);
       expect(entries.map((e) => e.entityType).sort()).toEqual(['client', 'contact', 'contact', 'contact']);
-      for (const e of entries) expect(e.actorUserId).toBe(user.id);
+      for (const e of entries) expect(e.actorUserId, `${e.action} of ${e.entityType} ${e.entityId}`).toBe(user.id);
 
       const first = client.contacts[0];
       if (!first) throw new Error('no contact');
@@ -267,7 +269,7 @@ describe.each(testEngines)('capture of every write on %s', (engine) => {
       const entries = await entriesFor(prisma, [id]);
       expect(entries.map((e) => e.action)).toEqual(['create', 'update', 'delete']);
       expect(entries[1]?.changes).toEqual({ name: { before: 'Raw vendor', after: 'Renamed raw vendor' } });
-      for (const e of entries) expect(e.actorUserId).toBe(user.id);
+      for (const e of entries) expect(e.actorUserId, `${e.action} of ${e.entityType} ${e.entityId}`).toBe(user.id);
     });
   });
 

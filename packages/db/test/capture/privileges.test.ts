@@ -13,7 +13,7 @@ import { openDatabase } from '../../src/index.ts';
 import type { Database } from '../../src/index.ts';
 import { createTestRole, testEngines, useTestDatabase } from '../../src/testing/index.ts';
 import type { TestRole } from '../../src/testing/index.ts';
-import { createOrganization, entriesFor } from './fixtures.ts';
+import { createOrganization, entriesFor } from '../../src/testing/fixtures.ts';
 
 describe.each(testEngines)('the runtime role on %s', (engine) => {
   const db = useTestDatabase(engine);

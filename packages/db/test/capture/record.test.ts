@@ -2,7 +2,7 @@
 import { AuditLogImmutableError, AuditRecordError, record, withAuditContext } from '@auditlog/audit';
 import { describe, expect, it } from 'vitest';
 import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
-import { createOrganization, entriesFor } from './fixtures.ts';
+import { createOrganization, entriesFor } from '../../src/testing/fixtures.ts';
 
 describe.each(testEngines)('custom entries on %s', (engine) => {
   const db = useTestDatabase(engine);
@@ -135,8 +135,8 @@ describe.each(testEngines)('custom entries on %s', (engine) => {
           update: { action: 'x' },
         }),
     ];
-    for (const attempt of attempts) {
-      await expect(attempt()).rejects.toThrow(AuditLogImmutableError);
+    for (const [i, attempt] of attempts.entries()) {
+      await expect(attempt(), `attempt ${i}`).rejects.toThrow(AuditLogImmutableError);
     }
     await expect(prisma().auditLog.delete({ where: { id: entry.id } })).rejects.toThrow(
       /AuditLog is append-only: delete is not allowed/,

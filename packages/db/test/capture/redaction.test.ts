@@ -5,7 +5,7 @@
 import { withAuditContext } from '@auditlog/audit';
 import { describe, expect, it } from 'vitest';
 import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
-import { createOrganization, entriesFor } from './fixtures.ts';
+import { createOrganization, entriesFor } from '../../src/testing/fixtures.ts';
 
 const canary = (label: string) => `CANARY-${label}-${Math.random().toString(36).slice(2)}`;
 
@@ -106,7 +106,7 @@ describe.each(testEngines)('redaction on %s', (engine) => {
     const rows = await prisma().$queryRaw<{ row: string }[]>`SELECT t::text AS row FROM "AuditLog" t`;
     const table = rows.map((r) => r.row).join('\n');
     expect(secrets.length).toBeGreaterThan(40);
-    for (const value of secrets) expect(table).not.toContain(value);
+    for (const value of secrets) expect(table, value).not.toContain(value);
     expect(table).toContain('[REDACTED]');
     expect(table).toContain('[BINARY DATA]');
   });

@@ -3,6 +3,7 @@
  * names every way it can drift.
  */
 import { checkInstalledCapture } from '@auditlog/audit';
+import type { RegistryModel } from '@auditlog/audit';
 import { describe, expect, it } from 'vitest';
 import { auditRegistry } from '../../src/audit-registry.ts';
 import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
@@ -29,6 +30,41 @@ describe('the registry', () => {
         'Vendor',
       ].sort(),
     );
+  });
+});
+
+// The investigation view rolls entries up by these (a ticket's entries under its client): they must be every foreign
+// key the database has, each pointing at the entity type of its target.
+describe.each(testEngines)("the registry's relations on %s", (engine) => {
+  const db = useTestDatabase(engine);
+
+  it("lists exactly the foreign keys of each audited table, with the target's entity type when it is audited", async () => {
+    const keys = await db().prisma.$queryRawUnsafe<{ table: string; column: string; target: string }[]>(
+      `SELECT c.conrelid::regclass::text AS table, a.attname AS column, c.confrelid::regclass::text AS target
+       FROM pg_catalog.pg_constraint c
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+       WHERE c.contype = 'f' AND cardinality(c.conkey) = 1 AND c.connamespace = $1::regnamespace`,
+      auditRegistry.schema,
+    );
+    const unquote = (name: string) => name.replace(/^"(.*)"$/, '$1');
+    const byTable = new Map<string, RegistryModel>(auditRegistry.models.map((model) => [model.table, model]));
+    for (const model of auditRegistry.models) {
+      const expected = keys
+        .filter((key) => unquote(key.table) === model.table)
+        .map((key) => ({ column: key.column, targetEntityType: byTable.get(unquote(key.target))?.entityType ?? null }))
+        .sort((a, b) => a.column.localeCompare(b.column));
+      const listed = model.relations
+        .map(({ column, targetEntityType }) => ({ column, targetEntityType }))
+        .sort((a, b) => a.column.localeCompare(b.column));
+      expect(listed, model.model).toEqual(expected);
+    }
+    const contact = auditRegistry.models.find((model) => model.model === 'Contact');
+    expect(contact?.relations).toContainEqual({
+      field: 'clientId',
+      column: 'clientId',
+      targetModel: 'Client',
+      targetEntityType: 'client',
+    });
   });
 });
 

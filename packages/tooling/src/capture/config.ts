@@ -4,8 +4,16 @@
  * they can never disagree. The config itself (`AuditConfig`, `defineAuditConfig`) lives in `@auditlog/audit`.
  */
 import type * as DMMF from '@prisma/dmmf';
-import { isSensitiveField, NAME_PATTERN, ROW_CHANGE_ACTIONS } from '@auditlog/audit';
-import type { AuditConfig, AuditModelConfig } from '@auditlog/audit';
+import {
+  isKnownEntityType,
+  isSensitiveField,
+  LabelTemplateError,
+  labelTemplateOf,
+  NAME_PATTERN,
+  parseLabelTemplate,
+  ROW_CHANGE_ACTIONS,
+} from '@auditlog/audit';
+import type { AuditConfig, AuditModelConfig, LabelTemplate, RegistryLabel, RegistryRelation } from '@auditlog/audit';
 
 /** How a column's value becomes JSON in `changes`. */
 export type ColumnEncoding =
@@ -34,15 +42,8 @@ export interface AuditedColumn {
   isList: boolean;
 }
 
-/** A foreign key of an audited model to another model, for labels and roll-ups. */
-export interface AuditedRelation {
-  /** The scalar field holding the key, e.g. `clientId`. */
-  field: string;
-  column: string;
-  /** The model it points at, and its entity type when that model is audited. */
-  targetModel: string;
-  targetEntityType: string | null;
-}
+/** A foreign key of an audited model to another model, as the registry carries it (for roll-ups). */
+export type AuditedRelation = RegistryRelation;
 
 export interface AuditedModel {
   model: string;
@@ -52,8 +53,8 @@ export interface AuditedModel {
   idColumn: string;
   organizationColumn: string;
   organizationField: string;
-  labelFields: readonly string[];
-  formatLabel?: (values: Record<string, unknown>) => string;
+  /** How a record is named in the log. */
+  label: RegistryLabel;
   /** The recorded columns, in schema order. */
   columns: AuditedColumn[];
   /** Recorded columns whose change is an action of its own: field → action. */
@@ -190,9 +191,81 @@ function auditedModels(config: AuditConfig, dmmf: DMMF.Document) {
     const hasOrganization = model.fields.some((field) => field.name === organizationField && field.kind === 'scalar');
     if (!settings && !hasOrganization) continue;
     const entityType = checkName(settings?.entityType ?? snakeCase(model.name), `The entity type of ${model.name}:`);
+    // One vocabulary: an entity type outside the catalog would have no label and be offered by no filter, and a typo
+    // (`tiket`) would split one kind of record under two names in the log.
+    if (!isKnownEntityType(entityType) && !Object.hasOwn(config.entityTypes ?? {}, entityType)) {
+      const given = settings?.entityType ? 'its entityType' : `the entity type derived from its name`;
+      throw new AuditConfigError(
+        `${model.name} in the audit config: ${given} "${entityType}" is not in the catalog's entity types: add it to ENTITY_TYPES in packages/audit/src/catalog.ts (with its label) or to the config's entityTypes, or set ${model.name}: false.`,
+      );
+    }
     selected.push({ model, settings, entityType });
   }
   return selected;
+}
+
+/**
+ * The model's label template, each field checked: a column of the model, one plain value (not Json, bytes or a
+ * list, which would not read as a name), and not a secret (the list shows labels live, unredacted).
+ */
+function resolveLabel(
+  model: DMMF.Model,
+  settings: AuditModelConfig | undefined,
+  sensitive: readonly string[],
+): RegistryLabel {
+  const where = `label of ${model.name} in the audit config`;
+  const given = settings?.label ?? LABEL_CANDIDATES.find((name) => model.fields.some((field) => field.name === name));
+  if (given === undefined)
+    throw new AuditConfigError(`${model.name} has no name, title, subject or number field: set its label.`);
+  let label: LabelTemplate;
+  try {
+    label = parseLabelTemplate(labelTemplateOf(given));
+  } catch (error) {
+    if (error instanceof LabelTemplateError) throw new AuditConfigError(`${model.name}: ${error.message}.`);
+    throw error;
+  }
+  const columns: Record<string, string> = {};
+  for (const name of label.fields) {
+    const field = findField(model, name, where);
+    columns[name] = columnOf(field);
+    if (field.isList || field.type === 'Json' || field.type === 'Bytes') {
+      throw new AuditConfigError(
+        `${model.name}.${name} (${field.type}${field.isList ? '[]' : ''}) cannot name records: a label field holds one text, number, enum or date.`,
+      );
+    }
+    if (isSensitiveField(name, sensitive)) {
+      throw new AuditConfigError(
+        `${model.name}.${name} holds a secret (redacted in entries), so it cannot name records in the list: choose another label field.`,
+      );
+    }
+  }
+  return { template: label.template, columns };
+}
+
+/** The actions a change of some fields is recorded as: each on a recorded field, none a row change. */
+function resolveActions(
+  model: DMMF.Model,
+  settings: AuditModelConfig | undefined,
+  columns: AuditedColumn[],
+  where: string,
+): Record<string, string> {
+  const actions: Record<string, string> = {};
+  for (const [field, action] of Object.entries(settings?.actions ?? {})) {
+    findField(model, field, `action field of ${where}`);
+    if (!columns.some((column) => column.field === field)) {
+      throw new AuditConfigError(
+        `${model.name}.${field} has an action but is not recorded (ignored, the id or the organization).`,
+      );
+    }
+    checkName(action, `The action of ${model.name}.${field}:`);
+    if ((ROW_CHANGE_ACTIONS as readonly string[]).includes(action)) {
+      throw new AuditConfigError(
+        `${model.name}.${field}: "${action}" is a row change; name an action of its own, e.g. permission_change.`,
+      );
+    }
+    actions[field] = action;
+  }
+  return actions;
 }
 
 function resolveModel(
@@ -212,12 +285,8 @@ function resolveModel(
   if (ids.length !== 1 || !id) {
     throw new AuditConfigError(`${model.name} needs a single-field @id to be audited (entries name records by id).`);
   }
-  const label = settings?.label ?? LABEL_CANDIDATES.find((name) => model.fields.some((field) => field.name === name));
-  if (!label) throw new AuditConfigError(`${model.name} has no name, title, subject or number field: set its label.`);
-  const labelFields = typeof label === 'string' ? [label] : label;
-  for (const field of labelFields) findField(model, field, `label of ${where}`);
-
   const sensitive = [...(context.config.sensitive ?? []), ...(settings?.sensitive ?? [])];
+  const label = resolveLabel(model, settings, sensitive);
   for (const field of settings?.sensitive ?? []) findField(model, field, `sensitive field of ${where}`);
   for (const field of settings?.ignore ?? []) findField(model, field, `ignored field of ${where}`);
   // The id names the record and the organization column says where the entry goes: a change of either is written
@@ -236,22 +305,7 @@ function resolveModel(
       isList: field.isList,
     }));
 
-  const actions: Record<string, string> = {};
-  for (const [field, action] of Object.entries(settings?.actions ?? {})) {
-    findField(model, field, `action field of ${where}`);
-    if (!columns.some((column) => column.field === field)) {
-      throw new AuditConfigError(
-        `${model.name}.${field} has an action but is not recorded (ignored, the id or the organization).`,
-      );
-    }
-    checkName(action, `The action of ${model.name}.${field}:`);
-    if ((ROW_CHANGE_ACTIONS as readonly string[]).includes(action)) {
-      throw new AuditConfigError(
-        `${model.name}.${field}: "${action}" is a row change; name an action of its own, e.g. permission_change.`,
-      );
-    }
-    actions[field] = action;
-  }
+  const actions = resolveActions(model, settings, columns, where);
 
   const relations = model.fields.flatMap((field): AuditedRelation[] => {
     const from = field.relationFromFields ?? [];
@@ -276,8 +330,7 @@ function resolveModel(
     idColumn: columnOf(id),
     organizationColumn: columnOf(organization),
     organizationField: organization.name,
-    labelFields,
-    formatLabel: settings?.formatLabel,
+    label,
     columns,
     actions,
     relations,

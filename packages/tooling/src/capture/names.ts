@@ -3,10 +3,10 @@
  * or function of the same name, and every function pins `search_path` to `pg_catalog, pg_temp` (`pg_temp` last) so
  * that even unqualified built-ins resolve to the catalog.
  */
-import { AUDIT_SETTINGS } from '@auditlog/audit';
+import { AUDIT_SETTINGS, quoteIdent } from '@auditlog/audit';
 import type { AuditedModel, ResolvedAuditConfig } from './config.ts';
 
-export const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+export const ident = quoteIdent;
 export const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 /** `search_path` for every generated function: built-ins only, temporary objects never first. */

@@ -150,14 +150,8 @@ function sqlReplacement(replacement: string): string {
   return replacement.replaceAll('$1', '\\1');
 }
 
-function textFunctions(s: string): string[] {
-  const replacements = SECRET_VALUE_PATTERNS.map(
-    ({ name, source, replacement }) =>
-      `  -- ${name}\n  result := regexp_replace(result, ${sqlString(source)}, ${sqlString(sqlReplacement(replacement))}, 'g');`,
-  ).join('\n');
-  const mayHoldCard = `[0-9](?:[ -]?[0-9]){${CARD_MIN_DIGITS - 1}}`;
-  return [
-    `-- Luhn's checksum over a string of digits.
+function luhnFunction(s: string): string {
+  return `-- Luhn's checksum over a string of digits.
 ${fn(
   `${s}.passes_luhn(digits text)`,
   'boolean',
@@ -178,8 +172,11 @@ BEGIN
   END LOOP;
   RETURN total % 10 = 0;
 END;`,
-)}`,
-    `-- The card numbers inside one run of digit groups become ${REDACTED} (redact.ts: redactCardsInRun, cardEndingAt):
+)}`;
+}
+
+function cardsInRunFunction(s: string): string {
+  return `-- The card numbers inside one run of digit groups become ${REDACTED} (redact.ts: redactCardsInRun, cardEndingAt):
 -- ${CARD_MIN_DIGITS}-${CARD_MAX_DIGITS} digits starting with one of ${CARD_FIRST_DIGITS}, as one group, groups of four with a shorter last one, or
 -- 4-6-4 / 4-6-5; passing Luhn; the longest from the leftmost group first.
 ${fn(
@@ -230,8 +227,12 @@ BEGIN
   END LOOP;
   RETURN result;
 END;`,
-)}`,
-    `-- Card numbers anywhere in a text (runs of digit groups, at most 64 groups each), in one pass over the text.
+)}`;
+}
+
+function cardNumbersFunction(s: string): string {
+  const mayHoldCard = `[0-9](?:[ -]?[0-9]){${CARD_MIN_DIGITS - 1}}`;
+  return `-- Card numbers anywhere in a text (runs of digit groups, at most 64 groups each), in one pass over the text.
 ${fn(
   `${s}.redact_card_numbers(value text)`,
   'text',
@@ -247,8 +248,15 @@ BEGIN
       ON r.n = p.n;
   RETURN result;
 END;`,
-)}`,
-    `-- The secrets inside a text become ${REDACTED}, the rest stays (redact.ts: redactText). One scan when there is none.
+)}`;
+}
+
+function redactTextFunction(s: string): string {
+  const replacements = SECRET_VALUE_PATTERNS.map(
+    ({ name, source, replacement }) =>
+      `  -- ${name}\n  result := regexp_replace(result, ${sqlString(source)}, ${sqlString(sqlReplacement(replacement))}, 'g');`,
+  ).join('\n');
+  return `-- The secrets inside a text become ${REDACTED}, the rest stays (redact.ts: redactText). One scan when there is none.
 ${fn(
   `${s}.redact_text(value text)`,
   'text',
@@ -261,7 +269,12 @@ BEGIN
 ${replacements}
   RETURN ${s}.redact_card_numbers(result);
 END;`,
-)}`,
+)}`;
+}
+
+/** A text over the size cap as its truncation marker, and a text column's value as an entry stores it. */
+function cappingFunctions(s: string): string[] {
+  return [
     `-- A text over ${MAX_VALUE_BYTES} bytes as its marker: [TRUNCATED <bytes> bytes sha256:<hex>] <prefix of at most ${TRUNCATED_PREFIX_BYTES} bytes>.
 ${fn(
   `${s}.truncated(value text)`,
@@ -303,7 +316,18 @@ END;`,
   ];
 }
 
-function jsonFunctions(s: string, sensitive: readonly string[]): string[] {
+function textFunctions(s: string): string[] {
+  return [
+    luhnFunction(s),
+    cardsInRunFunction(s),
+    cardNumbersFunction(s),
+    redactTextFunction(s),
+    ...cappingFunctions(s),
+  ];
+}
+
+/** The SQL pieces the Json functions share, for the functions' schema `s` and the config's own secret names. */
+function jsonHelpers(s: string, sensitive: readonly string[]) {
   const redactedJson = sqlString(JSON.stringify(REDACTED));
   const tooDeepJson = sqlString(JSON.stringify(TOO_DEEP));
   const stems = nameStemSource(sensitive);
@@ -328,30 +352,26 @@ function jsonFunctions(s: string, sensitive: readonly string[]): string[] {
   braces integer;
   deep boolean;`;
   const walkCall = `${s}.redact_json_walk(value, 0, names, strings, braces > 1)`;
-  return [
-    `-- One level of a Json value (redact.ts: walk): values under secret names become ${REDACTED}, secrets inside strings
--- too, containers below ${MAX_DEPTH} levels ${TOO_DEEP}. The flags say what the whole value's text may hold: secret names,
--- secret strings, nested containers. Nothing is tested member by member: the keys of an object are scanned as one
--- text (one per line) for a secret word, and only those few are tested; the string members likewise for a secret
--- value; replacements are merged with one ||, and only nested containers are visited. Linear in the value's size.
-${fn(
-  `${s}.redact_json_walk(value jsonb, depth integer, names boolean, strings boolean, nested boolean)`,
-  'jsonb',
-  'IMMUTABLE STRICT PARALLEL SAFE',
-  `
-DECLARE
-  key_lines text;
-  key_count integer;
-  escaped boolean := false;
-  suspicious text[];
-  redactions jsonb;
-  children jsonb;
-  result jsonb;
-  member record;
-BEGIN
-  CASE jsonb_typeof(value)
-    WHEN 'object' THEN
-      IF depth > ${MAX_DEPTH} THEN RETURN ${tooDeepJson}::jsonb; END IF;
+  return {
+    redactedJson,
+    tooDeepJson,
+    stems,
+    lineWithStem,
+    walk,
+    redactedString,
+    suspiciousStrings,
+    mustWalk,
+    walkDeclarations,
+    walkCall,
+  };
+}
+
+type JsonHelpers = ReturnType<typeof jsonHelpers>;
+
+/** The object branch of redact_json_walk. */
+function walkObject(s: string, sensitive: readonly string[], h: JsonHelpers): string {
+  const { tooDeepJson, redactedJson, lineWithStem, suspiciousStrings, redactedString, walk } = h;
+  return `      IF depth > ${MAX_DEPTH} THEN RETURN ${tooDeepJson}::jsonb; END IF;
       IF names THEN
         SELECT string_agg(k, E'\\n'), count(*) INTO key_lines, key_count FROM jsonb_object_keys(value) AS k;
         IF octet_length(key_lines) - octet_length(replace(key_lines, E'\\n', '')) <> key_count - 1 THEN
@@ -386,7 +406,34 @@ BEGIN
       FOR member IN SELECT * FROM jsonb_each(children) LOOP
         result := jsonb_set(result, ARRAY[member.key], member.value);
       END LOOP;
-      RETURN result;
+      RETURN result;`;
+}
+
+function walkFunction(s: string, sensitive: readonly string[], h: JsonHelpers): string {
+  const { tooDeepJson, suspiciousStrings, redactedString, walk } = h;
+  return `-- One level of a Json value (redact.ts: walk): values under secret names become ${REDACTED}, secrets inside strings
+-- too, containers below ${MAX_DEPTH} levels ${TOO_DEEP}. The flags say what the whole value's text may hold: secret names,
+-- secret strings, nested containers. Nothing is tested member by member: the keys of an object are scanned as one
+-- text (one per line) for a secret word, and only those few are tested; the string members likewise for a secret
+-- value; replacements are merged with one ||, and only nested containers are visited. Linear in the value's size.
+${fn(
+  `${s}.redact_json_walk(value jsonb, depth integer, names boolean, strings boolean, nested boolean)`,
+  'jsonb',
+  'IMMUTABLE STRICT PARALLEL SAFE',
+  `
+DECLARE
+  key_lines text;
+  key_count integer;
+  escaped boolean := false;
+  suspicious text[];
+  redactions jsonb;
+  children jsonb;
+  result jsonb;
+  member record;
+BEGIN
+  CASE jsonb_typeof(value)
+    WHEN 'object' THEN
+${walkObject(s, sensitive, h)}
     WHEN 'array' THEN
       IF depth > ${MAX_DEPTH} THEN RETURN ${tooDeepJson}::jsonb; END IF;
       IF strings THEN
@@ -409,7 +456,13 @@ BEGIN
       RETURN value;
   END CASE;
 END;`,
-)}`,
+)}`;
+}
+
+/** redact_json, cap_json and audit_json: a whole Json value, walked only when its text says it must be. */
+function jsonValueFunctions(s: string, h: JsonHelpers): string[] {
+  const { mustWalk, walkDeclarations, walkCall } = h;
+  return [
     `-- A Json value with its secrets redacted and its depth capped (redact.ts: redactSensitive), not its size.
 ${fn(
   `${s}.redact_json(value jsonb)`,
@@ -464,6 +517,11 @@ BEGIN
 END;`,
 )}`,
   ];
+}
+
+function jsonFunctions(s: string, sensitive: readonly string[]): string[] {
+  const h = jsonHelpers(s, sensitive);
+  return [walkFunction(s, sensitive, h), ...jsonValueFunctions(s, h)];
 }
 
 function fingerprintObjects(s: string): string[] {

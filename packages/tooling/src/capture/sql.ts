@@ -89,7 +89,7 @@ export function generateAuditRegistry(config: ResolvedAuditConfig): AuditRegistr
       idColumn: model.idColumn,
       organizationField: model.organizationField,
       organizationColumn: model.organizationColumn,
-      labelFields: [...model.labelFields],
+      label: { template: model.label.template, columns: { ...model.label.columns } },
       columns: model.columns.map(({ field, column, encoding }) => ({ field, column, encoding })),
       actions: { ...model.actions },
       relations: model.relations.map((relation) => ({ ...relation })),

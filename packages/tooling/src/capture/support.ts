@@ -263,14 +263,14 @@ CREATE TRIGGER ${APPEND_ONLY_TRIGGER} BEFORE UPDATE OR DELETE OR TRUNCATE ON ${n
  * organization: disabling a capture trigger, dropping a column, reinstalling the capture SQL all leave a trace.
  * Event triggers need a superuser; without one the watch is not installed and `pnpm db:check` says so.
  */
-function ddlWatch(config: ResolvedAuditConfig, names: SqlNames): string {
+/** The table the collectors fill and the flush empties, one row per DDL command of a transaction. */
+const ddlEventsTable = (names: SqlNames) => `${names.internal}.${ident('ddl_events')}`;
+
+/** The collectors: event triggers' functions that note each relevant DDL command or drop of the transaction. */
+function ddlCollectors(config: ResolvedAuditConfig, names: SqlNames): string {
   const watched = [...config.models.map((model) => model.table), config.audit.table];
   const identities = `ARRAY[${watched.map((table) => `format('%I.%I', ${literal(config.schema)}, ${literal(table)})`).join(', ')}]`;
-  const events = `${names.internal}.${ident('ddl_events')}`;
-  const tenant = config.tenant;
-  const organizations = tenant
-    ? `SELECT t.${ident(tenant.idColumn)}::text AS id FROM ${names.app}.${ident(tenant.table)} t`
-    : `SELECT NULL::text AS id WHERE false`;
+  const events = ddlEventsTable(names);
   return `CREATE OR REPLACE FUNCTION ${names.fn('ddl_relevant')}(p_schema text, p_identity text) RETURNS boolean
 LANGUAGE sql STABLE
 ${PINNED_SEARCH_PATH}
@@ -312,9 +312,17 @@ BEGIN
   FROM pg_event_trigger_dropped_objects() d
   WHERE ${names.fn('ddl_relevant')}(d.schema_name, d.object_identity);
 END;
-$audit$;
+$audit$;`;
+}
 
--- Runs at commit (a deferred constraint trigger): the first call takes the transaction's events, later ones find none.
+/** The flush at commit: the transaction's DDL events as one `schema_change` entry in every organization. */
+function ddlFlush(config: ResolvedAuditConfig, names: SqlNames): string {
+  const events = ddlEventsTable(names);
+  const tenant = config.tenant;
+  const organizations = tenant
+    ? `SELECT t.${ident(tenant.idColumn)}::text AS id FROM ${names.app}.${ident(tenant.table)} t`
+    : `SELECT NULL::text AS id WHERE false`;
+  return `-- Runs at commit (a deferred constraint trigger): the first call takes the transaction's events, later ones find none.
 -- The actor is the first event's: the context of the statement that ran the DDL, else the database role.
 CREATE OR REPLACE FUNCTION ${names.fn('flush_ddl_events')}() RETURNS trigger
 LANGUAGE plpgsql
@@ -347,9 +355,12 @@ $audit$;
 
 DROP TRIGGER IF EXISTS audit_flush_ddl_events ON ${events};
 CREATE CONSTRAINT TRIGGER audit_flush_ddl_events AFTER INSERT ON ${events}
-  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ${names.fn('flush_ddl_events')}();
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ${names.fn('flush_ddl_events')}();`;
+}
 
--- The event triggers themselves: only a superuser may create them.
+/** The event triggers, installed now when the installing role is a superuser. */
+function ddlInstall(config: ResolvedAuditConfig, names: SqlNames): string {
+  return `-- The event triggers themselves: only a superuser may create them.
 CREATE OR REPLACE FUNCTION ${names.fn('install_ddl_watch')}() RETURNS void
 LANGUAGE plpgsql
 ${PINNED_SEARCH_PATH}
@@ -371,6 +382,10 @@ BEGIN
   END IF;
 END;
 $audit$;`;
+}
+
+function ddlWatch(config: ResolvedAuditConfig, names: SqlNames): string {
+  return [ddlCollectors(config, names), ddlFlush(config, names), ddlInstall(config, names)].join('\n\n');
 }
 
 /**

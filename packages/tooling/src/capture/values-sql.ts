@@ -7,7 +7,8 @@
 import { PINNED_SEARCH_PATH } from './names.ts';
 import type { SqlNames } from './names.ts';
 
-export function valuesSql(names: SqlNames): string {
+/** ISO 8601 text of dates and timestamps, the same whatever the session's DateStyle. */
+function isoSql(names: SqlNames): string {
   const fn = names.fn;
   const isoYear = (value: string) =>
     `CASE WHEN y = -1 THEN '0000' WHEN y < 0 THEN '-' || lpad((-y - 1)::text, 6, '0') ELSE '+' || lpad(y::text, 6, '0') END || to_char(${value}, rest)`;
@@ -48,9 +49,13 @@ ${PINNED_SEARCH_PATH}
 AS $audit$
   SELECT ${fn('cap_json')}(coalesce('[' || string_agg(coalesce(${fn('iso_timestamp')}(e), 'null'), ',' ORDER BY i) || ']', '[]')::jsonb)::text
   FROM unnest(value) WITH ORDINALITY AS u(e, i)
-$audit$;
+$audit$;`;
+}
 
--- {"before": …, "after": …} of the keyed fingerprints of the sides that have a value.
+/** The `changes` members of changed text, Json and secret columns, and the fingerprints they carry. */
+function changeSql(names: SqlNames): string {
+  const fn = names.fn;
+  return `-- {"before": …, "after": …} of the keyed fingerprints of the sides that have a value.
 CREATE OR REPLACE FUNCTION ${fn('fingerprints')}(scope text, before text, after text) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 ${PINNED_SEARCH_PATH}
@@ -112,4 +117,8 @@ AS $audit$
                                               ELSE '"before":' || to_json(placeholder)::text || ',"after":null' END
     || ',"fingerprint":{' || to_json(side)::text || ':' || to_json(${names.fingerprint}(scope, value))::text || '}}'
 $audit$;`;
+}
+
+export function valuesSql(names: SqlNames): string {
+  return `${isoSql(names)}\n\n${changeSql(names)}`;
 }

@@ -6,6 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MigrationList } from '@prisma/schema-engine-wasm';
+import type { AuditConfig } from '@auditlog/audit';
 import { auditConfig } from '@auditlog/db';
 import {
   AUDIT_SQL_MARKER,
@@ -20,12 +21,19 @@ import { dbPackageRoot } from './index.ts';
 /** The registry is runtime data of `@auditlog/db`; only the code that writes it lives here. */
 export const REGISTRY_PATH = path.join(dbPackageRoot, 'src/audit-registry.ts');
 
-export async function resolvedAuditConfig(schemaPath: string): Promise<ResolvedAuditConfig> {
-  return resolveAuditConfig(auditConfig, await dmmfFromSchemaFile(schemaPath));
+/** `config` is the app's (`@auditlog/db`'s audited.ts) unless a test passes a changed one. */
+export async function resolvedAuditConfig(
+  schemaPath: string,
+  config: AuditConfig = auditConfig,
+): Promise<ResolvedAuditConfig> {
+  return resolveAuditConfig(config, await dmmfFromSchemaFile(schemaPath));
 }
 
-export async function generateCaptureSql(schemaPath: string): Promise<GeneratedAuditSql> {
-  return generateAuditSql(await resolvedAuditConfig(schemaPath));
+export async function generateCaptureSql(
+  schemaPath: string,
+  config: AuditConfig = auditConfig,
+): Promise<GeneratedAuditSql> {
+  return generateAuditSql(await resolvedAuditConfig(schemaPath, config));
 }
 
 /** The hash of the newest generated capture SQL in the migrations, or null when there is none. */
@@ -46,9 +54,9 @@ export function latestCaptureHash(migrations: MigrationList): string | null {
 }
 
 /** The capture SQL to add to a new migration, or null when the migrations already hold the current one. */
-export function auditTriggerMigrationSql(schemaPath: string) {
+export function auditTriggerMigrationSql(schemaPath: string, config: AuditConfig = auditConfig) {
   return async (migrations: MigrationList): Promise<string | null> => {
-    const generated = await generateCaptureSql(schemaPath);
+    const generated = await generateCaptureSql(schemaPath, config);
     return latestCaptureHash(migrations) === generated.hash ? null : generated.sql;
   };
 }

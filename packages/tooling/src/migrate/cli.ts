@@ -9,10 +9,76 @@
 import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { assertPostgresUrl, auditRegistry, databaseEnv as env, DatabaseConfigError, openDatabase } from '@auditlog/db';
+import type { Database } from '@auditlog/db';
 import { migrateDatabase, migrationFactoryFor } from '../database.ts';
 import { pgliteMigrationFactory, postgresMigrationFactory } from './adapters.ts';
 import { createMigration, defaultPaths, migrationStatus } from './index.ts';
 import { auditTriggerMigrationSql, REGISTRY_PATH, writeAuditRegistry } from './audit-triggers.ts';
+
+/** Runs `fn` with the database of DATABASE_URL (or DATA_DIR), closing it after. */
+async function withDatabase(fn: (db: Database) => Promise<void>): Promise<void> {
+  const db = await openDatabase();
+  try {
+    await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Writes a new migration from schema.prisma and the audit triggers, and the registry when it changed. */
+async function migrate(name: string | undefined): Promise<void> {
+  if (!name) throw new DatabaseConfigError('Name the migration: pnpm db:migrate --name add_contracts');
+  // Only a shadow database is needed to compute the difference: the server's when configured, else in memory.
+  const shadowHost = env.databaseUrl ? undefined : await PGlite.create();
+  const factory = env.databaseUrl
+    ? postgresMigrationFactory(assertPostgresUrl(env.databaseUrl).href)
+    : pgliteMigrationFactory(shadowHost as PGlite);
+  try {
+    const created = await createMigration(factory, { name, extraSql: auditTriggerMigrationSql(defaultPaths.schema) });
+    console.log(
+      created ? `Created ${created.path}` : 'schema.prisma and the audit triggers match the migrations: nothing to do.',
+    );
+    if (await writeAuditRegistry(defaultPaths.schema)) console.log(`Updated ${REGISTRY_PATH}`);
+  } finally {
+    await shadowHost?.close();
+  }
+}
+
+async function deploy(db: Database): Promise<void> {
+  const applied = await migrateDatabase(db);
+  console.log(
+    applied.length ? `Applied to ${db.description}:\n  ${applied.join('\n  ')}` : `${db.description} is up to date.`,
+  );
+}
+
+/** Prints what differs between the installed capture and the registry; exit code 1 on an error. */
+async function check(db: Database): Promise<void> {
+  const problems = await db.checkCapture();
+  for (const problem of problems)
+    console.log(`${problem.severity === 'error' ? 'ERROR  ' : 'warning'}  ${problem.message}`);
+  const errors = problems.filter((problem) => problem.severity === 'error').length;
+  console.log(
+    errors
+      ? `\n${db.description}: the audit capture does not match this build (${errors} error(s)).`
+      : `${db.description}: the audit capture matches this build.`,
+  );
+  if (errors) process.exitCode = 1;
+}
+
+async function grant(db: Database, roles: { runtime?: string; seeder?: string }): Promise<void> {
+  if (roles.runtime)
+    await db.prisma.$executeRawUnsafe(`SELECT ${auditRegistry.internalSchema}.grant_runtime($1)`, roles.runtime);
+  if (roles.seeder)
+    await db.prisma.$executeRawUnsafe(`SELECT ${auditRegistry.internalSchema}.grant_seeder($1)`, roles.seeder);
+  console.log(
+    [
+      roles.runtime && `${roles.runtime} may now run the application (DML on business tables, read-only audit log).`,
+      roles.seeder && `${roles.seeder} may now backdate entries (demo seeding).`,
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  );
+}
 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -20,93 +86,18 @@ async function main(): Promise<void> {
     options: { name: { type: 'string', short: 'n' }, runtime: { type: 'string' }, seeder: { type: 'string' } },
   });
   const command = positionals[0];
-
-  if (command === 'migrate') {
-    if (!values.name) throw new DatabaseConfigError('Name the migration: pnpm db:migrate --name add_contracts');
-    // Only a shadow database is needed to compute the difference: the server's when configured, else in memory.
-    const shadowHost = env.databaseUrl ? undefined : await PGlite.create();
-    const factory = env.databaseUrl
-      ? postgresMigrationFactory(assertPostgresUrl(env.databaseUrl).href)
-      : pgliteMigrationFactory(shadowHost as PGlite);
-    try {
-      const created = await createMigration(factory, {
-        name: values.name,
-        extraSql: auditTriggerMigrationSql(defaultPaths.schema),
-      });
-      console.log(
-        created
-          ? `Created ${created.path}`
-          : 'schema.prisma and the audit triggers match the migrations: nothing to do.',
-      );
-      if (await writeAuditRegistry(defaultPaths.schema)) console.log(`Updated ${REGISTRY_PATH}`);
-    } finally {
-      await shadowHost?.close();
-    }
-    return;
-  }
-
-  if (command === 'deploy' || command === 'status') {
-    const db = await openDatabase();
-    try {
-      if (command === 'deploy') {
-        const applied = await migrateDatabase(db);
-        console.log(
-          applied.length
-            ? `Applied to ${db.description}:\n  ${applied.join('\n  ')}`
-            : `${db.description} is up to date.`,
-        );
-      } else {
-        console.log(JSON.stringify(await migrationStatus(migrationFactoryFor(db)), null, 2));
-      }
-    } finally {
-      await db.close();
-    }
-    return;
-  }
-
-  if (command === 'check') {
-    const db = await openDatabase();
-    try {
-      const problems = await db.checkCapture();
-      for (const problem of problems)
-        console.log(`${problem.severity === 'error' ? 'ERROR  ' : 'warning'}  ${problem.message}`);
-      const errors = problems.filter((problem) => problem.severity === 'error').length;
-      console.log(
-        errors
-          ? `\n${db.description}: the audit capture does not match this build (${errors} error(s)).`
-          : `${db.description}: the audit capture matches this build.`,
-      );
-      if (errors) process.exitCode = 1;
-    } finally {
-      await db.close();
-    }
-    return;
-  }
-
+  if (command === 'migrate') return migrate(values.name);
+  if (command === 'deploy') return withDatabase(deploy);
+  if (command === 'status')
+    return withDatabase(async (db) =>
+      console.log(JSON.stringify(await migrationStatus(migrationFactoryFor(db)), null, 2)),
+    );
+  if (command === 'check') return withDatabase(check);
   if (command === 'grant') {
     if (!values.runtime && !values.seeder)
       throw new DatabaseConfigError('Name a role: pnpm db:grant --runtime auditlog_app [--seeder auditlog_seed]');
-    const db = await openDatabase();
-    try {
-      if (values.runtime)
-        await db.prisma.$executeRawUnsafe(`SELECT ${auditRegistry.internalSchema}.grant_runtime($1)`, values.runtime);
-      if (values.seeder)
-        await db.prisma.$executeRawUnsafe(`SELECT ${auditRegistry.internalSchema}.grant_seeder($1)`, values.seeder);
-      console.log(
-        [
-          values.runtime &&
-            `${values.runtime} may now run the application (DML on business tables, read-only audit log).`,
-          values.seeder && `${values.seeder} may now backdate entries (demo seeding).`,
-        ]
-          .filter(Boolean)
-          .join('\n'),
-      );
-    } finally {
-      await db.close();
-    }
-    return;
+    return withDatabase((db) => grant(db, values));
   }
-
   throw new DatabaseConfigError(
     'Usage: migrate --name <name> | deploy | status | check | grant --runtime <role> [--seeder <role>]',
   );

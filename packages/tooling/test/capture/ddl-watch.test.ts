@@ -7,8 +7,7 @@ import { withAuditContext } from '@auditlog/audit';
 import { describe, expect, it } from 'vitest';
 import { generateCaptureSql } from '../../src/migrate/audit-triggers.ts';
 import { defaultPaths } from '../../src/migrate/index.ts';
-import { runScript, testEngines, useTestDatabase } from '@auditlog/db/testing';
-import { createOrganization } from '../../../db/test/capture/fixtures.ts';
+import { createOrganization, runScript, testEngines, useTestDatabase } from '@auditlog/db/testing';
 
 interface SchemaChange {
   organizationId: string;
@@ -64,7 +63,7 @@ describe.each(testEngines)('the DDL watch on %s', (engine) => {
     expect(organizations).toContain(b.organization.id);
     expect(new Set(organizations).size).toBe(organizations.length);
     for (const change of changes) {
-      expect(change).toMatchObject({
+      expect(change, `the change in organization ${change.organizationId}`).toMatchObject({
         actorType: 'SYSTEM',
         actorName: `database role ${change.metadata.role}`,
         metadata: {

@@ -15,7 +15,10 @@ export const auditReaderProcedure = authedProcedure.use(({ ctx, next }) => {
   return next({ ctx: { organizationId: identity.apiKey.organizationId } });
 });
 
-/** Who may record custom actions at all: any signed-in user (as themselves), or API keys with `audit:write`; which actions, record-policy.ts says. */
+/**
+ * Who may record custom actions at all: any signed-in user (as themselves), or API keys with `audit:write`; which
+ * actions, record-policy.ts says.
+ */
 export const auditWriterProcedure = authedProcedure.use(({ ctx, next }) => {
   const { identity } = ctx;
   if (identity.kind === 'user') return next({ ctx: { organizationId: identity.user.organizationId } });

@@ -1,5 +1,8 @@
-/** Small builders shared by the capture tests: an organization with a user, and the entries about some records. */
-import type { AuditedPrismaClient } from '../../src/index.ts';
+/**
+ * Small builders shared by the capture tests (of this package and of @auditlog/tooling): an organization with a user,
+ * and the entries about some records.
+ */
+import type { AuditedPrismaClient } from '../client.ts';
 
 let counter = 0;
 export const unique = (prefix: string) => `${prefix}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;

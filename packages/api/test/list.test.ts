@@ -1,18 +1,18 @@
 /**
- * audit.list and audit.get over known datasets: filters, pagination and entity labels. Every organization and entry is
+ * audit.list and audit.get over known datasets, through `createCaller` (moved from the server's HTTP suite): filters,
+ * pagination and entity labels. Every organization and entry is
  * made in the first beforeAll, before any list runs; each expectation is computed here from the dataset, never read
  * back from the API: totals, items and their order.
  */
 import { withAuditContext } from '@auditlog/audit';
-import { createAuditClient } from '@auditlog/client';
-import type { AuditClient, RouterOutputs } from '@auditlog/client';
 import { testEngines } from '@auditlog/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer } from '../src/testing.ts';
-import type { TestOrganization, TestServer } from '../src/testing.ts';
-import { bearer, failureOf, newestFirst, rawQuery, seedEntries, storedEntries } from './helpers.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ListOutput } from '../src/index.ts';
+import { newestFirst, seedEntries, storedEntries } from '../src/testing.ts';
+import type { TestOrganization } from '../src/testing.ts';
+import { failureOf, useTestApi } from './support/callers.ts';
+import type { ApiCaller } from './support/callers.ts';
 
-type ListOutput = RouterOutputs['audit']['list'];
 type Entry = ListOutput['items'][number];
 
 // ───────────────────────────── the filter dataset ─────────────────────────────
@@ -108,23 +108,22 @@ const ids = (page: ListOutput) => page.items.map((item) => item.id);
 const shortened = (id: string) => `${id.slice(0, 4)}…${id.slice(-4)}`;
 
 describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }, (engine) => {
-  let server: TestServer;
-  const filtering = {} as { org: TestOrganization; client: AuditClient; model: ModelEntry[] };
-  const paging = {} as { org: TestOrganization; key: string; client: AuditClient; order: string[] };
+  const api = useTestApi(engine);
+  const filtering = {} as { org: TestOrganization; client: ApiCaller; model: ModelEntry[] };
+  const paging = {} as { org: TestOrganization; key: string; client: ApiCaller; order: string[] };
   const labels = {} as {
     org: TestOrganization;
-    client: AuditClient;
-    owner: AuditClient;
+    client: ApiCaller;
+    owner: ApiCaller;
     ids: Record<'client' | 'ticket' | 'invoice' | 'quote' | 'deletedClient' | 'renamedClient' | 'rivalClient', string>;
   };
 
   beforeAll(async () => {
-    server = await startTestServer(engine);
-    const prisma = server.db.prisma;
+    const { prisma, callerWithKey, callerAs, createOrganization } = api();
 
     // Filters: the organization's own setup entries, then the 30 seeded ones.
-    filtering.org = await server.createOrganization('Filter Org');
-    filtering.client = createAuditClient({ url: server.url, apiKey: await filtering.org.createApiKey(['audit:read']) });
+    filtering.org = await createOrganization('Filter Org');
+    filtering.client = await callerWithKey(await filtering.org.createApiKey(['audit:read']));
     const setup = await storedEntries(prisma, filtering.org.id);
     const seeded = await seedEntries(prisma, filtering.org.id, { userId: filtering.org.users.OWNER.id }, FILTER_PLAN);
     filtering.model = [...setup, ...seeded].map(({ id, createdAt, action, entityType }) => ({
@@ -135,19 +134,16 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
     }));
 
     // Paging.
-    paging.org = await server.createOrganization('Paging Org');
+    paging.org = await createOrganization('Paging Org');
     paging.key = await paging.org.createApiKey(['audit:read', 'audit:write']);
-    paging.client = createAuditClient({ url: server.url, apiKey: paging.key });
+    paging.client = await callerWithKey(paging.key);
     const synced = await seedEntries(prisma, paging.org.id, { systemName: 'RMM sync' }, PAGING_PLAN);
     paging.order = [...synced].sort(newestFirst).map((entry) => entry.id);
 
     // Labels: live, deleted and renamed records, and a client of another organization.
-    labels.org = await server.createOrganization('Label Org');
-    labels.client = createAuditClient({
-      url: server.url,
-      apiKey: await labels.org.createApiKey(['audit:read', 'audit:write']),
-    });
-    labels.owner = createAuditClient({ url: server.url, cookie: await server.signIn(labels.org.users.OWNER.email) });
+    labels.org = await createOrganization('Label Org');
+    labels.client = await callerWithKey(await labels.org.createApiKey(['audit:read', 'audit:write']));
+    labels.owner = await callerAs(labels.org.users.OWNER);
     const organizationId = labels.org.id;
     labels.ids = await withAuditContext({ userId: labels.org.users.OWNER.id }, async () => {
       const globex = await prisma.client.create({ data: { organizationId, name: 'Globex Corporation' } });
@@ -181,23 +177,21 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
     labels.ids.rivalClient = rival.id;
   }, 90_000);
 
-  afterAll(async () => {
-    await server?.close();
-  }, 60_000);
-
   describe('filters', () => {
-    const listAll = (filters: Filters) => filtering.client.audit.list.query({ ...filters, pageSize: 100 });
+    const listAll = (filters: Filters) => filtering.client.audit.list({ ...filters, pageSize: 100 });
 
     it('holds exactly the dataset: the seeded entries at their chosen times, and nothing written by reading', async () => {
-      const stored = await storedEntries(server.db.prisma, filtering.org.id);
+      const stored = await storedEntries(api().prisma, filtering.org.id);
       expect(stored.map((entry) => entry.id)).toEqual([...filtering.model].sort(newestFirst).map((entry) => entry.id));
       const seeded = stored.filter((entry) => entry.entityId.startsWith('seed-'));
       expect(seeded).toHaveLength(30);
       for (const entry of seeded) {
-        expect(entry.createdAt).toBe(FILTER_PLAN.find((item) => item.entityId === entry.entityId)?.at.toISOString());
+        expect(entry.createdAt, entry.entityId).toBe(
+          FILTER_PLAN.find((item) => item.entityId === entry.entityId)?.at.toISOString(),
+        );
       }
       await listAll({});
-      expect(await server.db.prisma.auditLog.count({ where: { organizationId: filtering.org.id } })).toBe(
+      expect(await api().prisma.auditLog.count({ where: { organizationId: filtering.org.id } })).toBe(
         filtering.model.length,
       );
     });
@@ -211,8 +205,8 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
       expect(tied).toHaveLength(20);
       for (let i = 0; i < tied.length; i += 2) {
         const [a, b] = [tied[i], tied[i + 1]];
-        expect(a?.createdAt).toBe(b?.createdAt);
-        expect((a?.id ?? '') > (b?.id ?? '')).toBe(true);
+        expect(a?.createdAt, `tie ${i / 2}`).toBe(b?.createdAt);
+        expect((a?.id ?? '') > (b?.id ?? ''), `tie ${i / 2}: ${a?.id} before ${b?.id}`).toBe(true);
       }
     });
 
@@ -303,13 +297,12 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
   });
 
   describe('pagination', () => {
-    const pageByNumber = (page: number, pageSize = PAGE_SIZE) =>
-      paging.client.audit.list.query({ ...SYNC, page, pageSize });
+    const pageByNumber = (page: number, pageSize = PAGE_SIZE) => paging.client.audit.list({ ...SYNC, page, pageSize });
     const byCursor = (cursor: string | null) =>
-      paging.client.audit.list.query({ ...SYNC, pageSize: PAGE_SIZE, cursor: cursor ?? '' });
+      paging.client.audit.list({ ...SYNC, pageSize: PAGE_SIZE, cursor: cursor ?? '' });
 
     it('answers an empty result with total 0, pageCount 0 and no cursors', async () => {
-      expect(await paging.client.audit.list.query({ action: 'archive' })).toEqual({
+      expect(await paging.client.audit.list({ action: 'archive' })).toEqual({
         items: [],
         total: 0,
         page: 1,
@@ -346,8 +339,10 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
         [1_000_000, 100, 1],
       ] as const) {
         const failure = await failureOf(pageByNumber(page, pageSize));
-        expect(failure).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
-        expect(failure.message).toContain(`page ${page} is past the last page: the last page is ${last}`);
+        expect(failure, `page ${page} of ${pageSize}`).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
+        expect(failure.message, `page ${page} of ${pageSize}`).toContain(
+          `page ${page} is past the last page: the last page is ${last}`,
+        );
       }
     });
 
@@ -361,11 +356,11 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
       expect(hundred.pageCount).toBe(1);
     });
 
-    it.each([0, 101])('refuses page size %s with 400 BAD_REQUEST naming pageSize', async (pageSize) => {
-      const response = await rawQuery(server.url, 'audit.list', { pageSize }, bearer(paging.key));
-      expect(response.status).toBe(400);
-      expect(response.error?.data.code).toBe('BAD_REQUEST');
-      expect(response.error?.message).toContain('pageSize');
+    it.each([0, 101])('refuses page size %s with BAD_REQUEST (400) naming pageSize', async (pageSize) => {
+      const failure = await failureOf(paging.client.audit.list({ pageSize }));
+      expect(failure.httpStatus).toBe(400);
+      expect(failure.code).toBe('BAD_REQUEST');
+      expect(failure.message).toContain('pageSize');
     });
 
     it('gives every page by number in order, without gaps or repeats, with ties split across pages', async () => {
@@ -383,8 +378,8 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
       }
       expect(walked.map((page) => page.page)).toEqual([1, 2, 3, 4, 5]);
       for (const page of walked) {
-        expect(ids(page)).toEqual(ids(await pageByNumber(page.page)));
-        expect(page).toMatchObject({ total: PAGE_COUNT_ENTRIES, pageCount: 5 });
+        expect(ids(page), `page ${page.page}`).toEqual(ids(await pageByNumber(page.page)));
+        expect(page, `page ${page.page}`).toMatchObject({ total: PAGE_COUNT_ENTRIES, pageCount: 5 });
       }
       expect(walked.flatMap(ids)).toEqual(paging.order);
     });
@@ -397,7 +392,7 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
         if (walked.length > 10) throw new Error('prevCursor never ends');
       }
       expect(walked.map((page) => page.page)).toEqual([5, 4, 3, 2, 1]);
-      for (const page of walked) expect(ids(page)).toEqual(ids(await pageByNumber(page.page)));
+      for (const page of walked) expect(ids(page), `page ${page.page}`).toEqual(ids(await pageByNumber(page.page)));
       expect(walked.at(-1)?.nextCursor).toEqual(expect.any(String));
     });
 
@@ -419,7 +414,7 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
       { change: 'another page size', input: { ...SYNC, pageSize: 6 } },
     ])('refuses a cursor reused with $change: 400 BAD_REQUEST', async ({ input }) => {
       const cursor = (await pageByNumber(1)).nextCursor ?? '';
-      const failure = await failureOf(paging.client.audit.list.query({ pageSize: PAGE_SIZE, ...input, cursor }));
+      const failure = await failureOf(paging.client.audit.list({ pageSize: PAGE_SIZE, ...input, cursor }));
       expect(failure).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
       expect(failure.message).toMatch(/cursor/i);
       // The same cursor with the filters it was made for still works.
@@ -427,8 +422,8 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
     });
 
     it('refuses a cursor made in another organization with 400 BAD_REQUEST (it is signed for its organization)', async () => {
-      const cursor = (await paging.client.audit.list.query({ pageSize: PAGE_SIZE })).nextCursor ?? '';
-      const failure = await failureOf(filtering.client.audit.list.query({ pageSize: PAGE_SIZE, cursor }));
+      const cursor = (await paging.client.audit.list({ pageSize: PAGE_SIZE })).nextCursor ?? '';
+      const failure = await failureOf(filtering.client.audit.list({ pageSize: PAGE_SIZE, cursor }));
       expect(failure).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
       expect(failure.message).toMatch(/cursor/i);
     });
@@ -436,14 +431,14 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
     it('keeps cursor pages stable while newer entries arrive (no repeats, no gaps)', async () => {
       // Walks the integration entries (the 23 syncs); the newer ones are imports, so other tests keep their 23 syncs.
       const filter = { entityType: 'integration', pageSize: 4 };
-      const first = await paging.client.audit.list.query(filter);
+      const first = await paging.client.audit.list(filter);
       expect(ids(first)).toEqual(paging.order.slice(0, 4));
       // Two newer entries arrive, through the API: page numbers now shift by two; cursors must not.
-      await paging.client.audit.record.mutate({ action: 'import', entityType: 'integration', entityId: 'late-1' });
-      await paging.client.audit.record.mutate({ action: 'import', entityType: 'integration', entityId: 'late-2' });
-      expect(ids(await paging.client.audit.list.query({ ...filter, page: 2 }))).toEqual(paging.order.slice(2, 6));
-      const second = await paging.client.audit.list.query({ ...filter, cursor: first.nextCursor ?? '' });
-      const third = await paging.client.audit.list.query({ ...filter, cursor: second.nextCursor ?? '' });
+      await paging.client.audit.record({ action: 'import', entityType: 'integration', entityId: 'late-1' });
+      await paging.client.audit.record({ action: 'import', entityType: 'integration', entityId: 'late-2' });
+      expect(ids(await paging.client.audit.list({ ...filter, page: 2 }))).toEqual(paging.order.slice(2, 6));
+      const second = await paging.client.audit.list({ ...filter, cursor: first.nextCursor ?? '' });
+      const third = await paging.client.audit.list({ ...filter, cursor: second.nextCursor ?? '' });
       expect([...ids(first), ...ids(second), ...ids(third)]).toEqual(paging.order.slice(0, 12));
       expect(second.total).toBe(PAGE_COUNT_ENTRIES + 2);
     });
@@ -451,7 +446,7 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
 
   describe('entity labels', () => {
     async function entriesFor(entityType: string, entityId: string): Promise<Entry[]> {
-      const { items } = await labels.client.audit.list.query({ entityType, pageSize: 100 });
+      const { items } = await labels.client.audit.list({ entityType, pageSize: 100 });
       return items.filter((item) => item.entity.id === entityId);
     }
 
@@ -467,7 +462,7 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
         expect(entries.map((entry) => entry.action)).toEqual(['create']);
         expect(entries[0]?.entity).toEqual({ type, id: labels.ids[key], label, exists: true });
         expect(entries[0]?.actor).toMatchObject({ type: 'user', id: labels.org.users.OWNER.id });
-        const detail = await labels.owner.audit.get.query({ id: entries[0]?.id ?? '' });
+        const detail = await labels.owner.audit.get({ id: entries[0]?.id ?? '' });
         expect(detail.entity).toEqual({ type, id: labels.ids[key], label, exists: true });
       },
     );
@@ -478,7 +473,12 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
       // (Sorted: the two can share a millisecond, and then their order is their ids'.)
       expect(entries.map((entry) => entry.action).sort()).toEqual(['create', 'delete']);
       for (const entry of entries)
-        expect(entry.entity).toEqual({ type: 'client', id, label: shortened(id), exists: false });
+        expect(entry.entity, `its ${entry.action} entry`).toEqual({
+          type: 'client',
+          id,
+          label: shortened(id),
+          exists: false,
+        });
       expect(shortened(id)).toMatch(/^.{4}….{4}$/);
       expect(JSON.stringify(entries)).not.toContain('Gone Ltd');
     });
@@ -486,29 +486,29 @@ describe.each(testEngines)('audit.list and audit.get on %s', { timeout: 30_000 }
     it('shows the current name of a renamed record on its older entries too', async () => {
       const entries = await entriesFor('client', labels.ids.renamedClient);
       expect(entries.map((entry) => entry.action).sort()).toEqual(['create', 'update']);
-      for (const entry of entries) expect(entry.entity.label).toBe('Initrode');
+      for (const entry of entries) expect(entry.entity.label, `its ${entry.action} entry`).toBe('Initrode');
     });
 
     it("gives a custom entity type ('report') exists: null", async () => {
       const longId = 'report-2025-annual-summary';
-      const { id } = await labels.client.audit.record.mutate({
+      const { id } = await labels.client.audit.record({
         action: 'export',
         entityType: 'report',
         entityId: longId,
       });
-      const detail = await labels.client.audit.get.query({ id });
+      const detail = await labels.client.audit.get({ id });
       expect(detail.entity).toEqual({ type: 'report', id: longId, label: shortened(longId), exists: null });
       expect((await entriesFor('report', longId))[0]?.entity).toEqual(detail.entity);
     });
 
     it("never names another organization's record: its id reads as a deleted record", async () => {
       const rivalId = labels.ids.rivalClient;
-      const { id } = await labels.client.audit.record.mutate({
+      const { id } = await labels.client.audit.record({
         action: 'access',
         entityType: 'client',
         entityId: rivalId,
       });
-      const detail = await labels.client.audit.get.query({ id });
+      const detail = await labels.client.audit.get({ id });
       expect(detail.entity).toEqual({ type: 'client', id: rivalId, label: shortened(rivalId), exists: false });
       expect(JSON.stringify(await entriesFor('client', rivalId))).not.toContain('Rival Secret Client');
     });
