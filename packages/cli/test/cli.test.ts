@@ -71,7 +71,11 @@ describe('auditlog generate and init', () => {
     ['a schema that is not there', () => join(scratch, 'missing', 'schema.prisma'), /No Prisma schema/],
     ['no config next to the schema', () => withoutConfig(), /No audit config.*auditlog init/],
     ['a config naming a model the schema lacks', () => withConfig({ models: { Ticket: {} } }), /Ticket/],
-    ['an entity type in neither the catalog nor the config', () => withConfig({ entityTypes: {} }), /"task".*entityTypes/],
+    [
+      'an entity type in neither the catalog nor the config',
+      () => withConfig({ entityTypes: {} }),
+      /"task".*entityTypes/,
+    ],
     ['a runtime role that is not a role name', () => withConfig({ runtimeRoles: ["x'; DROP TABLE"] }), /runtimeRoles/],
   ])('refuses %s with a message and exit code 2', async (_name, schemaPath, message) => {
     const { code, stderr } = await run(['generate', '--schema', schemaPath()]);
