@@ -4,12 +4,13 @@ import type { AuditRegistry } from '@auditlog/audit';
 
 export const auditRegistry = {
   "version": 1,
-  "captureHash": "75c152b72a7eeca2",
+  "captureHash": "b3a34a83840bbeea",
   "schema": "public",
   "internalSchema": "auditlog",
   "auditTable": "AuditLog",
   "functions": {
-    "apply_grants": "a99ba31cbcc0faad6ac394423fea6de1",
+    "append_seal_block": "f0041f2a542e9fdce83168ddcd2942f9",
+    "apply_grants": "14ba367c5b05b724e58cddc30de0ecbd",
     "audit_json": "a08459915d96ec773f2a969904c6f189",
     "audit_text": "b4ce931ef0f43f6b884b2a13ae9df210",
     "cap_json": "bd52588bf896a974010066ff4797ea65",
@@ -30,6 +31,7 @@ export const auditRegistry = {
     "capture_Vendor": "460de9f9ade4f74541add61a240cedd7",
     "context": "18e78848d639c62a64e9eb56601270dc",
     "ddl_relevant": "ddca335452eff34e221b4322550a78f2",
+    "final_before": "1f58240690369dc9b0f808a67805bed5",
     "fingerprint": "ab51d584f993b64fb77639ffc7f083b0",
     "fingerprints": "3e296b86050e069423218e8569d2ae56",
     "flush_ddl_events": "1d1857400c861afef49c1815b59b4822",
@@ -47,6 +49,7 @@ export const auditRegistry = {
     "on_sql_drop": "52f61e3dd8454bf887422eee374700f7",
     "passes_luhn": "9e38df02e695fcf4346cb9e8e9941fc9",
     "record": "98d7b48276ac84ee444b5a5311336455",
+    "record_seal_verification": "5bfb39f470009195cb74c40a7d1b7fd5",
     "redact_card_numbers": "0202b24bd89357b2eed3941b386577f0",
     "redact_cards_in_run": "a7f3e6510dcddde116807543b962e0ae",
     "redact_json": "c30276ab6bace8698939206731d382b7",

@@ -7,6 +7,7 @@ import { AUDIT_COMMENT_KEY, NAME_PATTERN, ROW_CHANGE_ACTIONS, SCHEMA_CHANGE_ACTI
 import { contextValues, insertColumns, STRICT_MODE_MESSAGE } from './capture.ts';
 import type { ResolvedAuditConfig } from './config.ts';
 import { redactionSql } from './redaction-sql.ts';
+import { sealFunctionsSql, sealGrantsSql, sealStorageSql } from './seal-sql.ts';
 import { valuesSql } from './values-sql.ts';
 import {
   APPEND_ONLY_TRIGGER,
@@ -405,6 +406,7 @@ BEGIN
     EXECUTE format('GRANT EXECUTE ON FUNCTION ${names.record}(text, text, text, text, jsonb, jsonb) TO %I', r.role_name);
     -- The start-up check compares this with the registry.
     EXECUTE format('GRANT SELECT ON ${names.internal}.installed TO %I', r.role_name);
+${sealGrantsSql(names)}
   END LOOP;
 END;
 $audit$;
@@ -451,7 +453,7 @@ export interface SupportSql {
 
 export function supportSql(config: ResolvedAuditConfig, names: SqlNames): SupportSql {
   return {
-    before: [storage(names), dropPrevious(config)].join('\n\n'),
+    before: [storage(names), sealStorageSql(names), dropPrevious(config)].join('\n\n'),
     functions: [
       ids(names),
       redactionSql({ schema: config.internalSchema, sensitive: config.sensitive }),
@@ -459,6 +461,7 @@ export function supportSql(config: ResolvedAuditConfig, names: SqlNames): Suppor
       contextFunction(config, names),
       recordFunction(config, names),
       appendOnly(config, names),
+      sealFunctionsSql(names),
     ].join('\n\n'),
     after: [ddlWatch(config, names), grants(config, names), privileges(names)].join('\n\n'),
   };

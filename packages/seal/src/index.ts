@@ -1,0 +1,19 @@
+export { canonicalEntry, canonicalJson, ENTRY_FORMAT, leafHash, nodeHash } from './canonical.ts';
+export type { CanonicalEntry } from './canonical.ts';
+export { chainedHash, checkSignedBlock, GENESIS_HASH, headerBytes, keyIdOf } from './checkpoint.ts';
+export type { BlockHeader, SignedBlock } from './checkpoint.ts';
+export {
+  generateSealKeyPair,
+  privateKeyFromPem,
+  publicKeyFromPem,
+  readPrivateKeyFile,
+  readPublicKeyFile,
+  writeSealKeyPair,
+} from './keys.ts';
+export { inclusionProof, merkleRoot, rootFromProof } from './merkle.ts';
+export { buildBlock, DEFAULT_BLOCK_SIZE, sealAll, sealOrganization, SealRefusedError } from './sealer.ts';
+export type { SealOptions, SealResult } from './sealer.ts';
+export { sqlClientFor } from './sql.ts';
+export type { SqlClient } from './sql.ts';
+export { verifyOrganization } from './verifier.ts';
+export type { OrganizationVerification, VerifyFailure, VerifyOptions } from './verifier.ts';
