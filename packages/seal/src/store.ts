@@ -14,9 +14,9 @@ const BLOCKS = `${INTERNAL}."AuditSealBlock"`;
 
 export const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
-const ENTRY_COLUMNS = `id::text AS id, "organizationId", ${iso('"createdAt"')} AS "createdAt", action, "entityType",
-  "entityId", "actorType"::text AS "actorType", "actorUserId", "actorName", "actorEmail", "ipAddress", "userAgent",
-  "requestId", changes, metadata`;
+const ENTRY_COLUMNS = `l.id::text AS id, l."organizationId", ${iso('l."createdAt"')} AS "createdAt", l.action,
+  l."entityType", l."entityId", l."actorType"::text AS "actorType", l."actorUserId", l."actorName", l."actorEmail",
+  l."ipAddress", l."userAgent", l."requestId", l.changes, l.metadata`;
 
 const BLOCK_COLUMNS = `"organizationId", sequence::int AS sequence, "firstEntryId"::text AS "firstEntryId",
   "lastEntryId"::text AS "lastEntryId", ${iso('"firstCreatedAt"')} AS "firstCreatedAt",
@@ -37,12 +37,21 @@ export function readEntries(
   options: { after: EntryPosition | null; before: string | null; limit: number },
 ): Promise<CanonicalEntry[]> {
   const { after, before, limit } = options;
+  const params: unknown[] = [organizationId, limit];
+  const where = ['l."organizationId" = $1'];
+  if (after) {
+    params.push(after.createdAt, after.id);
+    where.push(`(l."createdAt", l.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+  }
+  if (before) {
+    params.push(before);
+    where.push(`l."createdAt" < $${params.length}::timestamptz`);
+  }
+  // Qualified: the output columns "createdAt" and id are text, and ordering by those would sort instead of walking
+  // the index. Conditions are left out rather than written `$n IS NULL OR …`, which would not use it either.
   return sql.query<CanonicalEntry>(
-    `SELECT ${ENTRY_COLUMNS} FROM ${AUDIT}
-     WHERE "organizationId" = $1 AND ($2::timestamptz IS NULL OR ("createdAt", id) > ($2::timestamptz, $3::uuid))
-       AND ($4::timestamptz IS NULL OR "createdAt" < $4::timestamptz)
-     ORDER BY "createdAt", id LIMIT $5`,
-    [organizationId, after?.createdAt ?? null, after?.id ?? null, before, limit],
+    `SELECT ${ENTRY_COLUMNS} FROM ${AUDIT} l WHERE ${where.join(' AND ')} ORDER BY l."createdAt", l.id LIMIT $2`,
+    params,
   );
 }
 

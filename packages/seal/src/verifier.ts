@@ -51,6 +51,7 @@ class EntryReader {
   private buffer: CanonicalEntry[] = [];
   private at = 0;
   private done = false;
+  private pending: Promise<CanonicalEntry[]> | null = null;
   private position: EntryPosition | null;
   previous: CanonicalEntry | null = null;
   count = 0;
@@ -64,22 +65,33 @@ class EntryReader {
   }
 
   async next(): Promise<CanonicalEntry | null> {
-    if (this.at >= this.buffer.length) {
-      if (this.done) return null;
-      this.buffer = await readEntries(this.sql, this.organizationId, {
-        after: this.position,
-        before: null,
-        limit: PAGE,
-      });
-      this.at = 0;
-      this.done = this.buffer.length < PAGE;
-      const last = this.buffer[this.buffer.length - 1];
-      if (!last) return null;
-      this.position = { createdAt: last.createdAt, id: last.id };
-    }
+    if (this.at >= this.buffer.length && !(await this.fill())) return null;
     const entry = this.buffer[this.at++] ?? null;
     if (entry) this.count += 1;
     return entry;
+  }
+
+  /** Takes the page already asked for and asks for the next at once, so the database works while we hash. */
+  private async fill(): Promise<boolean> {
+    if (this.done) return false;
+    const page = await (this.pending ?? this.fetch());
+    this.buffer = page;
+    this.at = 0;
+    this.done = page.length < PAGE;
+    this.pending = this.done ? null : this.fetch();
+    // A page fetched ahead and never used must not become an unhandled rejection.
+    this.pending?.catch(() => undefined);
+    return page.length > 0;
+  }
+
+  private fetch(): Promise<CanonicalEntry[]> {
+    const after = this.position;
+    const page = readEntries(this.sql, this.organizationId, { after, before: null, limit: PAGE });
+    return page.then((rows) => {
+      const last = rows[rows.length - 1];
+      if (last) this.position = { createdAt: last.createdAt, id: last.id };
+      return rows;
+    });
   }
 
   /** Why `entry` is out of order after the previous one, or null. */

@@ -39,10 +39,7 @@ export function daysAgo(days: number): Date {
 }
 
 /** One connection (a transaction spans its queries): the PGlite instance, or a pg.Client on the test database. */
-export async function singleConnection(handle: {
-  url?: string;
-  options: { pglite?: PGlite };
-}): Promise<SqlClient> {
+export async function singleConnection(handle: { url?: string; options: { pglite?: PGlite } }): Promise<SqlClient> {
   const pglite = handle.options.pglite;
   if (pglite) {
     return {
