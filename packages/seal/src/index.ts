@@ -23,3 +23,5 @@ export { configuredPrivateKey, configuredPublicKey } from './env.ts';
 export { CHECKPOINT_FORMAT, exportCheckpoints, parseCheckpointFile } from './export.ts';
 export type { CheckpointFile } from './export.ts';
 export { describeFailure, organizationsFor, verifyOrganizations } from './run.ts';
+export { recordVerification } from './store.ts';
+export type { VerificationRecord } from './store.ts';
