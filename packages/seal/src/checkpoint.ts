@@ -46,11 +46,13 @@ export function chainedHash(header: BlockHeader): string {
   return createHash('sha256').update('auditlog/block/v1\n', 'utf8').update(headerBytes(header)).digest('hex');
 }
 
+/** The public half of a key pair (a public key as it is). */
+export const asPublicKey = (key: KeyObject): KeyObject => (key.type === 'private' ? createPublicKey(key) : key);
+
 /** The first 16 hex digits of SHA-256 over the public key's SPKI DER. */
 export function keyIdOf(key: KeyObject): string {
-  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
   return createHash('sha256')
-    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .update(asPublicKey(key).export({ type: 'spki', format: 'der' }))
     .digest('hex')
     .slice(0, 16);
 }

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import { asPublicKey } from './checkpoint.ts';
 import { privateKeyFromPem, publicKeyFromPem, readPrivateKeyFile, readPublicKeyFile } from './keys.ts';
 
 const optional = z

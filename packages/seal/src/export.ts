@@ -3,10 +3,9 @@
  * SHA-256, RFC 8785 and Ed25519 can check. Keep them away from the database: they are what a truncated chain is
  * checked against (`pnpm audit:verify --checkpoint <file>`).
  */
-import { createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { keyIdOf } from './checkpoint.ts';
+import { asPublicKey, keyIdOf } from './checkpoint.ts';
 import type { SignedBlock } from './checkpoint.ts';
 import type { SqlClient } from './sql.ts';
 import { lastBlock, organizationsToVerify } from './store.ts';
@@ -47,7 +46,7 @@ export async function exportCheckpoints(sql: SqlClient, publicKey: KeyObject): P
     const block = await lastBlock(sql, organizationId);
     if (block) blocks.push(block);
   }
-  const key = createPublicKey(publicKey);
+  const key = asPublicKey(publicKey);
   return {
     format: CHECKPOINT_FORMAT,
     exportedAt: new Date().toISOString(),

@@ -3,10 +3,9 @@
  * (the server's interval, `pnpm audit:seal`), never on the write path. It extends a chain only after checking the
  * chain's last block, and refuses to seal when an entry appears in a range already sealed.
  */
-import { createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { leafHash } from './canonical.ts';
-import { chainedHash, checkSignedBlock, GENESIS_HASH, keyIdOf, signChainedHash } from './checkpoint.ts';
+import { asPublicKey, chainedHash, checkSignedBlock, GENESIS_HASH, keyIdOf, signChainedHash } from './checkpoint.ts';
 import type { BlockHeader, SignedBlock } from './checkpoint.ts';
 import { merkleRoot } from './merkle.ts';
 import type { SqlClient } from './sql.ts';
@@ -99,7 +98,7 @@ export async function sealOrganization(
 }
 
 function assertExtensible(block: SignedBlock, privateKey: KeyObject): void {
-  const problem = checkSignedBlock(block, createPublicKey(privateKey));
+  const problem = checkSignedBlock(block, asPublicKey(privateKey));
   if (problem) {
     throw new SealRefusedError(
       `The last block (${block.sequence}) of ${block.organizationId} cannot be extended: ${problem}. ` +
