@@ -44,7 +44,5 @@ export async function configuredPublicKey(env: SealEnv = sealEnv()): Promise<Key
   if (env.AUDIT_SEAL_PUBLIC_KEY) return publicKeyFromPem(env.AUDIT_SEAL_PUBLIC_KEY, 'AUDIT_SEAL_PUBLIC_KEY');
   if (env.AUDIT_SEAL_PUBLIC_KEY_FILE) return readPublicKeyFile(fromInvocation(env.AUDIT_SEAL_PUBLIC_KEY_FILE, env));
   const privateKey = await configuredPrivateKey(env);
-  return privateKey
-    ? publicKeyFromPem(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 'the seal key')
-    : null;
+  return privateKey ? asPublicKey(privateKey) : null;
 }
