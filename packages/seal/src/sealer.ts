@@ -77,17 +77,21 @@ export async function sealOrganization(
   for (;;) {
     const after = previous ? { createdAt: previous.lastCreatedAt, id: previous.lastEntryId } : null;
     const page = await readEntries(sql, organizationId, { after, before: horizon, limit: blockSize + 1 });
-    const entries = page.slice(0, blockSize);
-    const first = entries[0];
+    const first = page[0];
     if (!first) return result;
+    const entries = withinMonth(page.slice(0, blockSize), first.createdAt);
     if (previous && first.createdAt < previous.sealedThrough) {
       throw new SealRefusedError(
         `Entry ${first.id} of ${organizationId}, dated ${first.createdAt}, lies in the range block ${previous.sequence} ` +
           `sealed (before ${previous.sealedThrough}) but in no block: run pnpm audit:verify.`,
       );
     }
-    const more = page.length > blockSize;
-    const sealedThrough = more ? (entries[entries.length - 1] as typeof first).createdAt : horizon;
+    const more = page.length > entries.length;
+    const next = page[entries.length];
+    const monthEnd = nextMonth(first.createdAt);
+    // What the block can promise: everything before the month's end, before its last entry's time, or the horizon.
+    const lastAt = (entries[entries.length - 1] as typeof first).createdAt;
+    const sealedThrough = !next ? (more ? lastAt : horizon) : next.createdAt >= monthEnd ? monthEnd : lastAt;
     const { block, leaves } = buildBlock(previous, entries, sealedThrough, options.privateKey);
     await appendBlock(sql, block, leaves);
     result.blocks += 1;
@@ -95,6 +99,22 @@ export async function sealOrganization(
     previous = block;
     if (!more) return result;
   }
+}
+
+/** The start of the UTC month after `iso`'s, in the same text form. */
+function nextMonth(iso: string): string {
+  const date = new Date(iso);
+  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1)).toISOString().replace('Z', '000Z');
+}
+
+/**
+ * The entries up to the end of the first one's UTC month: a block never spans two months, so that pruning whole
+ * months (retention) removes whole blocks and the chain stays checkable from the first block kept.
+ */
+function withinMonth<E extends { createdAt: string }>(entries: E[], firstAt: string): E[] {
+  const end = nextMonth(firstAt);
+  const cut = entries.findIndex((entry) => entry.createdAt >= end);
+  return cut < 0 ? entries : entries.slice(0, cut);
 }
 
 function assertExtensible(block: SignedBlock, privateKey: KeyObject): void {

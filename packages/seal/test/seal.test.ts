@@ -23,4 +23,33 @@ describe.each(testEngines)('sealing on %s', (engine) => {
       await sql.close();
     }
   });
+
+  it('never lets a block span two UTC months, and promises the month’s end when it stops there', async () => {
+    const sql = sqlClientFor(db());
+    try {
+      const today = new Date();
+      const monthStart = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1);
+      // 40 entries, one an hour, across the start of this month (or of the previous one, early in a month).
+      const boundary =
+        today.getTime() - monthStart > 3 * 86_400_000
+          ? monthStart
+          : Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - 1, 1);
+      await insertEntries(sql, 'org_month', {
+        count: 40,
+        start: new Date(boundary - 20 * 3_600_000),
+        stepMs: 3_600_000,
+      });
+      expect(await sealOrganization(sql, 'org_month', { privateKey })).toMatchObject({ blocks: 2, entries: 40 });
+      const blocks = await sql.query<{ first: string; last: string; through: string }>(
+        `SELECT "firstCreatedAt"::text AS first, "lastCreatedAt"::text AS last, "sealedThrough" AS through
+         FROM auditlog."AuditSealBlock" WHERE "organizationId" = 'org_month' ORDER BY sequence`,
+      );
+      expect(new Date(blocks[0]?.through ?? '').getTime()).toBe(boundary);
+      expect(
+        (await verifyOrganization(sql, 'org_month', { publicKey: createPublicKey(privateKey) })).failure,
+      ).toBeNull();
+    } finally {
+      await sql.close();
+    }
+  });
 });
