@@ -4,13 +4,13 @@ import type { AuditRegistry } from '@auditlog/audit';
 
 export const auditRegistry = {
   "version": 1,
-  "captureHash": "b3a34a83840bbeea",
+  "captureHash": "b5e92eed137dcb6f",
   "schema": "public",
   "internalSchema": "auditlog",
   "auditTable": "AuditLog",
   "functions": {
     "append_seal_block": "f0041f2a542e9fdce83168ddcd2942f9",
-    "apply_grants": "14ba367c5b05b724e58cddc30de0ecbd",
+    "apply_grants": "a89f872281b2cd63928fefcb45d42ac4",
     "audit_json": "a08459915d96ec773f2a969904c6f189",
     "audit_text": "b4ce931ef0f43f6b884b2a13ae9df210",
     "cap_json": "bd52588bf896a974010066ff4797ea65",
@@ -48,6 +48,7 @@ export const auditRegistry = {
     "on_ddl_command": "955a2eea99fc9fe9f7c1ca7271598d71",
     "on_sql_drop": "52f61e3dd8454bf887422eee374700f7",
     "passes_luhn": "9e38df02e695fcf4346cb9e8e9941fc9",
+    "prune_months": "7cb49d6201fba49ba0b494a557b5e35d",
     "record": "98d7b48276ac84ee444b5a5311336455",
     "record_seal_verification": "5bfb39f470009195cb74c40a7d1b7fd5",
     "redact_card_numbers": "0202b24bd89357b2eed3941b386577f0",
@@ -55,7 +56,7 @@ export const auditRegistry = {
     "redact_json": "c30276ab6bace8698939206731d382b7",
     "redact_json_walk": "afbd3b3934fc561921194b27f343aff1",
     "redact_text": "5f7ce4de62be42abe6cde47880b5c671",
-    "reject_change": "dcf5d5e641534e3440109435105cb456",
+    "reject_change": "6256a31372c099897d914eb3a0b773a1",
     "rekey_ApiKey": "121fe2dd7101f6e9e9403b4e953d1fdf",
     "rekey_Asset": "dbf18ab4fe8740b44bdf9218a05e6ebf",
     "rekey_Client": "4ca5ea5c2f3314484a5c9216753e3229",
@@ -73,6 +74,7 @@ export const auditRegistry = {
     "secret_change": "1c4d003a74ea7627991fff68c277a0c8",
     "secret_snapshot": "89cc26151dc7d0aaf1bebb254230cf4d",
     "seed_clock": "f7754db18b4915afa6efd55215665840",
+    "set_retention": "d07f231f9edc6d84fe5348601e5b0cec",
     "text_change": "6d5ab7b8555fe6527f1976b1097066c1",
     "truncated": "5c310f3b8e7fdd9860b1d7dfd9807eea"
   },

@@ -4,6 +4,8 @@
  * pnpm audit:verify [--org <slug>] [--from <date>] [--checkpoint <file>] [--grace <minutes>]
  *                                      recompute everything; print the first broken link and exit 1, or exit 0
  * pnpm audit:checkpoint [--out <file>] export the newest block of every organization with the public key
+ * pnpm audit:retention --org <slug> --days <n> [--legal-hold on|off]    set the retention period or a legal hold
+ * pnpm audit:prune --org <slug> --before <YYYY-MM>    remove whole months before it (as the owner; needs the seal key)
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -11,6 +13,7 @@ import { openDatabase } from '@auditlog/db';
 import { configuredPrivateKey, configuredPublicKey, fromInvocation } from './env.ts';
 import { exportCheckpoints, parseCheckpointFile } from './export.ts';
 import { generateSealKeyPair, writeSealKeyPair } from './keys.ts';
+import { pruneMonths } from './prune.ts';
 import { describeFailure, organizationsFor, verifyOrganizations } from './run.ts';
 import { sealOrganization, SealRefusedError } from './sealer.ts';
 import { sqlClientFor } from './sql.ts';
@@ -25,6 +28,9 @@ const { positionals, values } = parseArgs({
     grace: { type: 'string' },
     out: { type: 'string' },
     'block-size': { type: 'string' },
+    before: { type: 'string' },
+    days: { type: 'string' },
+    'legal-hold': { type: 'string' },
   },
 });
 
@@ -117,7 +123,40 @@ async function checkpoint(): Promise<number> {
   return 0;
 }
 
-const commands: Record<string, () => Promise<number>> = { keygen, seal, verify, checkpoint };
+async function retention(): Promise<number> {
+  const days = Number(values.days ?? 400);
+  if (!values.org || !Number.isInteger(days) || days < 1)
+    throw new Error('Usage: audit:retention --org <slug> --days <n> [--legal-hold on|off]');
+  const hold = values['legal-hold'] === 'on';
+  if (days < 365) console.warn(`A retention of ${days} days is under 12 months, the floor PCI DSS 10.5.1 asks for.`);
+  return withSql(async (sql) => {
+    const [organizationId] = await organizationsFor(sql, values.org);
+    await sql.query('SELECT auditlog.set_retention($1, $2, $3)', [organizationId, days, hold]);
+    console.log(`${values.org}: entries kept ${days} days${hold ? ', under legal hold (nothing is removed)' : ''}.`);
+    return 0;
+  });
+}
+
+async function prune(): Promise<number> {
+  const before =
+    values.before && /^\d{4}-\d{2}$/.test(values.before) ? new Date(`${values.before}-01T00:00:00Z`) : null;
+  if (!values.org || !before)
+    throw new Error('Usage: audit:prune --org <slug> --before <YYYY-MM> (the first month kept)');
+  const privateKey = await configuredPrivateKey();
+  if (!privateKey) throw new Error('Pruning signs its record: set AUDIT_SEAL_KEY_FILE (or AUDIT_SEAL_KEY).');
+  return withSql(async (sql) => {
+    const [organizationId = ''] = await organizationsFor(sql, values.org);
+    const started = performance.now();
+    const result = await pruneMonths(sql, organizationId, before, privateKey);
+    const ms = Math.round(performance.now() - started);
+    console.log(
+      `${values.org}: removed ${result.entries} entries and ${result.blocks} blocks before ${result.before} in ${ms} ms.`,
+    );
+    return 0;
+  });
+}
+
+const commands: Record<string, () => Promise<number>> = { keygen, seal, verify, checkpoint, retention, prune };
 const command = commands[positionals[0] ?? ''];
 if (!command) {
   console.error('Usage: cli.ts keygen|seal|verify|checkpoint [options] (see the top of packages/seal/src/cli.ts)');

@@ -25,3 +25,5 @@ export type { CheckpointFile } from './export.ts';
 export { describeFailure, organizationsFor, verifyOrganizations } from './run.ts';
 export { recordVerification } from './store.ts';
 export type { VerificationRecord } from './store.ts';
+export { pruneMonths, pruneSignatureHolds } from './prune.ts';
+export type { PruneRecord } from './prune.ts';

@@ -144,3 +144,31 @@ export async function recordVerification(sql: SqlClient, record: VerificationRec
     record.failure,
   ]);
 }
+
+/** The signed facts of the organization's prune entries (decision 012), as written; the verifier checks them. */
+export async function readPruneRecords(
+  sql: SqlClient,
+  organizationId: string,
+): Promise<{ before: string; prunedThroughSequence: number; prunedThroughHash: string; signature: string }[]> {
+  const rows = await sql.query<{ metadata: Record<string, unknown> | null }>(
+    `SELECT l.metadata FROM ${AUDIT} l
+     WHERE l."organizationId" = $1 AND l.action = 'prune' AND l."entityType" = 'audit_log' ORDER BY l."createdAt", l.id`,
+    [organizationId],
+  );
+  return rows.flatMap(({ metadata: m }) =>
+    m &&
+    typeof m.before === 'string' &&
+    typeof m.prunedThroughSequence === 'number' &&
+    typeof m.prunedThroughHash === 'string' &&
+    typeof m.signature === 'string'
+      ? [
+          {
+            before: m.before,
+            prunedThroughSequence: m.prunedThroughSequence,
+            prunedThroughHash: m.prunedThroughHash,
+            signature: m.signature,
+          },
+        ]
+      : [],
+  );
+}

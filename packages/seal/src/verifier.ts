@@ -10,7 +10,8 @@ import { chainedHash, checkSignedBlock, GENESIS_HASH } from './checkpoint.ts';
 import type { SignedBlock } from './checkpoint.ts';
 import { merkleRoot } from './merkle.ts';
 import type { SqlClient } from './sql.ts';
-import { readBlocks, readEntries, readLeaves } from './store.ts';
+import { pruneSignatureHolds } from './prune.ts';
+import { readBlocks, readEntries, readLeaves, readPruneRecords } from './store.ts';
 import type { EntryPosition } from './store.ts';
 
 export interface VerifyOptions {
@@ -114,6 +115,33 @@ interface Link {
   sealedThrough: string;
 }
 
+/** Where the chain starts: at genesis, or after the last block a signed prune removed (decision 012). */
+interface Origin extends Link {
+  sequence: number;
+}
+
+async function chainOrigin(
+  sql: SqlClient,
+  organizationId: string,
+  first: SignedBlock | undefined,
+  publicKey: KeyObject,
+): Promise<{ link: Origin | null } | Omit<VerifyFailure, 'organizationId'>> {
+  if (!first || first.sequence === 1) return { link: null };
+  const prunes = await readPruneRecords(sql, organizationId);
+  const prune = prunes.find((record) => record.prunedThroughSequence === first.sequence - 1);
+  if (!prune) return { link: null }; // checkHeaders names the missing blocks
+  if (!pruneSignatureHolds({ ...prune, organizationId }, publicKey) || prune.prunedThroughHash !== first.previousHash)
+    return {
+      block: first.sequence,
+      entryId: null,
+      problem:
+        'the chain starts after a prune whose record is not signed by the public key given, or names another block',
+    };
+  return {
+    link: { sequence: prune.prunedThroughSequence, chainedHash: prune.prunedThroughHash, sealedThrough: prune.before },
+  };
+}
+
 /** Verifies one organization's chain and entries; stops at the first broken link. */
 export async function verifyOrganization(
   sql: SqlClient,
@@ -133,9 +161,11 @@ export async function verifyOrganization(
     ...report,
     failure: { organizationId, ...failure },
   });
-  const headers = checkHeaders(blocks, options.publicKey);
+  const origin = await chainOrigin(sql, organizationId, blocks[0], options.publicKey);
+  if ('problem' in origin) return fail(origin);
+  const headers = checkHeaders(blocks, options.publicKey, origin.link);
   if (headers) return fail(headers);
-  const checkpoint = checkCheckpoints(blocks, organizationId, options);
+  const checkpoint = checkCheckpoints(blocks, organizationId, options, origin.link);
   if (checkpoint) return fail(checkpoint);
   const start = firstCheckedBlock(blocks, options.from);
   const before = start > 0 ? (blocks[start - 1] as SignedBlock) : null;
@@ -144,7 +174,7 @@ export async function verifyOrganization(
     organizationId,
     before ? { createdAt: before.lastCreatedAt, id: before.lastEntryId } : null,
   );
-  let link: Link | null = before;
+  let link: Link | null = before ?? origin.link;
   for (const block of blocks.slice(start)) {
     const failure = await checkBlockEntries(sql, block, link, reader);
     if (failure) return { ...fail(failure), entries: reader.count };
@@ -168,11 +198,12 @@ function firstCheckedBlock(blocks: readonly SignedBlock[], from: Date | undefine
 function checkHeaders(
   blocks: readonly SignedBlock[],
   publicKey: KeyObject,
+  origin: Origin | null,
 ): Omit<VerifyFailure, 'organizationId'> | null {
   let previous: SignedBlock | null = null;
   for (const block of blocks) {
     const at = { block: block.sequence, entryId: null };
-    const expectedSequence = (previous?.sequence ?? 0) + 1;
+    const expectedSequence = (previous?.sequence ?? origin?.sequence ?? 0) + 1;
     if (block.sequence !== expectedSequence)
       return {
         ...at,
@@ -182,7 +213,7 @@ function checkHeaders(
       };
     const signed = checkSignedBlock(block, publicKey);
     if (signed) return { ...at, problem: `the block row was changed: ${signed}` };
-    const expectedPrevious = previous ? chainedHash(previous) : GENESIS_HASH;
+    const expectedPrevious = previous ? chainedHash(previous) : (origin?.chainedHash ?? GENESIS_HASH);
     if (block.previousHash !== expectedPrevious)
       return {
         ...at,
@@ -193,7 +224,9 @@ function checkHeaders(
     const ordered =
       block.firstCreatedAt <= block.lastCreatedAt &&
       block.lastCreatedAt <= block.sealedThrough &&
-      (!previous || (block.sealedThrough >= previous.sealedThrough && block.firstCreatedAt >= previous.lastCreatedAt));
+      (!previous ||
+        (block.sealedThrough >= previous.sealedThrough && block.firstCreatedAt >= previous.lastCreatedAt)) &&
+      (previous || !origin || block.firstCreatedAt >= origin.sealedThrough);
     if (!ordered) return { ...at, problem: 'the block covers times out of order with its neighbours' };
     previous = block;
   }
@@ -205,12 +238,25 @@ function checkCheckpoints(
   blocks: readonly SignedBlock[],
   organizationId: string,
   options: VerifyOptions,
+  origin: Origin | null,
 ): Omit<VerifyFailure, 'organizationId'> | null {
   for (const checkpoint of options.checkpoints ?? []) {
     if (checkpoint.organizationId !== organizationId) continue;
     const at = { block: checkpoint.sequence, entryId: null };
     const invalid = checkSignedBlock(checkpoint, options.publicKey);
     if (invalid) return { ...at, problem: `the checkpoint file's block is not valid: ${invalid}` };
+    // A block a signed prune removed: only the last one's hash survives, in the prune record.
+    if (origin && checkpoint.sequence < origin.sequence) continue;
+    if (origin && checkpoint.sequence === origin.sequence) {
+      if (checkpoint.chainedHash !== origin.chainedHash)
+        return {
+          ...at,
+          problem: 'the prune record names another block than the checkpoint',
+          expected: checkpoint.chainedHash,
+          found: origin.chainedHash,
+        };
+      continue;
+    }
     const held = blocks.find((block) => block.sequence === checkpoint.sequence);
     if (!held) {
       const last = blocks[blocks.length - 1];

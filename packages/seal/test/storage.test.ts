@@ -48,14 +48,16 @@ describe.each(testEngines)('seal storage on %s', (engine) => {
     expect(await error(sql.query(statement))).toMatch(/append-only/);
   });
 
-  it('gives the runtime role SELECT on the seal tables and append_seal_block(), never INSERT, UPDATE or DELETE', async () => {
+  it('gives the runtime role SELECT on the seal tables and append_seal_block(), never INSERT, UPDATE, DELETE or pruning', async () => {
     const [row] = await sql.query<Record<string, boolean>>(
       `SELECT has_table_privilege($1, 'auditlog."AuditSealBlock"', 'SELECT') AS "select",
               has_table_privilege($1, 'auditlog."AuditSealBlock"', 'INSERT') AS "insert",
               has_table_privilege($1, 'auditlog."AuditSealBlock"', 'UPDATE') AS "update",
               has_table_privilege($1, 'auditlog."AuditSealBlock"', 'DELETE') AS "delete",
               has_table_privilege($1, 'auditlog."AuditSealVerification"', 'INSERT') AS "insertVerification",
-              has_function_privilege($1, '${APPEND}', 'EXECUTE') AS "append"`,
+              has_function_privilege($1, '${APPEND}', 'EXECUTE') AS "append",
+              has_function_privilege($1, 'auditlog.prune_months(text, timestamptz, bigint, text, text, text)', 'EXECUTE') AS "prune",
+              has_function_privilege($1, 'auditlog.set_retention(text, integer, boolean)', 'EXECUTE') AS "retention"`,
       [role],
     );
     expect(row).toEqual({
@@ -65,6 +67,8 @@ describe.each(testEngines)('seal storage on %s', (engine) => {
       delete: false,
       insertVerification: false,
       append: true,
+      prune: false,
+      retention: false,
     });
   });
 

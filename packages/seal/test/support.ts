@@ -27,7 +27,7 @@ export async function insertEntries(
        CASE WHEN n % 3 = 0 THEN jsonb_build_object('status', jsonb_build_object('before', 'open', 'after', 'closed'), 'n', n) END,
        jsonb_build_object('n', n, 'tag', 'seq')
      FROM generate_series(0, $2 - 1) AS n,
-       LATERAL (SELECT $3::timestamptz + make_interval(secs => n * $4 / 1000.0) AS at) t
+       LATERAL (SELECT $3::timestamptz + make_interval(secs => n * $4::double precision / 1000.0) AS at) t
      ORDER BY n`,
     [organizationId, options.count, options.start.toISOString(), options.stepMs],
   );

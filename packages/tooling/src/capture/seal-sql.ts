@@ -7,12 +7,20 @@
 import { APPEND_ONLY_TRIGGER, literal, PINNED_SEARCH_PATH } from './names.ts';
 import type { SqlNames } from './names.ts';
 
-export const SEAL_TABLES = { block: 'AuditSealBlock', verification: 'AuditSealVerification' } as const;
+export const SEAL_TABLES = {
+  block: 'AuditSealBlock',
+  verification: 'AuditSealVerification',
+  retention: 'AuditRetention',
+} as const;
+
+/** Set by prune_months() to its transaction id: the append-only guard lets that transaction's DELETEs through. */
+export const PRUNE_SETTING = 'auditlog.prune_tx';
 
 export function sealTableNames(names: SqlNames) {
   return {
     block: `${names.internal}."${SEAL_TABLES.block}"`,
     verification: `${names.internal}."${SEAL_TABLES.verification}"`,
+    retention: `${names.internal}."${SEAL_TABLES.retention}"`,
   };
 }
 
@@ -36,7 +44,12 @@ CREATE TABLE IF NOT EXISTS ${tables.verification} (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "organizationId" text NOT NULL,
   "verifiedAt" timestamptz NOT NULL DEFAULT now(), ok boolean NOT NULL, entries bigint NOT NULL, blocks bigint NOT NULL,
   "sealedThrough" timestamptz, failure text);
-CREATE INDEX IF NOT EXISTS "AuditSealVerification_org_idx" ON ${tables.verification} ("organizationId", id DESC);`;
+CREATE INDEX IF NOT EXISTS "AuditSealVerification_org_idx" ON ${tables.verification} ("organizationId", id DESC);
+
+-- How long each organization keeps its log, and whether a legal hold stops all removal (no row: 400 days, no hold).
+CREATE TABLE IF NOT EXISTS ${tables.retention} (
+  "organizationId" text PRIMARY KEY, "retentionDays" integer NOT NULL DEFAULT 400 CHECK ("retentionDays" >= 1),
+  "legalHold" boolean NOT NULL DEFAULT false, "updatedAt" timestamptz NOT NULL DEFAULT now());`;
 }
 
 /**
@@ -145,17 +158,90 @@ AS $audit$
 $audit$;`;
 }
 
+/**
+ * Retention (owner only, never granted to the runtime role): set_retention() changes an organization's period or
+ * hold and records it; prune_months() deletes whole months before `p_before` (a month start) that are older than the
+ * retention period, sealed, and under no hold, with their blocks and daily counts, and writes one `prune` entry
+ * naming the range, the count and the last pruned block (its sequence, chained hash and the operator's signature
+ * over them), from which the verifier accepts the chain that remains. The audit table is not partitioned yet, so
+ * this deletes rows (decision 012).
+ */
+function retention(names: SqlNames): string {
+  const tables = sealTableNames(names);
+  const entry = (
+    action: string,
+    metadata: string,
+  ) => `INSERT INTO ${names.auditTable} (id, "organizationId", "createdAt", action, "entityType", "entityId", "actorType", "actorName", metadata)
+  VALUES (${names.nextId}(date_trunc('milliseconds', statement_timestamp())), p_organization_id, date_trunc('milliseconds', statement_timestamp()),
+    '${action}', 'audit_log', p_organization_id, 'SYSTEM', 'database role ' || session_user, ${metadata});`;
+  return `CREATE OR REPLACE FUNCTION ${names.fn('set_retention')}(p_organization_id text, p_days integer, p_legal_hold boolean) RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+${PINNED_SEARCH_PATH}
+AS $audit$
+BEGIN
+  INSERT INTO ${tables.retention} ("organizationId", "retentionDays", "legalHold") VALUES (p_organization_id, p_days, p_legal_hold)
+  ON CONFLICT ("organizationId") DO UPDATE SET "retentionDays" = EXCLUDED."retentionDays", "legalHold" = EXCLUDED."legalHold", "updatedAt" = now();
+  ${entry('retention_change', `jsonb_build_object('retentionDays', p_days, 'legalHold', p_legal_hold)`)}
+END;
+$audit$;
+
+CREATE OR REPLACE FUNCTION ${names.fn('prune_months')}(p_organization_id text, p_before timestamptz, p_through_sequence bigint,
+  p_through_hash text, p_signature text, p_key_id text, OUT entries bigint, OUT blocks bigint)
+LANGUAGE plpgsql
+SECURITY DEFINER
+${PINNED_SEARCH_PATH}
+AS $audit$
+DECLARE
+  policy record;
+  through record;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtextextended('audit-seal:' || p_organization_id, 0));
+  SELECT coalesce(r."retentionDays", 400) AS days, coalesce(r."legalHold", false) AS hold INTO policy
+    FROM (SELECT 1) one LEFT JOIN ${tables.retention} r ON r."organizationId" = p_organization_id;
+  IF policy.hold THEN
+    RAISE EXCEPTION 'prune_months(): % is under legal hold: nothing may be removed', p_organization_id USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF p_before IS DISTINCT FROM date_trunc('month', p_before, 'UTC') OR p_before > now() - make_interval(days => policy.days) THEN
+    RAISE EXCEPTION 'prune_months(): % must be the start of a month at least % days ago', p_before, policy.days USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT b.sequence, encode(b."chainedHash", 'hex') AS hash INTO through FROM ${tables.block} b
+   WHERE b."organizationId" = p_organization_id AND b."lastCreatedAt" < p_before ORDER BY b.sequence DESC LIMIT 1;
+  IF through.sequence IS DISTINCT FROM p_through_sequence OR through.hash IS DISTINCT FROM p_through_hash
+     OR EXISTS (SELECT 1 FROM ${tables.block} b WHERE b."organizationId" = p_organization_id AND b."firstCreatedAt" < p_before AND b."lastCreatedAt" >= p_before)
+     -- A sealed block must remain after the pruned months: the chain continues from it, and the sealer from its end.
+     OR NOT EXISTS (SELECT 1 FROM ${tables.block} b WHERE b."organizationId" = p_organization_id AND b."firstCreatedAt" >= p_before) THEN
+    RAISE EXCEPTION 'prune_months(): the months before % of % are not whole sealed blocks ending at block %', p_before, p_organization_id, p_through_sequence
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM set_config(${literal(PRUNE_SETTING)}, pg_current_xact_id()::text, true);
+  DELETE FROM ${names.auditTable} l WHERE l."organizationId" = p_organization_id AND l."createdAt" < p_before;
+  GET DIAGNOSTICS entries = ROW_COUNT;
+  DELETE FROM ${tables.block} b WHERE b."organizationId" = p_organization_id AND b.sequence <= p_through_sequence;
+  GET DIAGNOSTICS blocks = ROW_COUNT;
+  DELETE FROM ${names.app}."AuditLogDailyCount" c WHERE c."organizationId" = p_organization_id AND c.day < p_before;
+  PERFORM set_config(${literal(PRUNE_SETTING)}, '', true);
+  ${entry(
+    'prune',
+    `jsonb_build_object('before', to_char(p_before AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'entries', entries, 'blocks', blocks,
+      'prunedThroughSequence', p_through_sequence, 'prunedThroughHash', p_through_hash, 'signature', p_signature, 'keyId', p_key_id)`,
+  )}
+END;
+$audit$;`;
+}
+
 /** Functions, after the append-only guard they reuse. */
 export function sealFunctionsSql(names: SqlNames): string {
   const tables = sealTableNames(names);
-  const guard = Object.values(tables)
+  // Not the retention table: set_retention() updates it (through the owner's function only).
+  const guard = [tables.block, tables.verification]
     .map(
       (table) => `DROP TRIGGER IF EXISTS ${APPEND_ONLY_TRIGGER} ON ${table};
 CREATE TRIGGER ${APPEND_ONLY_TRIGGER} BEFORE UPDATE OR DELETE OR TRUNCATE ON ${table}
   FOR EACH STATEMENT EXECUTE FUNCTION ${names.fn('reject_change')}();`,
     )
     .join('\n');
-  return [finalBefore(names), appendBlock(names), recordVerification(names), guard].join('\n\n');
+  return [finalBefore(names), appendBlock(names), recordVerification(names), retention(names), guard].join('\n\n');
 }
 
 /** What the runtime role gets, inside apply_grants' loop over runtime roles (`r.role_name`). */
@@ -167,7 +253,7 @@ export function sealGrantsSql(names: SqlNames): string {
     `${names.fn('record_seal_verification')}(text, boolean, bigint, bigint, timestamptz, text)`,
   ];
   return [
-    `    EXECUTE format('GRANT SELECT ON ${tables.block}, ${tables.verification} TO %I', r.role_name);`,
+    `    EXECUTE format('GRANT SELECT ON ${tables.block}, ${tables.verification}, ${tables.retention} TO %I', r.role_name);`,
     ...fns.map((fn) => `    EXECUTE format(${literal(`GRANT EXECUTE ON FUNCTION ${fn} TO %I`)}, r.role_name);`),
   ].join('\n');
 }

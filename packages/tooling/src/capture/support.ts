@@ -7,7 +7,7 @@ import { AUDIT_COMMENT_KEY, NAME_PATTERN, ROW_CHANGE_ACTIONS, SCHEMA_CHANGE_ACTI
 import { contextValues, insertColumns, STRICT_MODE_MESSAGE } from './capture.ts';
 import type { ResolvedAuditConfig } from './config.ts';
 import { redactionSql } from './redaction-sql.ts';
-import { sealFunctionsSql, sealGrantsSql, sealStorageSql } from './seal-sql.ts';
+import { PRUNE_SETTING, sealFunctionsSql, sealGrantsSql, sealStorageSql } from './seal-sql.ts';
 import { valuesSql } from './values-sql.ts';
 import {
   APPEND_ONLY_TRIGGER,
@@ -247,6 +247,10 @@ LANGUAGE plpgsql
 ${PINNED_SEARCH_PATH}
 AS $audit$
 BEGIN
+  -- The one exception: prune_months() (owner only, decision 012) deletes whole months in its own transaction.
+  IF TG_OP = 'DELETE' AND current_setting(${literal(PRUNE_SETTING)}, true) = pg_current_xact_id()::text THEN
+    RETURN NULL;
+  END IF;
   RAISE EXCEPTION 'The audit table "%" is append-only: % is not allowed.', TG_TABLE_NAME, TG_OP
     USING ERRCODE = 'insufficient_privilege', HINT = 'Audit entries can be added, never changed or removed.';
 END;
