@@ -2,11 +2,13 @@
  * pnpm --filter @auditlog/bench bench:seal — sealing and verification throughput on PostgreSQL (decision 012).
  *
  *   BENCH_DATABASE_URL   the server (default the local one); a fresh database is made and dropped
- *   BENCH_SEAL_ENTRIES   entries in the sealed organization (default 1,000,000), spread over the 30 days before today
+ *   BENCH_SEAL_ENTRIES   entries in the sealed organization (default 1,000,000), spread over the 60 days before today
+ *
+ * Then prunes the months before the current one (as the owner, retention set to one day) and times it.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import os from 'node:os';
-import { sealOrganization, sqlClientFor, verifyOrganization } from '@auditlog/seal';
+import { pruneMonths, sealOrganization, sqlClientFor, verifyOrganization } from '@auditlog/seal';
 import { postgresBench } from './databases.ts';
 
 const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -30,12 +32,13 @@ async function main(): Promise<void> {
   const db = await bench.open();
   const sql = sqlClientFor(db);
   try {
-    const start = new Date(Math.floor(Date.now() / DAY) * DAY - 30 * DAY);
+    const span = 60 * DAY;
+    const start = new Date(Math.floor(Date.now() / DAY) * DAY - span);
     let at = performance.now();
     for (let done = 0; done < entries; done += 100_000) {
       const count = Math.min(100_000, entries - done);
-      const offset = new Date(start.getTime() + (done * 30 * DAY) / entries);
-      await sql.query(FILL, [count, offset.toISOString(), (30 * DAY) / entries]);
+      const offset = new Date(start.getTime() + (done * span) / entries);
+      await sql.query(FILL, [count, offset.toISOString(), span / entries]);
     }
     await sql.query('VACUUM ANALYZE "AuditLog"');
     log(`filled ${entries} entries in ${((performance.now() - at) / 1000).toFixed(1)} s`);
@@ -47,6 +50,16 @@ async function main(): Promise<void> {
     const report = await verifyOrganization(sql, 'org_bench', { publicKey: privateKey });
     const verifySeconds = (performance.now() - at) / 1000;
     if (report.failure) throw new Error(`the bench log did not verify: ${report.failure.problem}`);
+    await sql.query(`SELECT auditlog.set_retention('org_bench', 1, false)`);
+    const now = new Date();
+    at = performance.now();
+    const pruned = await pruneMonths(
+      sql,
+      'org_bench',
+      new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)),
+      privateKey,
+    );
+    const pruneSeconds = (performance.now() - at) / 1000;
     const rate = (n: number, s: number) => `${Math.round(n / s).toLocaleString('en')} entries/s`;
     console.log(`## Sealing (${bench.label}, ${os.cpus().length} CPUs, ${entries.toLocaleString('en')} entries)\n`);
     console.log('| step | time | throughput |\n|---|---|---|');
@@ -55,6 +68,10 @@ async function main(): Promise<void> {
     );
     console.log(
       `| verify (every leaf, root, link, signature) | ${verifySeconds.toFixed(2)} s | ${rate(report.entries, verifySeconds)} |`,
+    );
+    const prunedWhat = `${pruned.entries.toLocaleString('en')} entries, ${pruned.blocks} blocks; DELETE, not partitions`;
+    console.log(
+      `| prune the months before ${pruned.before.slice(0, 7)} (${prunedWhat}) | ${pruneSeconds.toFixed(2)} s | ${rate(pruned.entries, pruneSeconds)} |`,
     );
   } finally {
     await sql.close();
