@@ -6,6 +6,7 @@
  * pnpm audit:checkpoint [--out <file>] export the newest block of every organization with the public key
  * pnpm audit:retention --org <slug> --days <n> [--legal-hold on|off]    set the retention period or a legal hold
  * pnpm audit:prune --org <slug> --before <YYYY-MM>    remove whole months before it (as the owner; needs the seal key)
+ * pnpm audit:export --org <slug> --from <date> --to <date> --out <dir>   an evidence pack an auditor checks offline
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -13,6 +14,7 @@ import { openDatabase } from '@auditlog/db';
 import { configuredPrivateKey, configuredPublicKey, fromInvocation } from './env.ts';
 import { exportCheckpoints, parseCheckpointFile } from './export.ts';
 import { generateSealKeyPair, writeSealKeyPair } from './keys.ts';
+import { writeEvidencePack } from './pack.ts';
 import { pruneMonths } from './prune.ts';
 import { describeFailure, organizationsFor, verifyOrganizations } from './run.ts';
 import { sealOrganization, SealRefusedError } from './sealer.ts';
@@ -29,6 +31,7 @@ const { positionals, values } = parseArgs({
     out: { type: 'string' },
     'block-size': { type: 'string' },
     before: { type: 'string' },
+    to: { type: 'string' },
     days: { type: 'string' },
     'legal-hold': { type: 'string' },
   },
@@ -156,7 +159,34 @@ async function prune(): Promise<number> {
   });
 }
 
-const commands: Record<string, () => Promise<number>> = { keygen, seal, verify, checkpoint, retention, prune };
+async function exportPack(): Promise<number> {
+  const from = new Date(values.from ?? '');
+  const to = new Date(values.to ?? '');
+  if (!values.org || !values.out || Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
+    throw new Error('Usage: audit:export --org <slug> --from <date> --to <date> --out <dir>');
+  const publicKey = await configuredPublicKey();
+  if (!publicKey)
+    throw new Error('The pack carries the public key: set AUDIT_SEAL_PUBLIC_KEY_FILE or AUDIT_SEAL_KEY_FILE.');
+  const dir = fromInvocation(values.out);
+  return withSql(async (sql) => {
+    const [organizationId = ''] = await organizationsFor(sql, values.org);
+    const pack = await writeEvidencePack(sql, { organizationId, from, to, dir, publicKey });
+    console.log(
+      `Wrote ${pack.entries} entries from ${pack.blocks} blocks to ${dir}; check it with: node ${dir}/verify.mjs`,
+    );
+    return 0;
+  });
+}
+
+const commands: Record<string, () => Promise<number>> = {
+  keygen,
+  seal,
+  verify,
+  checkpoint,
+  retention,
+  prune,
+  export: exportPack,
+};
 const command = commands[positionals[0] ?? ''];
 if (!command) {
   console.error('Usage: cli.ts keygen|seal|verify|checkpoint [options] (see the top of packages/seal/src/cli.ts)');

@@ -27,3 +27,5 @@ export { recordVerification } from './store.ts';
 export type { VerificationRecord } from './store.ts';
 export { pruneMonths, pruneSignatureHolds } from './prune.ts';
 export type { PruneRecord } from './prune.ts';
+export { writeEvidencePack } from './pack.ts';
+export type { PackSummary } from './pack.ts';
