@@ -320,6 +320,10 @@ describe('the Audit Logs page', () => {
     await expect.poll(() => dialog.locator('dl.facts').innerText()).toMatch(/Seal\s+Sealed in block 1/);
     await screenshot(page, 'audit-logs-sealed');
 
+    await sql.query('SELECT auditlog.set_retention($1, 180, false)', [org.id]);
+    await page.reload();
+    await expect.poll(() => page.locator('.seal-warning').innerText()).toMatch(/Kept 180 days: under 12 months/);
+
     await recordVerification(sql, {
       organizationId: org.id,
       ok: false,

@@ -41,6 +41,7 @@ describe.each(testEngines)('seal status on %s', (engine) => {
       lastSealedAt: null,
       sealedThrough: null,
       lastVerification: null,
+      retention: { days: 400, legalHold: false },
     });
     expect((await caller.audit.get({ id: old?.id ?? '' })).seal).toEqual({
       sealed: false,
@@ -60,6 +61,8 @@ describe.each(testEngines)('seal status on %s', (engine) => {
     });
     expect(status.sealedThrough).toBe(new Date(yesterday.getTime() + DAY).toISOString());
     expect((await caller.audit.get({ id: old?.id ?? '' })).seal).toMatchObject({ sealed: true, block: 1 });
+    await sql.query('SELECT auditlog.set_retention($1, 180, true)', [organization.id]);
+    expect((await caller.audit.sealStatus()).retention).toEqual({ days: 180, legalHold: true });
     await sql.close();
   });
 });

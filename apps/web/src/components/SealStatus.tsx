@@ -51,6 +51,7 @@ export const SealStatusLine: Component<{ now: Date }> = (props) => {
                   </span>
                 )}
               </Show>
+              <RetentionNote retention={data().retention} />
               <span>
                 <Show when={data().lastVerification} fallback={'Never verified.'}>
                   {(verified) => <>Verified intact {when(verified().verifiedAt, props.now)}.</>}
@@ -63,6 +64,23 @@ export const SealStatusLine: Component<{ now: Date }> = (props) => {
     </Show>
   );
 };
+
+/** PCI DSS 10.5.1 asks for 12 months of history: a shorter retention is shown as a warning. */
+const RetentionNote: Component<{ retention: { days: number; legalHold: boolean } }> = (props) => (
+  <Switch>
+    <Match when={props.retention.legalHold}>
+      <span>Legal hold: nothing is removed.</span>
+    </Match>
+    <Match when={props.retention.days < 365}>
+      <strong class="seal-warning">
+        Kept {props.retention.days} days: under 12 months, less than PCI DSS 10.5.1 asks for.
+      </strong>
+    </Match>
+    <Match when={true}>
+      <span>Kept {props.retention.days} days.</span>
+    </Match>
+  </Switch>
+);
 
 /** The entry's line in the details dialog: which block seals it, or why none does yet. */
 export const EntrySealFact: Component<{ seal: AuditEntryDetail['seal'] }> = (props) => (

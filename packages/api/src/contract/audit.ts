@@ -114,6 +114,8 @@ export const sealStatusSchema = z.object({
   lastVerification: z
     .object({ verifiedAt: z.string(), ok: z.boolean(), entries: z.number().int(), failure: z.string().nullable() })
     .nullable(),
+  /** How long entries are kept (default 400 days), and whether a legal hold stops all removal. */
+  retention: z.object({ days: z.number().int(), legalHold: z.boolean() }),
 });
 
 export const entryDetailSchema = entrySummarySchema.extend({

@@ -7,6 +7,9 @@ import type { AuditedPrismaClient } from '@auditlog/db';
 import { auditRegistry, Prisma } from '@auditlog/db';
 import type { EntrySeal, SealStatus } from '../contract/audit.ts';
 
+/** An organization without a retention row keeps its entries this long (decision 012). */
+const DEFAULT_RETENTION_DAYS = 400;
+
 const internal = Prisma.raw(`"${auditRegistry.internalSchema.replaceAll('"', '""')}"`);
 
 export async function getSealStatus(prisma: AuditedPrismaClient, organizationId: string): Promise<SealStatus> {
@@ -18,7 +21,10 @@ export async function getSealStatus(prisma: AuditedPrismaClient, organizationId:
     { verifiedAt: Date; ok: boolean; entries: bigint; failure: string | null }[]
   >`SELECT "verifiedAt", ok, entries, failure FROM ${internal}."AuditSealVerification"
     WHERE "organizationId" = ${organizationId} ORDER BY id DESC LIMIT 1`;
+  const [retention] = await prisma.$queryRaw<{ days: number; legalHold: boolean }[]>`
+    SELECT "retentionDays" AS days, "legalHold" FROM ${internal}."AuditRetention" WHERE "organizationId" = ${organizationId}`;
   return {
+    retention: { days: retention?.days ?? DEFAULT_RETENTION_DAYS, legalHold: retention?.legalHold ?? false },
     blocks: Number(blocks?.blocks ?? 0),
     sealedEntries: Number(blocks?.entries ?? 0),
     lastSealedAt: blocks?.sealedAt?.toISOString() ?? null,
