@@ -1,5 +1,5 @@
 /**
- * pnpm --filter @auditlog/bench bench:seal — sealing and verification throughput on PostgreSQL (decision 012).
+ * pnpm --filter @auditlog/bench bench:seal — sealing and verification throughput on PostgreSQL (decision 015).
  *
  *   BENCH_DATABASE_URL   the server (default the local one); a fresh database is made and dropped
  *   BENCH_SEAL_ENTRIES   entries in the sealed organization (default 1,000,000), spread over the 60 days before today

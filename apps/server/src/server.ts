@@ -40,7 +40,7 @@ export interface ServerOptions extends Omit<ApiServicesOptions, 'secureCookies'>
   /** Runs after migrations and before the server accepts requests (the demo seed). */
   prepare?: (db: Database) => Promise<void>;
   /**
-   * Seal final entries in the background every `intervalMs` with `privateKey` (decision 012). Off when absent (tests,
+   * Seal final entries in the background every `intervalMs` with `privateKey` (decision 015). Off when absent (tests,
    * and servers without a key): sealing never runs on the write path either way.
    */
   seal?: { privateKey: KeyObject; intervalMs: number };

@@ -1,5 +1,5 @@
 /**
- * What the admin sees of the seal (decision 012), through the procedures: when the log was last sealed and
+ * What the admin sees of the seal (decision 015), through the procedures: when the log was last sealed and
  * verified, and whether `audit.get`'s entry is in a block.
  */
 import { generateKeyPairSync } from 'node:crypto';

@@ -4,7 +4,7 @@ import type { AuditRegistry } from '@auditlog/audit';
 
 export const auditRegistry = {
   "version": 2,
-  "captureHash": "b5e92eed137dcb6f",
+  "captureHash": "5735a12055e15e22",
   "schema": "public",
   "internalSchema": "auditlog",
   "auditTable": "AuditLog",
@@ -56,7 +56,7 @@ export const auditRegistry = {
     "redact_json": "c30276ab6bace8698939206731d382b7",
     "redact_json_walk": "afbd3b3934fc561921194b27f343aff1",
     "redact_text": "5f7ce4de62be42abe6cde47880b5c671",
-    "reject_change": "6256a31372c099897d914eb3a0b773a1",
+    "reject_change": "e6774093d1c7bca3e296e10982c1a5b1",
     "rekey_ApiKey": "121fe2dd7101f6e9e9403b4e953d1fdf",
     "rekey_Asset": "dbf18ab4fe8740b44bdf9218a05e6ebf",
     "rekey_Client": "4ca5ea5c2f3314484a5c9216753e3229",

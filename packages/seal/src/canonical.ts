@@ -1,5 +1,5 @@
 /**
- * The canonical form of an audit entry: what is hashed (docs/decisions/012-tamper-evidence.md). RFC 8785 (JCS):
+ * The canonical form of an audit entry: what is hashed (docs/decisions/015-tamper-evidence.md). RFC 8785 (JCS):
  * object members sorted by UTF-16 code units, strings and numbers as ECMAScript's JSON.stringify writes them, no
  * whitespace. The member list is fixed, so a column added later cannot change what is hashed without a new format.
  */

@@ -1,5 +1,5 @@
 /**
- * Block headers, their chained hashes and signatures (docs/decisions/012-tamper-evidence.md). The chained hash
+ * Block headers, their chained hashes and signatures (docs/decisions/015-tamper-evidence.md). The chained hash
  * covers the header, which covers the Merkle root and the previous block's chained hash; the Ed25519 signature
  * covers the chained hash. So one valid signature vouches for the whole chain up to its block.
  */

@@ -25,7 +25,7 @@ What \`node verify.mjs\` checks: for each entry, leaf = SHA-256(0x00 ‖ "auditl
 proof leads from the leaf to its block's Merkle root (node = SHA-256(0x01 ‖ left ‖ right)); each block header, as
 RFC 8785 JSON with \`v: 1\`, hashes to its chained hash (SHA-256 of "auditlog/block/v1\\n" ‖ header); the chained hash
 is signed by the public key (Ed25519); consecutive blocks chain (previousHash). It prints OK, or the first problem
-and exits 1. The format is specified in the project's docs/decisions/012-tamper-evidence.md.
+and exits 1. The format is specified in the project's docs/decisions/015-tamper-evidence.md.
 `;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The evidence pack (decision 012): a date range of one organization's sealed entries as NDJSON (each line the
+ * The evidence pack (decision 015): a date range of one organization's sealed entries as NDJSON (each line the
  * canonical text that was hashed) and CSV, the signed block headers covering them, an inclusion proof per entry, the
  * public key, a README, and `verify.mjs`, which checks it all with Node's standard library alone.
  */

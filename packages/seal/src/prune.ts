@@ -1,5 +1,5 @@
 /**
- * Retention (decision 012): whole months, older than the organization's period, under no legal hold, removed with
+ * Retention (decision 015): whole months, older than the organization's period, under no legal hold, removed with
  * their blocks through the owner's `prune_months()`. The prune entry it writes names the last pruned block and
  * carries the operator's signature over it, so the verifier accepts a chain that starts later only from a prune the
  * key holder made, never from one a database superuser wrote.

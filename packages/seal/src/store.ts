@@ -145,7 +145,7 @@ export async function recordVerification(sql: SqlClient, record: VerificationRec
   ]);
 }
 
-/** The signed facts of the organization's prune entries (decision 012), as written; the verifier checks them. */
+/** The signed facts of the organization's prune entries (decision 015), as written; the verifier checks them. */
 export async function readPruneRecords(
   sql: SqlClient,
   organizationId: string,

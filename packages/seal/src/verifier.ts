@@ -115,7 +115,7 @@ interface Link {
   sealedThrough: string;
 }
 
-/** Where the chain starts: at genesis, or after the last block a signed prune removed (decision 012). */
+/** Where the chain starts: at genesis, or after the last block a signed prune removed (decision 015). */
 interface Origin extends Link {
   sequence: number;
 }

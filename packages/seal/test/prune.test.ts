@@ -1,5 +1,5 @@
 /**
- * Retention (decision 012): whole months older than the period, under no legal hold, removed by the owner's
+ * Retention (decision 015): whole months older than the period, under no legal hold, removed by the owner's
  * prune_months() with their blocks; the prune is an entry of the log, and the chain verifies from the block kept.
  */
 import { createPublicKey } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * The seal's tables (decision 012): append-only for everyone, read-only for the runtime role, written only through
+ * The seal's tables (decision 015): append-only for everyone, read-only for the runtime role, written only through
  * append_seal_block(), which refuses a block that does not continue the chain or covers entries that are not final.
  */
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * The mutation test (decision 012): a sealed log, then random tamperings made with superuser rights, the triggers
+ * The mutation test (decision 015): a sealed log, then random tamperings made with superuser rights, the triggers
  * bypassed (`session_replication_role = replica`), each applied in a transaction, verified, and rolled back. Every
  * one must be detected, and the untouched log must verify clean. `SEAL_MUTATIONS` and `SEAL_SEED` replay a run.
  */

@@ -812,7 +812,7 @@ describe('generateAuditSql', () => {
   it("pins search_path (pg_temp last) on every function it creates, and runs capture with the owner's rights", () => {
     const creates = generated.sql.match(/CREATE (OR REPLACE )?FUNCTION [\s\S]*?\nAS \$[a-z_]*\$/g) ?? [];
     // Every function is the engine's, plus the daily counts' refresh, which the API calls in the app's schema and
-    // which takes its horizon from auditlog.final_before() (decision 012).
+    // which takes its horizon from auditlog.final_before() (decision 015).
     expect(creates.length).toBe(
       functionBodies(generated.sql, 'auditlog').size + functionBodies(generated.sql, 'public').size,
     );

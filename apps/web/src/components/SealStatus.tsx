@@ -1,5 +1,5 @@
 /**
- * The log's tamper evidence, for the admin (decision 012): a status line under the page header (sealed through
+ * The log's tamper evidence, for the admin (decision 015): a status line under the page header (sealed through
  * when, last verified when), and a visible alert when the last verification found a broken link.
  */
 import { useQuery } from '@tanstack/solid-query';

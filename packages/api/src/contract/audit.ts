@@ -97,7 +97,7 @@ export const getInputSchema = z.object({ id: z.uuid('id must be an audit entry i
 
 export const changeSchema = z.object({ before: z.unknown(), after: z.unknown() });
 
-/** Whether a sealed block holds the entry (decision 012); entries are sealed once their day is final. */
+/** Whether a sealed block holds the entry (decision 015); entries are sealed once their day is final. */
 export const entrySealSchema = z.object({
   sealed: z.boolean(),
   block: z.number().int().nullable(),

@@ -1,5 +1,5 @@
 /**
- * What the admin sees of the seal (decision 012): when the log was last sealed and verified, and which block holds
+ * What the admin sees of the seal (decision 015): when the log was last sealed and verified, and which block holds
  * an entry. These are the database's statements, not proofs: the proof is `pnpm audit:verify`, whose outcome is
  * what `lastVerification` reports. The runtime role may only read the seal tables.
  */
@@ -7,7 +7,7 @@ import type { AuditedPrismaClient } from '@auditlog/db';
 import { auditRegistry, Prisma } from '@auditlog/db';
 import type { EntrySeal, SealStatus } from '../contract/audit.ts';
 
-/** An organization without a retention row keeps its entries this long (decision 012). */
+/** An organization without a retention row keeps its entries this long (decision 015). */
 const DEFAULT_RETENTION_DAYS = 400;
 
 const internal = Prisma.raw(`"${auditRegistry.internalSchema.replaceAll('"', '""')}"`);

@@ -1,5 +1,5 @@
 /**
- * Storage and functions of the seal (docs/decisions/012-tamper-evidence.md): the blocks that chain an
+ * Storage and functions of the seal (docs/decisions/015-tamper-evidence.md): the blocks that chain an
  * organization's final entries, the record of verification runs, the finality horizon shared with the daily counts
  * (decision 007), and the one function through which a block is written. Both tables are append-only under the same
  * trigger as the audit table; the runtime role only reads them (grants in support.ts).
@@ -27,7 +27,7 @@ export function sealTableNames(names: SqlNames) {
 /** The tables, created before the functions that name them. */
 export function sealStorageSql(names: SqlNames): string {
   const tables = sealTableNames(names);
-  return `-- Sealed blocks of final entries, per organization, chained and signed (decision 012). \`leaves\` holds the block's
+  return `-- Sealed blocks of final entries, per organization, chained and signed (decision 015). \`leaves\` holds the block's
 -- leaf hashes (32 bytes each, in order) so that a verifier can name the first entry that differs.
 CREATE TABLE IF NOT EXISTS ${tables.block} (
   "organizationId" text NOT NULL, sequence bigint NOT NULL CHECK (sequence >= 1),
@@ -164,7 +164,7 @@ $audit$;`;
  * retention period, sealed, and under no hold, with their blocks and daily counts, and writes one `prune` entry
  * naming the range, the count and the last pruned block (its sequence, chained hash and the operator's signature
  * over them), from which the verifier accepts the chain that remains. The audit table is not partitioned yet, so
- * this deletes rows (decision 012).
+ * this deletes rows (decision 015).
  */
 function retention(names: SqlNames): string {
   const tables = sealTableNames(names);

@@ -247,7 +247,7 @@ LANGUAGE plpgsql
 ${PINNED_SEARCH_PATH}
 AS $audit$
 BEGIN
-  -- The one exception: prune_months() (owner only, decision 012) deletes whole months in its own transaction.
+  -- The one exception: prune_months() (owner only, decision 015) deletes whole months in its own transaction.
   IF TG_OP = 'DELETE' AND current_setting(${literal(PRUNE_SETTING)}, true) = pg_current_xact_id()::text THEN
     RETURN NULL;
   END IF;

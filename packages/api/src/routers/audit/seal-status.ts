@@ -3,7 +3,7 @@ import { sealStatusSchema } from '../../contract/audit.ts';
 import { getSealStatus } from '../../services/audit-seal.ts';
 import { auditReaderProcedure } from './access.ts';
 
-/** When the organization's log was last sealed and verified (decision 012). */
+/** When the organization's log was last sealed and verified (decision 015). */
 export const sealStatus = auditReaderProcedure
   .input(z.object({}).optional())
   .output(sealStatusSchema)
