@@ -1,5 +1,8 @@
 import { defineProject } from 'vitest/config';
 
+/** Unexpected console.error and console.warn fail the test (packages/tooling/src/testing/console-guard.ts). */
+const setupFiles = ['../tooling/src/testing/console-guard-setup.ts'];
+
 export default defineProject({
-  test: { name: 'client', include: ['test/**/*.test.ts'], testTimeout: 120_000 },
+  test: { setupFiles, name: 'client', include: ['test/**/*.test.ts'], testTimeout: 120_000 },
 });
