@@ -220,6 +220,8 @@ describe.each(testEngines)('audit.record and malformed input on %s', { timeout: 
         requestId: expect.any(String),
         changes: null,
         metadata: { reason: 'quarter close', ticket: 1042 },
+        // Recorded just now: its day is not final, so no block holds it yet (decision 015).
+        seal: { sealed: false, block: null, sealedAt: null },
       });
     });
 
