@@ -1,6 +1,6 @@
 import { CaptureDriftError } from '@auditlog/audit';
 import { DatabaseConfigError } from '@auditlog/db';
-import { configuredPrivateKey } from '@auditlog/seal';
+import { configuredPrivateKey, configuredPublicKey } from '@auditlog/seal';
 import { readEnv, StartupRefusal, wantsDemoSeed } from './env.ts';
 import { logger } from './logger.ts';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from './seed/demo.ts';
@@ -26,6 +26,7 @@ try {
     cursorSecret: env.CURSOR_SECRET,
     recordPolicy: { limit: env.RECORD_RATE_LIMIT },
     migrate: env.MIGRATE_ON_START ?? !production,
+    sealPublicKey: await configuredPublicKey(),
     seal:
       sealKey && env.AUDIT_SEAL_INTERVAL_SECONDS > 0
         ? { privateKey: sealKey, intervalMs: env.AUDIT_SEAL_INTERVAL_SECONDS * 1000 }

@@ -6,8 +6,9 @@ import { createApiServices, NO_PROXY } from '@auditlog/api';
 import type { ApiServices, ApiServicesOptions, TrustProxy } from '@auditlog/api';
 import { DatabaseConfigError, redactUrl, resolvePostgresConfig } from '@auditlog/db';
 import type { Database, DatabaseConnection, DatabaseOptions } from '@auditlog/db';
-import { startPruning, startSealing } from '@auditlog/seal';
+import { sqlClientFor, startPruning, startSealing } from '@auditlog/seal';
 import type { PruneSchedule, SealSchedule } from '@auditlog/seal';
+import { createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { createApp } from './app.ts';
 import { openServerDatabase } from './database.ts';
@@ -55,6 +56,11 @@ export interface ServerOptions extends Omit<ApiServicesOptions, 'secureCookies'>
    * database. Off when absent (tests, and servers without a maintenance connection).
    */
   prune?: { privateKey: KeyObject; intervalMs: number; maintenance: { url: string } | 'embedded' };
+  /**
+   * The key evidence packs carry and check with (`GET /audit-logs/evidence-pack`); default: derived from the seal or
+   * prune key. None: the page's download answers 503.
+   */
+  sealPublicKey?: KeyObject | null;
   /** The built web app to serve (default: `apps/web/dist` of this repository). `null`: API only. */
   webRoot?: string | null;
 }
@@ -83,7 +89,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await db.close();
     throw error;
   }
+  const packSql = sqlClientFor(db);
+  const signing = options.seal?.privateKey ?? options.prune?.privateKey;
   const app = createApp({
+    evidencePack: {
+      sql: packSql,
+      publicKey: options.sealPublicKey ?? (signing ? createPublicKey(signing) : null),
+    },
     db,
     services,
     production,
@@ -111,6 +123,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
+      await packSql.close();
       await db.close();
     })());
 

@@ -27,5 +27,5 @@ export { recordVerification } from './store.ts';
 export type { VerificationRecord } from './store.ts';
 export { pruneExpired, pruneMonths, pruneSignatureHolds } from './prune.ts';
 export type { PruneRecord, PruneRun } from './prune.ts';
-export { writeEvidencePack } from './pack.ts';
-export type { PackSummary } from './pack.ts';
+export { buildEvidencePack, writeEvidencePack } from './pack.ts';
+export type { EvidencePack, PackOptions, PackSummary } from './pack.ts';
