@@ -6,6 +6,7 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createTestDatabase, testEngines } from '@auditlog/db/testing';
+import { DatabaseConfigError } from '@auditlog/db';
 import type { DatabaseEngine } from '@auditlog/db';
 import { sealOrganization, sqlClientFor, verifyOrganization } from '@auditlog/seal';
 import { startServer } from '../src/server.ts';
@@ -109,5 +110,28 @@ describe.each(testEngines)('the prune job on %s', (engine) => {
         expect(await count(running, 'update')).toBe(3);
       },
     );
+  });
+
+  it('refuses to start with a maintenance connection to another database, without printing its password', async () => {
+    const handle = await createTestDatabase(engine);
+    try {
+      const elsewhere = 'postgres://postgres:s3cret@127.0.0.1:5432/postgres';
+      const refused = await startServer({
+        port: 0,
+        host: '127.0.0.1',
+        database: handle.options,
+        webRoot: null,
+        prune: { privateKey, intervalMs: DAY, maintenance: { url: elsewhere } },
+      }).then(
+        () => 'started',
+        (error: unknown) => (error instanceof DatabaseConfigError ? error.message : String(error)),
+      );
+      expect(refused).toMatch(
+        engine === 'postgres' ? /is not the server's database/ : /embedded database has one role/,
+      );
+      expect(refused).not.toContain('s3cret');
+    } finally {
+      await handle.drop();
+    }
   });
 });
