@@ -11,6 +11,10 @@ export default defineConfig({
   },
   server: {
     // `pnpm --filter @auditlog/web dev` next to `pnpm start`: the API stays on the server's port.
-    proxy: { '/trpc': 'http://localhost:3000', '/healthz': 'http://localhost:3000' },
+    proxy: {
+      '/trpc': 'http://localhost:3000',
+      '/healthz': 'http://localhost:3000',
+      '/audit-logs/evidence-pack': 'http://localhost:3000',
+    },
   },
 });

@@ -2,11 +2,14 @@ import type { ApiServices, TrustProxy } from '@auditlog/api';
 import { appRouter, createHttpContext, requestIdFrom } from '@auditlog/api';
 import { MAX_BATCH_SIZE } from '@auditlog/client';
 import type { Database } from '@auditlog/db';
+import type { SqlClient } from '@auditlog/seal';
+import type { KeyObject } from 'node:crypto';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import { corsForOrigins } from './cors.ts';
+import { EVIDENCE_PACK_PATH, evidencePackRoute } from './evidence-pack.ts';
 import { logger } from './logger.ts';
 import { securityHeaders } from './security.ts';
 
@@ -18,6 +21,8 @@ export interface AppOptions {
   production: boolean;
   trustProxy: TrustProxy;
   allowedOrigins: readonly string[];
+  /** The SQL client evidence packs are read with, and the key their signatures check with (none: no packs). */
+  evidencePack: { sql: SqlClient; publicKey: KeyObject | null };
 }
 
 /** Largest request body: enough for a batch of records with 64 KB of changes and metadata each. */
@@ -41,6 +46,16 @@ export function createApp(options: AppOptions): express.Express {
     const up = await db.ping();
     res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'unavailable', database: { engine: db.engine, up } });
   });
+
+  app.get(
+    EVIDENCE_PACK_PATH,
+    evidencePackRoute({
+      services,
+      trustProxy: options.trustProxy,
+      allowedOrigins: options.allowedOrigins,
+      ...options.evidencePack,
+    }),
+  );
 
   app.use('/trpc', corsForOrigins(options.allowedOrigins));
   app.use('/trpc', apiRequestRules);

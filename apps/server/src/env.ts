@@ -80,6 +80,21 @@ const schema = z.object({
     .min(0)
     .max(24 * 3600)
     .default(300),
+  /**
+   * The owner's (migrator's) connection to the same database, for the daily prune job; unset: the server never prunes
+   * (`pnpm audit:prune` still does). Never the runtime role's URL: pruning is the owner's alone.
+   */
+  AUDIT_MAINTENANCE_DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => value || undefined),
+  /** Hours between prune runs (and one at start), when AUDIT_MAINTENANCE_DATABASE_URL is set. */
+  AUDIT_PRUNE_INTERVAL_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 31)
+    .default(24),
 });
 
 export type ServerEnv = z.infer<typeof schema>;

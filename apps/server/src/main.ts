@@ -1,6 +1,6 @@
 import { CaptureDriftError } from '@auditlog/audit';
 import { DatabaseConfigError } from '@auditlog/db';
-import { configuredPrivateKey } from '@auditlog/seal';
+import { configuredPrivateKey, configuredPublicKey } from '@auditlog/seal';
 import { readEnv, StartupRefusal, wantsDemoSeed } from './env.ts';
 import { logger } from './logger.ts';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from './seed/demo.ts';
@@ -10,7 +10,11 @@ try {
   const env = readEnv();
   const production = env.NODE_ENV === 'production';
   const seed = wantsDemoSeed(env);
-  const sealKey = env.AUDIT_SEAL_INTERVAL_SECONDS > 0 ? await configuredPrivateKey() : null;
+  const maintenanceUrl = env.AUDIT_MAINTENANCE_DATABASE_URL;
+  const sealKey = env.AUDIT_SEAL_INTERVAL_SECONDS > 0 || maintenanceUrl ? await configuredPrivateKey() : null;
+  // The prune entry carries the key holder's signature: a maintenance URL without the key could prune nothing.
+  if (maintenanceUrl && !sealKey)
+    throw new StartupRefusal('AUDIT_MAINTENANCE_DATABASE_URL is set but no seal key: set AUDIT_SEAL_KEY_FILE too.');
   const running = await startServer({
     port: env.PORT,
     host: env.HOST,
@@ -22,7 +26,19 @@ try {
     cursorSecret: env.CURSOR_SECRET,
     recordPolicy: { limit: env.RECORD_RATE_LIMIT },
     migrate: env.MIGRATE_ON_START ?? !production,
-    seal: sealKey ? { privateKey: sealKey, intervalMs: env.AUDIT_SEAL_INTERVAL_SECONDS * 1000 } : undefined,
+    sealPublicKey: await configuredPublicKey(),
+    seal:
+      sealKey && env.AUDIT_SEAL_INTERVAL_SECONDS > 0
+        ? { privateKey: sealKey, intervalMs: env.AUDIT_SEAL_INTERVAL_SECONDS * 1000 }
+        : undefined,
+    prune:
+      sealKey && maintenanceUrl
+        ? {
+            privateKey: sealKey,
+            intervalMs: env.AUDIT_PRUNE_INTERVAL_HOURS * 3_600_000,
+            maintenance: { url: maintenanceUrl },
+          }
+        : undefined,
     async prepare(db) {
       if (!seed) return;
       const started = Date.now();

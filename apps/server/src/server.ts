@@ -4,8 +4,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApiServices, NO_PROXY } from '@auditlog/api';
 import type { ApiServices, ApiServicesOptions, TrustProxy } from '@auditlog/api';
-import type { Database, DatabaseOptions } from '@auditlog/db';
-import { startSealing } from '@auditlog/seal';
+import { DatabaseConfigError, redactUrl, resolvePostgresConfig } from '@auditlog/db';
+import type { Database, DatabaseConnection, DatabaseOptions } from '@auditlog/db';
+import { sqlClientFor, startPruning, startSealing } from '@auditlog/seal';
+import type { PruneSchedule, SealSchedule } from '@auditlog/seal';
+import { createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { createApp } from './app.ts';
 import { openServerDatabase } from './database.ts';
@@ -16,6 +19,8 @@ export interface RunningServer {
   url: string;
   db: Database;
   server: Server;
+  /** The background jobs that run (to run one now: tests, and nothing else). */
+  jobs: { sealing?: SealSchedule; pruning?: PruneSchedule };
   /** Stops accepting connections, lets requests in flight finish (up to `graceMs`), then closes the database. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -44,6 +49,18 @@ export interface ServerOptions extends Omit<ApiServicesOptions, 'secureCookies'>
    * and servers without a key): sealing never runs on the write path either way.
    */
   seal?: { privateKey: KeyObject; intervalMs: number };
+  /**
+   * Prune what each organization's retention allows, at start and then every `intervalMs` (decision 015), through
+   * `maintenance`: a connection as the owner (`maintenanceUrl`, e.g. AUDIT_MAINTENANCE_DATABASE_URL), never the
+   * runtime role the server serves requests with. `embedded` (PGlite only, which has one role): the server's own
+   * database. Off when absent (tests, and servers without a maintenance connection).
+   */
+  prune?: { privateKey: KeyObject; intervalMs: number; maintenance: { url: string } | 'embedded' };
+  /**
+   * The key evidence packs carry and check with (`GET /audit-logs/evidence-pack`); default: derived from the seal or
+   * prune key. None: the page's download answers 503.
+   */
+  sealPublicKey?: KeyObject | null;
   /** The built web app to serve (default: `apps/web/dist` of this repository). `null`: API only. */
   webRoot?: string | null;
 }
@@ -61,7 +78,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   );
   const production = options.production ?? false;
   let services: ApiServices;
+  let maintenance: DatabaseConnection | undefined;
   try {
+    if (options.prune) maintenance = await maintenanceConnection(db, options.prune.maintenance);
     await options.prepare?.(db);
     // The demo's password is in the README: a production server must not start while it opens an account.
     if (production) await assertNoPublishedDemoPasswords(db.prisma);
@@ -70,7 +89,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await db.close();
     throw error;
   }
+  const packSql = sqlClientFor(db);
+  const signing = options.seal?.privateKey ?? options.prune?.privateKey;
   const app = createApp({
+    evidencePack: {
+      sql: packSql,
+      publicKey: options.sealPublicKey ?? (signing ? createPublicKey(signing) : null),
+    },
     db,
     services,
     production,
@@ -84,20 +109,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = !options.host || options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host;
 
-  const sealing = options.seal && startBackgroundSealing(db, options.seal);
+  const jobs = {
+    sealing: options.seal && startBackgroundSealing(db, options.seal),
+    pruning: options.prune && maintenance && startBackgroundPruning(maintenance, options.prune),
+  };
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = 10_000) =>
     (stopping ??= (async () => {
-      await sealing?.stop();
+      await jobs.sealing?.stop();
+      await jobs.pruning?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
+      await packSql.close();
       await db.close();
     })());
 
-  return { url: `http://${host}:${port}`, db, server, stop };
+  return { url: `http://${host}:${port}`, db, server, jobs, stop };
 }
 
 function startBackgroundSealing(db: Database, seal: NonNullable<ServerOptions['seal']>) {
@@ -110,6 +140,57 @@ function startBackgroundSealing(db: Database, seal: NonNullable<ServerOptions['s
     },
     onError: (error) => logger.error('sealing failed', { error }),
   });
+}
+
+/** The owner's connection for the prune job; its URL's password never reaches a message. */
+async function maintenanceConnection(
+  db: Database,
+  maintenance: NonNullable<ServerOptions['prune']>['maintenance'],
+): Promise<DatabaseConnection> {
+  if (maintenance === 'embedded') {
+    if (db.connection.engine !== 'pglite')
+      throw new DatabaseConfigError(
+        'The prune job on PostgreSQL needs a maintenance URL (AUDIT_MAINTENANCE_DATABASE_URL).',
+      );
+    return db.connection;
+  }
+  if (db.connection.engine !== 'postgres')
+    throw new DatabaseConfigError(
+      'AUDIT_MAINTENANCE_DATABASE_URL is for a PostgreSQL server: the embedded database has one role.',
+    );
+  const config = await resolvePostgresConfig(maintenance.url);
+  const runtime = db.connection.config;
+  // Pruning one database's log through a connection to another would prune the wrong one, or fail every day.
+  if (config.host !== runtime.host || config.port !== runtime.port || config.database !== runtime.database)
+    throw new DatabaseConfigError(
+      `AUDIT_MAINTENANCE_DATABASE_URL (${redactUrl(maintenance.url)}) is not the server's database (${db.description}).`,
+    );
+  return { engine: 'postgres', url: maintenance.url, config };
+}
+
+function startBackgroundPruning(connection: DatabaseConnection, prune: NonNullable<ServerOptions['prune']>) {
+  const url = connection.engine === 'postgres' ? connection.url : null;
+  // A driver's message may quote the connection string: never its password.
+  const redacted = (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    return url ? message.replaceAll(url, redactUrl(url)) : message;
+  };
+  return startPruning(
+    { connection },
+    {
+      privateKey: prune.privateKey,
+      intervalMs: prune.intervalMs,
+      atStart: true,
+      onRun: ({ pruned, held, failed }) => {
+        for (const { organizationId, entries, blocks, before } of pruned)
+          logger.info('pruned', { organizationId, entries, blocks, before });
+        if (held.length) logger.info('prune skipped: legal hold', { organizations: held });
+        for (const { organizationId, reason } of failed)
+          logger.error('prune refused', { organizationId, reason: redacted(reason) });
+      },
+      onError: (error) => logger.error('prune failed', { error: redacted(error) }),
+    },
+  );
 }
 
 /** Stops on SIGINT/SIGTERM; a second signal exits at once. */

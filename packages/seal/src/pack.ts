@@ -37,12 +37,33 @@ export interface PackSummary {
   files: string[];
 }
 
+export interface PackOptions {
+  organizationId: string;
+  from: Date;
+  to: Date;
+  publicKey: KeyObject;
+}
+
+export interface EvidencePack {
+  entries: number;
+  blocks: number;
+  /** File name → content, in the order they are listed in the README. */
+  files: Record<string, string>;
+}
+
 /** Writes the pack for [from, to) into `dir` (created; existing files are not overwritten). */
-export async function writeEvidencePack(
-  sql: SqlClient,
-  options: { organizationId: string; from: Date; to: Date; dir: string; publicKey: KeyObject },
-): Promise<PackSummary> {
-  const { organizationId, dir } = options;
+export async function writeEvidencePack(sql: SqlClient, options: PackOptions & { dir: string }): Promise<PackSummary> {
+  const { dir } = options;
+  const pack = await buildEvidencePack(sql, options);
+  await mkdir(dir, { recursive: true });
+  for (const [name, content] of Object.entries(pack.files))
+    await writeFile(path.join(dir, name), content, { flag: 'wx' });
+  return { entries: pack.entries, blocks: pack.blocks, files: Object.keys(pack.files) };
+}
+
+/** The pack for [from, to) in memory (the server streams it as one archive). */
+export async function buildEvidencePack(sql: SqlClient, options: PackOptions): Promise<EvidencePack> {
+  const { organizationId } = options;
   const from = options.from.toISOString().replace('Z', '000Z');
   const to = options.to.toISOString().replace('Z', '000Z');
   const all = await readBlocks(sql, organizationId);
@@ -74,7 +95,5 @@ export async function writeEvidencePack(
     'README.md': PACK_README({ organizationId, from, to, entries: lines.length, blocks: used.length }),
     'verify.mjs': VERIFY_SCRIPT,
   };
-  await mkdir(dir, { recursive: true });
-  for (const [name, content] of Object.entries(files)) await writeFile(path.join(dir, name), content, { flag: 'wx' });
-  return { entries: lines.length, blocks: used.length, files: Object.keys(files) };
+  return { entries: lines.length, blocks: used.length, files };
 }

@@ -58,3 +58,45 @@ export async function pruneMonths(
   );
   return { entries: Number(row?.entries ?? 0), blocks: Number(row?.blocks ?? 0), before: boundary };
 }
+
+export interface PruneRun {
+  pruned: { organizationId: string; entries: number; blocks: number; before: string }[];
+  /** Organizations under a legal hold with months past their retention: nothing of theirs was removed. */
+  held: string[];
+  /** Organizations whose prune the database refused (the others went on). */
+  failed: { organizationId: string; reason: string }[];
+}
+
+/**
+ * What every organization's retention allows at `now`: the whole months before the start of the month holding
+ * `now - retentionDays`, for each organization with a sealed block there and one after it (the chain continues
+ * from it), under no legal hold. Each prune goes through `pruneMonths`, as `pnpm audit:prune` does.
+ */
+export async function pruneExpired(sql: SqlClient, privateKey: KeyObject, now = new Date()): Promise<PruneRun> {
+  const run: PruneRun = { pruned: [], held: [], failed: [] };
+  const policies = await sql.query<{ organizationId: string; hold: boolean; before: Date | string }>(
+    `SELECT o."organizationId", p.hold, p.before
+     FROM (SELECT DISTINCT "organizationId" FROM auditlog."AuditSealBlock") o
+     LEFT JOIN auditlog."AuditRetention" r ON r."organizationId" = o."organizationId",
+     LATERAL (SELECT coalesce(r."legalHold", false) AS hold, date_trunc('month',
+       $1::timestamptz - make_interval(days => coalesce(r."retentionDays", 400)), 'UTC') AS before) p
+     WHERE EXISTS (SELECT 1 FROM auditlog."AuditSealBlock" b
+         WHERE b."organizationId" = o."organizationId" AND b."lastCreatedAt" < p.before)
+       AND EXISTS (SELECT 1 FROM auditlog."AuditSealBlock" b
+         WHERE b."organizationId" = o."organizationId" AND b."firstCreatedAt" >= p.before)
+     ORDER BY 1`,
+    [now.toISOString()],
+  );
+  for (const { organizationId, hold, before } of policies) {
+    if (hold) {
+      run.held.push(organizationId);
+      continue;
+    }
+    try {
+      run.pruned.push({ organizationId, ...(await pruneMonths(sql, organizationId, new Date(before), privateKey)) });
+    } catch (error) {
+      run.failed.push({ organizationId, reason: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return run;
+}

@@ -1,17 +1,22 @@
 /**
- * The server's background sealer: every `intervalMs`, seal what became final. One run at a time (a slow run
- * delays the next instead of overlapping it); the timer does not keep the process alive; `stop()` waits for a run in
- * progress. Never on the write path.
+ * The server's background jobs: every `intervalMs`, seal what became final (the sealer), or prune what retention
+ * allows (the prune job, on the maintenance connection only). One run at a time (a slow run delays the next instead
+ * of overlapping it); the timer does not keep the process alive; `stop()` waits for a run in progress. Never on the
+ * write path.
  */
 import type { KeyObject } from 'node:crypto';
 import type { Database } from '@auditlog/db';
+import { pruneExpired } from './prune.ts';
+import type { PruneRun } from './prune.ts';
 import { sealAll } from './sealer.ts';
 import type { SealResult } from './sealer.ts';
 import { sqlClientFor } from './sql.ts';
+import type { SqlClient } from './sql.ts';
 
-export interface SealSchedule {
-  /** Runs once now (and returns what it sealed), outside the timer. */
-  runNow(): Promise<SealRun>;
+export interface Schedule<R> {
+  /** Runs once now, after a run in progress (which may have started before what the caller wants it to see). */
+  runNow(): Promise<R>;
+  /** Stops the timer, waits for a run in progress, and closes the job's connection. */
   stop(): Promise<void>;
 }
 
@@ -20,19 +25,21 @@ export interface SealRun {
   refused: { organizationId: string; reason: string }[];
 }
 
-export function startSealing(
-  db: Pick<Database, 'connection'>,
-  options: {
-    privateKey: KeyObject;
-    intervalMs: number;
-    onRun?: (run: SealRun) => void;
-    onError?: (error: unknown) => void;
-  },
-): SealSchedule {
-  const sql = sqlClientFor(db);
-  let running: Promise<SealRun> | null = null;
+export type SealSchedule = Schedule<SealRun>;
+export type PruneSchedule = Schedule<PruneRun>;
+
+interface JobOptions<R> {
+  intervalMs: number;
+  /** Also run once at start (the daily prune: a server restarted more often than daily would otherwise never run it). */
+  atStart?: boolean;
+  onRun?: (run: R) => void;
+  onError?: (error: unknown) => void;
+}
+
+function every<R>(sql: SqlClient, job: (sql: SqlClient) => Promise<R>, options: JobOptions<R>): Schedule<R> {
+  let running: Promise<R> | null = null;
   const run = () =>
-    (running ??= sealAll(sql, { privateKey: options.privateKey }).finally(() => {
+    (running ??= job(sql).finally(() => {
       running = null;
     }));
   const tick = () => {
@@ -44,12 +51,34 @@ export function startSealing(
   };
   const timer = setInterval(tick, options.intervalMs);
   timer.unref();
+  if (options.atStart) tick();
   return {
-    runNow: run,
+    async runNow() {
+      await running?.catch(() => undefined);
+      return run();
+    },
     async stop() {
       clearInterval(timer);
       await running?.catch(() => undefined);
       await sql.close();
     },
   };
+}
+
+export function startSealing(
+  db: Pick<Database, 'connection'>,
+  options: JobOptions<SealRun> & { privateKey: KeyObject },
+): SealSchedule {
+  return every(sqlClientFor(db), (sql) => sealAll(sql, { privateKey: options.privateKey }), options);
+}
+
+/**
+ * Prunes every organization as far as its retention allows (`pruneExpired`), on `maintenance`: the owner's
+ * connection, never the runtime role's (prune_months() belongs to the owner).
+ */
+export function startPruning(
+  maintenance: Pick<Database, 'connection'>,
+  options: JobOptions<PruneRun> & { privateKey: KeyObject },
+): PruneSchedule {
+  return every(sqlClientFor(maintenance), (sql) => pruneExpired(sql, options.privateKey), options);
 }

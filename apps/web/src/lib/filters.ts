@@ -100,3 +100,16 @@ export function toListInput(filters: Filters, pageSize: number, cursor?: string)
 
 export const hasFilters = (filters: Filters) =>
   Boolean(filters.action || filters.entityType || filters.from || filters.to);
+
+/** The longest range the server packs at once (longer ones: `pnpm audit:export`). */
+export const MAX_PACK_DAYS = 400;
+
+/**
+ * The evidence pack's range for the page's filters, [from, to): the filtered days (the end date included), or, without
+ * dates, the last MAX_PACK_DAYS days up to `now`.
+ */
+export function packRange(filters: Filters, now: Date): { from: string; to: string } {
+  const to = filters.to ? new Date(new Date(endOfDay(filters.to)).getTime() + 1) : now;
+  const from = filters.from ? new Date(startOfDay(filters.from)) : new Date(to.getTime() - MAX_PACK_DAYS * 86_400_000);
+  return { from: from.toISOString(), to: to.toISOString() };
+}

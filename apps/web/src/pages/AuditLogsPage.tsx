@@ -19,6 +19,7 @@ import type { AuditEntrySummary } from '../lib/api.ts';
 import { filterParams, hasFilters, rangeProblem, readFilters, toListInput } from '../lib/filters.ts';
 import type { Filters } from '../lib/filters.ts';
 import { SealStatusLine } from '../components/SealStatus.tsx';
+import { EvidencePackButton } from '../components/EvidencePackButton.tsx';
 
 const PAGE_SIZE = 25;
 const features = tableFeatures({});
@@ -150,6 +151,7 @@ export const AuditLogsPage: Component = () => {
         </div>
 
         <SealStatusLine now={now()} />
+        <EvidencePackButton filters={filters()} disabled={problem() !== null} />
 
         <FiltersBar filters={filters()} problem={problem()} onChange={setFilters} onClear={clearFilters} />
 
