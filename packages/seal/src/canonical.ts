@@ -3,7 +3,7 @@
  * object members sorted by UTF-16 code units, strings and numbers as ECMAScript's JSON.stringify writes them, no
  * whitespace. The member list is fixed, so a column added later cannot change what is hashed without a new format.
  */
-import { createHash, hash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const ENTRY_FORMAT = 1;
 
@@ -106,7 +106,41 @@ export function leafHash(entry: CanonicalEntry): Buffer {
   return hash('sha256', LEAF_PREFIX + canonicalEntry(entry), 'buffer');
 }
 
-/** SHA-256(0x01 ‖ left ‖ right). */
+/**
+ * An entry as the verifier reads it: each column's raw text (SQL NULL as null), in the order of format 1's members
+ * without `v`; `changes` and `metadata` are the JSON text of the stored values. store.ts selects this order.
+ */
+export type EntryRow = readonly (string | null)[];
+
+/** The members of an `EntryRow`, in its order. */
+export const ENTRY_ROW_MEMBERS = ENTRY_MEMBERS.filter((name) => name !== 'v');
+
+const ROW_PREFIXES = MEMBER_PREFIXES.filter(([name]) => name !== 'v').map(([, prefix]) => prefix);
+const ROW_JSON = ENTRY_ROW_MEMBERS.map((name) => name === 'changes' || name === 'metadata');
+const ROW_SUFFIX = `,"v":${ENTRY_FORMAT}}`;
+if (ENTRY_MEMBERS[ENTRY_MEMBERS.length - 1] !== 'v') throw new Error('format 1 puts "v" last in JCS order');
+
+/**
+ * `canonicalEntry` written straight from raw column text: the same bytes (a property test holds them equal), without
+ * an object per entry. The JSON columns are parsed and canonicalized here, never taken as the database wrote them.
+ */
+export function canonicalRow(row: EntryRow): string {
+  let out = '';
+  for (let i = 0; i < ROW_PREFIXES.length; i++) {
+    const value = row[i] ?? null;
+    out +=
+      ROW_PREFIXES[i] +
+      (value === null ? 'null' : ROW_JSON[i] ? canonicalJson(JSON.parse(value)) : JSON.stringify(value));
+  }
+  return out + ROW_SUFFIX;
+}
+
+/** The leaf hash of a raw row: equal to `leafHash` of the same entry. */
+export function leafHashOfRow(row: EntryRow): Buffer {
+  return hash('sha256', LEAF_PREFIX + canonicalRow(row), 'buffer');
+}
+
+/** SHA-256(0x01 ‖ left ‖ right). One-shot, as for leaves: a Hash object per node cost more than its hashing. */
 export function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  return hash('sha256', Buffer.concat([NODE_PREFIX, left, right]), 'buffer');
 }

@@ -3,7 +3,8 @@
  * to_char, never by DateStyle or a JavaScript Date), hashes as hex, so both engines give the same values.
  */
 import { auditRegistry } from '@auditlog/db';
-import type { CanonicalEntry } from './canonical.ts';
+import { ENTRY_ROW_MEMBERS } from './canonical.ts';
+import type { CanonicalEntry, EntryRow } from './canonical.ts';
 import type { SignedBlock } from './checkpoint.ts';
 import type { SqlClient } from './sql.ts';
 
@@ -30,12 +31,11 @@ export interface EntryPosition {
   id: string;
 }
 
-/** Entries of `organizationId` after `after` (exclusive) and dated before `before`, in list order. */
-export function readEntries(
-  sql: SqlClient,
+/** The WHERE and parameters for entries of `organizationId` after `after` (exclusive), dated before `before`. */
+function entryRange(
   organizationId: string,
   options: { after: EntryPosition | null; before: string | null; limit: number },
-): Promise<CanonicalEntry[]> {
+): { where: string; params: unknown[] } {
   const { after, before, limit } = options;
   const params: unknown[] = [organizationId, limit];
   const where = ['l."organizationId" = $1'];
@@ -47,12 +47,56 @@ export function readEntries(
     params.push(before);
     where.push(`l."createdAt" < $${params.length}::timestamptz`);
   }
-  // Qualified: the output columns "createdAt" and id are text, and ordering by those would sort instead of walking
-  // the index. Conditions are left out rather than written `$n IS NULL OR …`, which would not use it either.
-  return sql.query<CanonicalEntry>(
-    `SELECT ${ENTRY_COLUMNS} FROM ${AUDIT} l WHERE ${where.join(' AND ')} ORDER BY l."createdAt", l.id LIMIT $2`,
-    params,
-  );
+  return { where: where.join(' AND '), params };
+}
+
+// Qualified: the output columns "createdAt" and id are text, and ordering by those would sort instead of walking
+// the index. Conditions are left out rather than written `$n IS NULL OR …`, which would not use it either.
+const IN_LIST_ORDER = 'ORDER BY l."createdAt", l.id LIMIT $2';
+
+/** Entries of `organizationId` after `after` (exclusive) and dated before `before`, in list order. */
+export function readEntries(
+  sql: SqlClient,
+  organizationId: string,
+  options: { after: EntryPosition | null; before: string | null; limit: number },
+): Promise<CanonicalEntry[]> {
+  const { where, params } = entryRange(organizationId, options);
+  return sql.query<CanonicalEntry>(`SELECT ${ENTRY_COLUMNS} FROM ${AUDIT} l WHERE ${where} ${IN_LIST_ORDER}`, params);
+}
+
+/** Each member of an `EntryRow` as text: the JSON columns as their JSON text, to be parsed and canonicalized. */
+const ROW_COLUMNS: Record<(typeof ENTRY_ROW_MEMBERS)[number], string> = {
+  action: 'l.action',
+  actorEmail: 'l."actorEmail"',
+  actorName: 'l."actorName"',
+  actorType: 'l."actorType"::text',
+  actorUserId: 'l."actorUserId"',
+  changes: 'l.changes::text',
+  createdAt: iso('l."createdAt"'),
+  entityId: 'l."entityId"',
+  entityType: 'l."entityType"',
+  id: 'l.id::text',
+  ipAddress: 'l."ipAddress"',
+  metadata: 'l.metadata::text',
+  organizationId: 'l."organizationId"',
+  requestId: 'l."requestId"',
+  userAgent: 'l."userAgent"',
+};
+const ROW_SELECT = ENTRY_ROW_MEMBERS.map((name) => ROW_COLUMNS[name]).join(', ');
+
+/** Where `createdAt` and `id` sit in an `EntryRow`. */
+export const ROW_CREATED_AT = ENTRY_ROW_MEMBERS.indexOf('createdAt');
+export const ROW_ID = ENTRY_ROW_MEMBERS.indexOf('id');
+
+/** As `readEntries`, but each entry as the raw text of its columns (`EntryRow`): what the verifier hashes. */
+export async function readEntryRows(
+  sql: SqlClient,
+  organizationId: string,
+  options: { after: EntryPosition | null; before: string | null; limit: number },
+): Promise<EntryRow[]> {
+  const { where, params } = entryRange(organizationId, options);
+  const rows = await sql.queryArrays(`SELECT ${ROW_SELECT} FROM ${AUDIT} l WHERE ${where} ${IN_LIST_ORDER}`, params);
+  return rows as EntryRow[];
 }
 
 export async function finalBefore(sql: SqlClient): Promise<string> {

@@ -4,14 +4,14 @@
  * stored roots and hashes are only compared with what it computes, and stored leaves only help name an entry.
  */
 import type { KeyObject } from 'node:crypto';
-import { leafHash } from './canonical.ts';
-import type { CanonicalEntry } from './canonical.ts';
+import { leafHashOfRow } from './canonical.ts';
+import type { EntryRow } from './canonical.ts';
 import { chainedHash, checkSignedBlock, GENESIS_HASH } from './checkpoint.ts';
 import type { SignedBlock } from './checkpoint.ts';
 import { merkleRoot } from './merkle.ts';
 import type { SqlClient } from './sql.ts';
 import { pruneSignatureHolds } from './prune.ts';
-import { readBlocks, readEntries, readLeaves, readPruneRecords } from './store.ts';
+import { readBlocks, readEntryRows, readLeaves, readPruneRecords, ROW_CREATED_AT, ROW_ID } from './store.ts';
 import type { EntryPosition } from './store.ts';
 
 export interface VerifyOptions {
@@ -47,14 +47,18 @@ export interface OrganizationVerification {
 const PAGE = 10_000;
 const DAY = 86_400_000;
 
+/** An entry's time and id, as the verifier reads them (raw text). */
+const createdAtOf = (row: EntryRow) => row[ROW_CREATED_AT] as string;
+const idOf = (row: EntryRow) => row[ROW_ID] as string;
+
 /** Entries in list order, read in pages; checks order and id times as it goes. */
 class EntryReader {
-  private buffer: CanonicalEntry[] = [];
+  private buffer: EntryRow[] = [];
   private at = 0;
   private done = false;
-  private pending: Promise<CanonicalEntry[]> | null = null;
+  private pending: Promise<EntryRow[]> | null = null;
   private position: EntryPosition | null;
-  previous: CanonicalEntry | null = null;
+  previous: EntryRow | null = null;
   count = 0;
 
   constructor(
@@ -65,11 +69,21 @@ class EntryReader {
     this.position = start;
   }
 
-  async next(): Promise<CanonicalEntry | null> {
-    if (this.at >= this.buffer.length && !(await this.fill())) return null;
-    const entry = this.buffer[this.at++] ?? null;
-    if (entry) this.count += 1;
+  /** The next entry of the page at hand, without waiting (undefined when the page is used up). */
+  nextNow(): EntryRow | undefined {
+    const entry = this.buffer[this.at];
+    if (entry === undefined) return undefined;
+    this.at += 1;
+    this.count += 1;
     return entry;
+  }
+
+  /** The next entry, reading the next page when needed; null at the end. */
+  async next(): Promise<EntryRow | null> {
+    const entry = this.nextNow();
+    if (entry !== undefined) return entry;
+    if (!(await this.fill())) return null;
+    return this.nextNow() ?? null;
   }
 
   /** Takes the page already asked for and asks for the next at once, so the database works while we hash. */
@@ -85,27 +99,31 @@ class EntryReader {
     return page.length > 0;
   }
 
-  private fetch(): Promise<CanonicalEntry[]> {
+  private fetch(): Promise<EntryRow[]> {
     const after = this.position;
-    const page = readEntries(this.sql, this.organizationId, { after, before: null, limit: PAGE });
+    const page = readEntryRows(this.sql, this.organizationId, { after, before: null, limit: PAGE });
     return page.then((rows) => {
       const last = rows[rows.length - 1];
-      if (last) this.position = { createdAt: last.createdAt, id: last.id };
+      if (last) this.position = { createdAt: createdAtOf(last), id: idOf(last) };
       return rows;
     });
   }
 
   /** Why `entry` is out of order after the previous one, or null. */
-  orderProblem(entry: CanonicalEntry): string | null {
-    const ms = Date.parse(entry.createdAt);
-    const idMs = Number.parseInt(entry.id.slice(0, 8) + entry.id.slice(9, 13), 16);
-    if (entry.id[14] !== '7' || idMs !== ms)
-      return `its id is not the UUIDv7 of its time (id time ${new Date(idMs).toISOString()}, entry time ${entry.createdAt})`;
+  orderProblem(entry: EntryRow): string | null {
+    const createdAt = createdAtOf(entry);
+    const id = idOf(entry);
+    const ms = Date.parse(createdAt);
+    const idMs = Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+    if (id[14] !== '7' || idMs !== ms)
+      return `its id is not the UUIDv7 of its time (id time ${new Date(idMs).toISOString()}, entry time ${createdAt})`;
     const previous = this.previous;
     this.previous = entry;
     if (!previous) return null;
-    if (entry.createdAt < previous.createdAt || (entry.createdAt === previous.createdAt && entry.id <= previous.id))
-      return `it lists after ${previous.id} (${previous.createdAt}) but is not later`;
+    const previousAt = createdAtOf(previous);
+    const previousId = idOf(previous);
+    if (createdAt < previousAt || (createdAt === previousAt && id <= previousId))
+      return `it lists after ${previousId} (${previousAt}) but is not later`;
     return null;
   }
 }
@@ -285,40 +303,51 @@ async function checkBlockEntries(
   previous: Link | null,
   reader: EntryReader,
 ): Promise<Omit<VerifyFailure, 'organizationId'> | null> {
-  const entries: CanonicalEntry[] = [];
-  const leaves: string[] = [];
+  // Asked for first, on the pool's other connection, so it arrives while the entries are hashed.
+  const storedLeaves = readLeaves(sql, block.organizationId, block.sequence);
+  storedLeaves.catch(() => undefined);
+  const entries: EntryRow[] = [];
+  const leaves: Buffer[] = [];
   for (let i = 0; i < block.entryCount; i++) {
-    const entry = await reader.next();
+    const entry = reader.nextNow() ?? (await reader.next());
     if (!entry) break;
     const order = reader.orderProblem(entry);
-    if (order) return { block: block.sequence, entryId: entry.id, problem: `entry out of order: ${order}` };
-    if (previous && entry.createdAt < previous.sealedThrough)
+    if (order) return { block: block.sequence, entryId: idOf(entry), problem: `entry out of order: ${order}` };
+    if (previous && createdAtOf(entry) < previous.sealedThrough)
       return {
         block: block.sequence,
-        entryId: entry.id,
-        problem: `the entry is dated ${entry.createdAt}, inside the range the previous block sealed (before ${previous.sealedThrough}), but in no block`,
+        entryId: idOf(entry),
+        problem: `the entry is dated ${createdAtOf(entry)}, inside the range the previous block sealed (before ${previous.sealedThrough}), but in no block`,
       };
     entries.push(entry);
-    leaves.push(leafHash(entry).toString('hex'));
+    leaves.push(leafHashOfRow(entry));
   }
-  const stored = await readLeaves(sql, block.organizationId, block.sequence);
-  const root = merkleRoot(leaves.map((leaf) => Buffer.from(leaf, 'hex'))).toString('hex');
-  if (root !== block.merkleRoot) return locateDifference(block, entries, leaves, stored, root);
-  if (stored.length !== leaves.length || stored.some((leaf, i) => leaf !== leaves[i]))
+  const stored = await storedLeaves;
+  const root = merkleRoot(leaves).toString('hex');
+  if (root !== block.merkleRoot)
+    return locateDifference(
+      block,
+      entries,
+      leaves.map((leaf) => leaf.toString('hex')),
+      stored,
+      root,
+    );
+  if (stored.length !== leaves.length || stored.join('') !== Buffer.concat(leaves).toString('hex'))
     return {
       block: block.sequence,
       entryId: null,
       problem: "the block's stored leaf hashes were changed (its entries are intact)",
     };
-  const first = entries[0];
+  const first = entries[0] && createdAtOf(entries[0]);
   const last = entries[entries.length - 1];
-  if (first?.createdAt !== block.firstCreatedAt || last?.createdAt !== block.lastCreatedAt)
+  const lastAt = last && createdAtOf(last);
+  if (first !== block.firstCreatedAt || lastAt !== block.lastCreatedAt)
     return {
       block: block.sequence,
-      entryId: last?.id ?? null,
+      entryId: last ? idOf(last) : null,
       problem: 'the block header names other times than its entries',
       expected: `${block.firstCreatedAt}…${block.lastCreatedAt}`,
-      found: `${first?.createdAt}…${last?.createdAt}`,
+      found: `${first}…${lastAt}`,
     };
   return null;
 }
@@ -329,7 +358,7 @@ async function checkBlockEntries(
  */
 function locateDifference(
   block: SignedBlock,
-  entries: readonly CanonicalEntry[],
+  entries: readonly EntryRow[],
   leaves: readonly string[],
   stored: readonly string[],
   root: string,
@@ -355,7 +384,7 @@ function locateDifference(
     : `the block's entries end at ${entries.length}: ${block.entryCount - entries.length} sealed entries are missing`;
   return {
     ...at,
-    entryId: entry?.id ?? null,
+    entryId: entry ? idOf(entry) : null,
     problem,
     expected: `leaf ${stored[i] ?? '(none)'}`,
     found: `leaf ${leaves[i] ?? '(none)'}`,
@@ -374,22 +403,23 @@ async function checkTail(
   let pending = 0;
   for (let entry = await reader.next(); entry; entry = await reader.next()) {
     const order = reader.orderProblem(entry);
-    if (order) return { pending, failure: { block: null, entryId: entry.id, problem: `entry out of order: ${order}` } };
-    if (link && entry.createdAt < link.sealedThrough)
+    if (order)
+      return { pending, failure: { block: null, entryId: idOf(entry), problem: `entry out of order: ${order}` } };
+    if (link && createdAtOf(entry) < link.sealedThrough)
       return {
         pending,
         failure: {
           block: null,
-          entryId: entry.id,
-          problem: `the entry is dated ${entry.createdAt}, inside the sealed range (before ${link.sealedThrough}), but in no block`,
+          entryId: idOf(entry),
+          problem: `the entry is dated ${createdAtOf(entry)}, inside the sealed range (before ${link.sealedThrough}), but in no block`,
         },
       };
-    if (entry.createdAt < due)
+    if (createdAtOf(entry) < due)
       return {
         pending,
         failure: {
           block: null,
-          entryId: entry.id,
+          entryId: idOf(entry),
           problem: `the entry has been final since ${due} but is not sealed: the sealer is not running, or blocks were removed`,
         },
       };

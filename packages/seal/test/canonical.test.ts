@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { testEngines, useTestDatabase } from '@auditlog/db/testing';
 import { canonicalEntry, canonicalJson, leafHash, sqlClientFor } from '../src/index.ts';
-import { readEntries } from '../src/store.ts';
+import { canonicalRow, ENTRY_ROW_MEMBERS, leafHashOfRow } from '../src/canonical.ts';
+import type { CanonicalEntry, EntryRow } from '../src/canonical.ts';
+import { readEntries, readEntryRows } from '../src/store.ts';
+import { random } from './support.ts';
 
 describe('RFC 8785 canonical JSON', () => {
   it('sorts members by UTF-16 code units and writes numbers in their shortest form (RFC 8785 §3.2.2, §3.2.3)', () => {
@@ -53,6 +56,83 @@ const GOLDEN: Record<string, string> = {
   '01900000-0000-7000-8000-000000000003': '8ad88ce62ab32ec46b2daeb357ac3b69c9aa5a172836e56ea7bb10137e462934',
 };
 
+/** The raw row the verifier reads for `entry`: its JSON columns written as `json` writes them (jsonb spaces them). */
+function rowOf(entry: CanonicalEntry, json: (value: unknown) => string): EntryRow {
+  return ENTRY_ROW_MEMBERS.map((name) => {
+    const value = entry[name];
+    if (value === null || value === undefined) return null;
+    return name === 'changes' || name === 'metadata' ? json(value) : String(value);
+  });
+}
+
+/** A random entry: strings with escapes, controls, lone and paired surrogates; nested JSON with awkward numbers. */
+function randomEntry(next: () => number): CanonicalEntry {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+  const chars = [
+    'a',
+    'Z',
+    '0',
+    ' ',
+    '"',
+    '\\',
+    '/',
+    '\n',
+    '\t',
+    '\u0000',
+    '\u001f',
+    '\u007f',
+    'é',
+    'ß',
+    '€',
+    '\u2028',
+    '😀',
+    '\ud800',
+    '\udfff',
+    'דּ',
+  ];
+  const text = () => Array.from({ length: Math.floor(next() * 12) }, () => pick(chars)).join('');
+  const maybe = () => (next() < 0.2 ? null : text());
+  const numbers = [0, -0, 1, -1, 0.5, 1e21, 1e-7, 2 ** 53 + 2, 333333333.3333333, 0.1 + 0.2, -1.5e300, 123456789012];
+  const json = (depth: number): unknown => {
+    const kind = next();
+    if (depth > 2 || kind < 0.3) return pick([null, true, false, text(), pick(numbers)]);
+    if (kind < 0.5) return Array.from({ length: Math.floor(next() * 4) }, () => json(depth + 1));
+    return Object.fromEntries(Array.from({ length: Math.floor(next() * 5) }, () => [text(), json(depth + 1)]));
+  };
+  return {
+    id: text(),
+    organizationId: text(),
+    createdAt: text(),
+    action: text(),
+    entityType: text(),
+    entityId: text(),
+    actorType: text(),
+    actorUserId: maybe(),
+    actorName: maybe(),
+    actorEmail: maybe(),
+    ipAddress: maybe(),
+    userAgent: maybe(),
+    requestId: maybe(),
+    changes: next() < 0.2 ? null : json(0),
+    metadata: next() < 0.2 ? null : json(0),
+  };
+}
+
+describe("the verifier's canonical form from raw rows", () => {
+  it('writes the same bytes as canonicalEntry for 20,000 random entries (seeded)', () => {
+    const seed = 20261202;
+    const next = random(seed);
+    for (let n = 0; n < 20_000; n++) {
+      const entry = randomEntry(next);
+      const spaced = (value: unknown) => JSON.stringify(value, null, n % 3);
+      const canonical = canonicalEntry(entry);
+      const fromRow = canonicalRow(rowOf(entry, spaced));
+      if (fromRow !== canonical)
+        expect.fail(`entry ${n} of seed ${seed} differs:\n${JSON.stringify(entry)}\n${canonical}\n${fromRow}`);
+    }
+  });
+});
+
 describe.each(testEngines)('canonical entries on %s', (engine) => {
   const db = useTestDatabase(engine);
 
@@ -71,6 +151,14 @@ describe.each(testEngines)('canonical entries on %s', (engine) => {
         '2024-06-01T21:59:59.999000Z',
       ]);
       expect(leafHash(entries[0] as (typeof entries)[0])).toHaveLength(32);
+      // The verifier's path: raw column text, canonicalized without an object per entry.
+      const rows = await readEntryRows(sql, 'org_c', { after: null, before: null, limit: 10 });
+      expect(
+        Object.fromEntries(
+          rows.map((row, i) => [entries[i]?.id, createHash('sha256').update(canonicalRow(row)).digest('hex')]),
+        ),
+      ).toEqual(GOLDEN);
+      expect(rows.map(leafHashOfRow)).toEqual(entries.map(leafHash));
     } finally {
       await sql.close();
     }

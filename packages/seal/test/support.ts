@@ -44,6 +44,8 @@ export async function singleConnection(handle: { url?: string; options: { pglite
   if (pglite) {
     return {
       query: async <R>(text: string, params?: unknown[]) => (await pglite.query<R>(text, params)).rows,
+      queryArrays: async (text: string, params?: unknown[]) =>
+        (await pglite.query<unknown[]>(text, params, { rowMode: 'array' })).rows,
       close: async () => undefined,
     };
   }
@@ -51,6 +53,8 @@ export async function singleConnection(handle: { url?: string; options: { pglite
   await client.connect();
   return {
     query: async <R>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as R[],
+    queryArrays: async (text: string, params?: unknown[]) =>
+      (await client.query<unknown[]>({ text, values: params, rowMode: 'array' })).rows,
     close: () => client.end(),
   };
 }
