@@ -536,7 +536,7 @@ describe('AuditConfigError', () => {
       models: { ...auditConfig.models, Ticket: { entityType: 'tiket', label: 'subject' } },
     };
     expect(configError(() => resolveAuditConfig(config, dmmf))).toBe(
-      'Ticket in the audit config: its entityType "tiket" is not in the catalog\'s entity types: add it to ENTITY_TYPES in packages/audit/src/catalog.ts (with its label), or set Ticket: false.',
+      'Ticket in the audit config: its entityType "tiket" is not in the catalog\'s entity types: add it to ENTITY_TYPES in packages/audit/src/catalog.ts (with its label) or to the config\'s entityTypes, or set Ticket: false.',
     );
   });
 
@@ -646,7 +646,7 @@ describe('AuditConfigError', () => {
       models: { ...auditConfig.models, Session: { entityType: 'credential', label: 'id' } },
     };
     expect(configError(() => resolveAuditConfig(config, dmmf))).toBe(
-      'Session has no scalar field "organizationId" (organizationField of Session in the audit config).',
+      'Session has no scalar field "organizationId" (organizationField of Session in the audit config): every audited model needs its tenant column; name it with organizationField, or set tenant: false for a single-tenant app.',
     );
   });
 
