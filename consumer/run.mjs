@@ -7,14 +7,15 @@
  * not needed), generates its Prisma client offline, makes its own PostgreSQL database and runtime role, applies its
  * tables and `auditlog generate`'s capture SQL, checks it with `auditlog check`, typechecks with a strict tsconfig,
  * runs the app with plain `node` as the runtime role, then adds a column behind the capture's back and expects
- * `auditlog check` to fail naming it. Each step is bounded in time; the database and temp dir are removed after.
+ * `auditlog check` to fail naming it. Each step is bounded in time; the database, the role and the temp dir are
+ * removed after, also when a step fails.
  *
  *   CONSUMER_DATABASE_URL  the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres)
  *   KEEP_CONSUMER=1        keep the temp dir (its path is printed)
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import process from 'node:process';
@@ -24,7 +25,8 @@ import { error, log } from 'node:console';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const server = new URL(process.env.CONSUMER_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 const database = `auditlog_consumer_${randomBytes(6).toString('hex')}`;
-const role = 'auditlog_consumer_app';
+// Roles belong to the whole server: this run's own (the app's config names it in the temp copy), dropped at the end.
+const role = `${database}_app`;
 const urlFor = (user) => {
   const url = new URL(server);
   url.pathname = `/${database}`;
@@ -110,6 +112,8 @@ try {
     throw new Error(`expected a tarball per publishable package, got ${tarballs.join(', ')}`);
 
   cpSync(join(root, 'consumer/app'), dir, { recursive: true });
+  const configPath = join(dir, 'prisma/auditlog.config.json');
+  writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), runtimeRoles: [role] }));
   const dependency = (tgz) => [tgz.match(/(auditlog-[a-z]+)-\d/)[1].replace('auditlog-', '@auditlog/'), `file:${tgz}`];
   writeFileSync(
     join(dir, 'package.json'),
@@ -157,20 +161,14 @@ try {
     env: { PRISMA_SCHEMA_ENGINE_BINARY: '/bin/false', PRISMA_HIDE_UPDATE_MESSAGE: '1' },
   });
 
+  // Before, not after: if one of the two is made and the other fails, the cleanup still drops what exists.
+  created = true;
   psql(
     'create the app’s database and runtime role',
-    [
-      '-c',
-      `CREATE DATABASE ${database}`,
-      '-c',
-      `DO $$ BEGIN CREATE ROLE ${role}; EXCEPTION WHEN duplicate_object THEN NULL; END $$`,
-      '-c',
-      `ALTER ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`,
-    ],
+    ['-c', `CREATE DATABASE ${database}`, '-c', `CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`],
     server.username,
     server.pathname.slice(1),
   );
-  created = true;
   psql(
     'apply the app’s tables (migration 0001)',
     ['-1', '-f', 'prisma/migrations/0001_init/migration.sql'],
@@ -229,6 +227,12 @@ try {
       );
     } catch {
       error(`could not drop ${database}`);
+    }
+    try {
+      // After the database: the role's grants were all in it.
+      psql('drop the runtime role', ['-c', `DROP ROLE IF EXISTS ${role}`], server.username, server.pathname.slice(1));
+    } catch {
+      error(`could not drop the role ${role}`);
     }
   }
   if (process.env.KEEP_CONSUMER === '1') log(`kept ${dir}`);
