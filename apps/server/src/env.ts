@@ -73,6 +73,13 @@ const schema = z.object({
     .optional(),
   /** `audit.record` calls allowed per actor (user or API key) and minute. */
   RECORD_RATE_LIMIT: z.coerce.number().int().positive().max(1_000_000).default(120),
+  /** Seconds between background sealing runs (when a seal key is configured); 0 turns the background sealer off. */
+  AUDIT_SEAL_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3600)
+    .default(300),
 });
 
 export type ServerEnv = z.infer<typeof schema>;

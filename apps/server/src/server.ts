@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { createApiServices, NO_PROXY } from '@auditlog/api';
 import type { ApiServices, ApiServicesOptions, TrustProxy } from '@auditlog/api';
 import type { Database, DatabaseOptions } from '@auditlog/db';
+import { startSealing } from '@auditlog/seal';
+import type { KeyObject } from 'node:crypto';
 import { createApp } from './app.ts';
 import { openServerDatabase } from './database.ts';
 import { logger } from './logger.ts';
@@ -37,6 +39,11 @@ export interface ServerOptions extends Omit<ApiServicesOptions, 'secureCookies'>
   strict?: boolean;
   /** Runs after migrations and before the server accepts requests (the demo seed). */
   prepare?: (db: Database) => Promise<void>;
+  /**
+   * Seal final entries in the background every `intervalMs` with `privateKey` (decision 015). Off when absent (tests,
+   * and servers without a key): sealing never runs on the write path either way.
+   */
+  seal?: { privateKey: KeyObject; intervalMs: number };
   /** The built web app to serve (default: `apps/web/dist` of this repository). `null`: API only. */
   webRoot?: string | null;
 }
@@ -77,9 +84,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = !options.host || options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host;
 
+  const sealing = options.seal && startBackgroundSealing(db, options.seal);
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = 10_000) =>
     (stopping ??= (async () => {
+      await sealing?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
@@ -89,6 +98,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     })());
 
   return { url: `http://${host}:${port}`, db, server, stop };
+}
+
+function startBackgroundSealing(db: Database, seal: NonNullable<ServerOptions['seal']>) {
+  return startSealing(db, {
+    ...seal,
+    onRun: ({ sealed, refused }) => {
+      const entries = sealed.reduce((sum, result) => sum + result.entries, 0);
+      if (entries) logger.info('sealed', { entries, blocks: sealed.reduce((sum, result) => sum + result.blocks, 0) });
+      for (const { organizationId, reason } of refused) logger.error('sealing refused', { organizationId, reason });
+    },
+    onError: (error) => logger.error('sealing failed', { error }),
+  });
 }
 
 /** Stops on SIGINT/SIGTERM; a second signal exits at once. */

@@ -2,6 +2,7 @@ import { CaptureDriftError } from '@auditlog/audit';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '@auditlog/db';
 import { createTestDatabase, testEngines } from '@auditlog/db/testing';
+import { generateKeyPairSync } from 'node:crypto';
 import { startServer } from '../src/server.ts';
 
 describe.each(testEngines)('the server on %s', (engine) => {
@@ -17,6 +18,32 @@ describe.each(testEngines)('the server on %s', (engine) => {
     }
     expect(running.server.listening).toBe(false);
     expect(await running.db.ping()).toBe(false);
+    await handle.drop();
+  });
+
+  it('seals final entries in the background when given a key, and stops its sealer before the database', async () => {
+    const handle = await createTestDatabase(engine);
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const running = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      database: handle.options,
+      seal: { privateKey, intervalMs: 100 },
+    });
+    try {
+      const yesterday = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 - 3_600_000);
+      await running.db.prisma
+        .$executeRaw`INSERT INTO "AuditLog" (id, "organizationId", "createdAt", action, "entityType", "entityId", "actorType")
+        VALUES (auditlog.next_id(${yesterday}::timestamptz), 'org_bg', ${yesterday}::timestamptz, 'export', 'invoice', 'i1', 'SYSTEM')`;
+      const sealed = async () => {
+        const [row] = await running.db.prisma.$queryRaw<{ n: number }[]>`
+          SELECT count(*)::int AS n FROM auditlog."AuditSealBlock" WHERE "organizationId" = 'org_bg'`;
+        return row?.n ?? 0;
+      };
+      await expect.poll(sealed, { timeout: 10_000 }).toBe(1);
+    } finally {
+      await running.stop();
+    }
     await handle.drop();
   });
 

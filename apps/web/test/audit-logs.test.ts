@@ -9,6 +9,8 @@ import { startTestServer, TEST_PASSWORD } from '@auditlog/server/testing';
 import type { TestOrganization, TestServer } from '@auditlog/server/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
+import { recordVerification, sealOrganization, sqlClientFor, verifyOrganizations } from '@auditlog/seal';
 import { launchBrowser, screenshot, watchForErrors } from './browser.ts';
 
 /** Noon UTC, `days` days ago: the dataset's days, far from midnight in any test time zone (the browser runs in UTC). */
@@ -299,5 +301,43 @@ describe('the Audit Logs page', () => {
     await screenshot(page, 'audit-logs-768');
     expect(errors).toEqual([]);
     await context.close();
+  });
+  it('says when the log was sealed and verified, which block holds an entry, and shows a failed verification as an alert', async () => {
+    const sql = sqlClientFor(server.db);
+    const { privateKey } = generateKeyPairSync('ed25519');
+    await sealOrganization(sql, org.id, { privateKey });
+    await verifyOrganizations(sql, [org.id], { publicKey: privateKey });
+    const { context, page, errors } = await newPage();
+    await page.goto(`${server.url}/admin/audit-logs?action=update&entity=ticket`);
+    await signIn(page, org.users.ADMIN.email);
+    await at(page, '/admin/audit-logs', /action=update/);
+    await expect.poll(() => page.locator('.seal-status').innerText()).toMatch(/Sealed through [^]*Verified intact/);
+    await rows(page)
+      .first()
+      .getByRole('button', { name: /Details/ })
+      .click();
+    const dialog = page.getByRole('dialog', { name: /Update · Ticket/ });
+    await expect.poll(() => dialog.locator('dl.facts').innerText()).toMatch(/Seal\s+Sealed in block 1/);
+    await screenshot(page, 'audit-logs-sealed');
+
+    await sql.query('SELECT auditlog.set_retention($1, 180, false)', [org.id]);
+    await page.reload();
+    await expect.poll(() => page.locator('.seal-warning').innerText()).toMatch(/Kept 180 days: under 12 months/);
+
+    await recordVerification(sql, {
+      organizationId: org.id,
+      ok: false,
+      entries: 10,
+      blocks: 1,
+      sealedThrough: null,
+      failure: 'block 1, entry 0190…: entry 3 of the block differs from what was sealed',
+    });
+    await page.goto(`${server.url}/admin/audit-logs`);
+    const alert = page.getByRole('alert').filter({ hasText: 'failed verification' });
+    await expect.poll(() => alert.innerText()).toMatch(/entry 3 of the block differs/);
+    await screenshot(page, 'audit-logs-verification-failed');
+    expect(errors).toEqual([]);
+    await context.close();
+    await sql.close();
   });
 });

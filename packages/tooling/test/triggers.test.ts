@@ -811,7 +811,12 @@ describe('generateAuditSql', () => {
 
   it("pins search_path (pg_temp last) on every function it creates, and runs capture with the owner's rights", () => {
     const creates = generated.sql.match(/CREATE (OR REPLACE )?FUNCTION [\s\S]*?\nAS \$[a-z_]*\$/g) ?? [];
-    expect(creates.length).toBe(functionBodies(generated.sql, 'auditlog').size);
+    // Every function is the engine's, plus the daily counts' refresh, which the API calls in the app's schema and
+    // which takes its horizon from auditlog.final_before() (decision 015).
+    expect(creates.length).toBe(
+      functionBodies(generated.sql, 'auditlog').size + functionBodies(generated.sql, 'public').size,
+    );
+    expect([...functionBodies(generated.sql, 'public').keys()]).toEqual(['audit_refresh_daily_counts']);
     for (const create of creates)
       expect(create, create.split('\n')[0]).toContain('\nSET search_path = pg_catalog, pg_temp\n');
     for (const model of resolved.models) {

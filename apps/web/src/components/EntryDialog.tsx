@@ -12,6 +12,7 @@ import { formatExact } from '../lib/time.ts';
 import { ActionBadge } from './ActionBadge.tsx';
 import { ActorCell, EntityCell } from './cells.tsx';
 import { ChangesTable, Value } from './ChangesTable.tsx';
+import { EntrySealFact } from './SealStatus.tsx';
 
 /** What the database noted about how an entry came to be, in words: moves, TRUNCATE, an unreadable context. */
 const NOTES: Record<string, Record<string, string>> = {
@@ -128,6 +129,10 @@ export const EntryDialog: Component<{ id: string; onClose: () => void }> = (prop
                   <dd class="mono">{data().ipAddress ?? '—'}</dd>
                   <dt>User Agent</dt>
                   <dd class="mono">{data().userAgent ?? '—'}</dd>
+                  <dt>Seal</dt>
+                  <dd>
+                    <EntrySealFact seal={data().seal} />
+                  </dd>
                 </dl>
                 <EntryNotes metadata={data().metadata} />
                 <section class="changes" aria-labelledby="changes-title">

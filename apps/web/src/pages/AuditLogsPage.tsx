@@ -18,6 +18,7 @@ import { api, errorCode, errorMessage } from '../lib/api.ts';
 import type { AuditEntrySummary } from '../lib/api.ts';
 import { filterParams, hasFilters, rangeProblem, readFilters, toListInput } from '../lib/filters.ts';
 import type { Filters } from '../lib/filters.ts';
+import { SealStatusLine } from '../components/SealStatus.tsx';
 
 const PAGE_SIZE = 25;
 const features = tableFeatures({});
@@ -147,6 +148,8 @@ export const AuditLogsPage: Component = () => {
             </Show>
           </div>
         </div>
+
+        <SealStatusLine now={now()} />
 
         <FiltersBar filters={filters()} problem={problem()} onChange={setFilters} onClear={clearFilters} />
 

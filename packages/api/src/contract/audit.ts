@@ -97,12 +97,34 @@ export const getInputSchema = z.object({ id: z.uuid('id must be an audit entry i
 
 export const changeSchema = z.object({ before: z.unknown(), after: z.unknown() });
 
+/** Whether a sealed block holds the entry (decision 015); entries are sealed once their day is final. */
+export const entrySealSchema = z.object({
+  sealed: z.boolean(),
+  block: z.number().int().nullable(),
+  sealedAt: z.string().nullable(),
+});
+
+/** When the organization's log was last sealed, and what the last verification run found. */
+export const sealStatusSchema = z.object({
+  blocks: z.number().int(),
+  sealedEntries: z.number().int(),
+  lastSealedAt: z.string().nullable(),
+  /** Every entry before this time is sealed. */
+  sealedThrough: z.string().nullable(),
+  lastVerification: z
+    .object({ verifiedAt: z.string(), ok: z.boolean(), entries: z.number().int(), failure: z.string().nullable() })
+    .nullable(),
+  /** How long entries are kept (default 400 days), and whether a legal hold stops all removal. */
+  retention: z.object({ days: z.number().int(), legalHold: z.boolean() }),
+});
+
 export const entryDetailSchema = entrySummarySchema.extend({
   userAgent: z.string().nullable(),
   requestId: z.string().nullable(),
   /** `{ field: { before, after } }`, only the fields that changed; secrets redacted. */
   changes: z.record(z.string(), changeSchema).nullable(),
   metadata: z.record(z.string(), z.unknown()).nullable(),
+  seal: entrySealSchema,
 });
 
 /** The largest metadata `audit.record` takes, as JSON, and how deeply it may nest. */
@@ -166,4 +188,6 @@ export const recordOutputSchema = z.object({ id: z.string(), createdAt: z.string
 export { MAX_JSON_BYTES };
 export type EntrySummary = z.infer<typeof entrySummarySchema>;
 export type EntryDetail = z.infer<typeof entryDetailSchema>;
+export type EntrySeal = z.infer<typeof entrySealSchema>;
+export type SealStatus = z.infer<typeof sealStatusSchema>;
 export type ListOutput = z.infer<typeof listOutputSchema>;

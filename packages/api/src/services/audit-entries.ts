@@ -13,6 +13,7 @@ import type { AuditFilters } from './audit-filters.ts';
 import { decodeCursor, encodeCursor, filtersFingerprint, InvalidCursorError } from './cursor.ts';
 import type { Cursor } from './cursor.ts';
 import { resolveEntityLabels } from './entity-labels.ts';
+import { getEntrySeal } from './audit-seal.ts';
 
 interface Row {
   id: string;
@@ -216,5 +217,6 @@ export async function getAuditEntry(
     requestId: entry.requestId,
     changes: asObject<EntryDetail['changes']>(entry.changes),
     metadata: asObject<EntryDetail['metadata']>(entry.metadata),
+    seal: await getEntrySeal(prisma, organizationId, entry),
   };
 }

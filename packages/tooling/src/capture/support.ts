@@ -7,6 +7,7 @@ import { AUDIT_COMMENT_KEY, NAME_PATTERN, ROW_CHANGE_ACTIONS, SCHEMA_CHANGE_ACTI
 import { contextValues, insertColumns, organizationValue, STRICT_MODE_MESSAGE } from './capture.ts';
 import type { ResolvedAuditConfig } from './config.ts';
 import { redactionSql } from './redaction-sql.ts';
+import { PRUNE_SETTING, sealFunctionsSql, sealGrantsSql, sealStorageSql } from './seal-sql.ts';
 import { valuesSql } from './values-sql.ts';
 import {
   APPEND_ONLY_TRIGGER,
@@ -259,6 +260,10 @@ LANGUAGE plpgsql
 ${PINNED_SEARCH_PATH}
 AS $audit$
 BEGIN
+  -- The one exception: prune_months() (owner only, decision 015) deletes whole months in its own transaction.
+  IF TG_OP = 'DELETE' AND current_setting(${literal(PRUNE_SETTING)}, true) = pg_current_xact_id()::text THEN
+    RETURN NULL;
+  END IF;
   RAISE EXCEPTION 'The audit table "%" is append-only: % is not allowed.', TG_TABLE_NAME, TG_OP
     USING ERRCODE = 'insufficient_privilege', HINT = 'Audit entries can be added, never changed or removed.';
 END;
@@ -438,6 +443,7 @@ BEGIN
     EXECUTE format('GRANT EXECUTE ON FUNCTION ${names.record}(text, text, text, text, jsonb, jsonb) TO %I', r.role_name);
     -- The start-up check compares this with the registry.
     EXECUTE format('GRANT SELECT ON ${names.internal}.installed TO %I', r.role_name);
+${sealGrantsSql(names)}
   END LOOP;
 END;
 $audit$;
@@ -484,7 +490,7 @@ export interface SupportSql {
 
 export function supportSql(config: ResolvedAuditConfig, names: SqlNames): SupportSql {
   return {
-    before: [storage(names), dropPrevious(config)].join('\n\n'),
+    before: [storage(names), sealStorageSql(names), dropPrevious(config)].join('\n\n'),
     functions: [
       ids(names),
       redactionSql({ schema: config.internalSchema, sensitive: config.sensitive }),
@@ -492,6 +498,7 @@ export function supportSql(config: ResolvedAuditConfig, names: SqlNames): Suppor
       contextFunction(config, names),
       recordFunction(config, names),
       appendOnly(config, names),
+      sealFunctionsSql(names),
     ].join('\n\n'),
     after: [ddlWatch(config, names), grants(config, names), privileges(names)].join('\n\n'),
   };

@@ -1,0 +1,31 @@
+export { canonicalEntry, canonicalJson, ENTRY_FORMAT, leafHash, nodeHash } from './canonical.ts';
+export type { CanonicalEntry } from './canonical.ts';
+export { chainedHash, checkSignedBlock, GENESIS_HASH, headerBytes, keyIdOf } from './checkpoint.ts';
+export type { BlockHeader, SignedBlock } from './checkpoint.ts';
+export {
+  generateSealKeyPair,
+  privateKeyFromPem,
+  publicKeyFromPem,
+  readPrivateKeyFile,
+  readPublicKeyFile,
+  writeSealKeyPair,
+} from './keys.ts';
+export { inclusionProof, merkleRoot, rootFromProof } from './merkle.ts';
+export { buildBlock, DEFAULT_BLOCK_SIZE, sealAll, sealOrganization, SealRefusedError } from './sealer.ts';
+export type { SealOptions, SealResult } from './sealer.ts';
+export { sqlClientFor } from './sql.ts';
+export type { SqlClient } from './sql.ts';
+export { verifyOrganization } from './verifier.ts';
+export type { OrganizationVerification, VerifyFailure, VerifyOptions } from './verifier.ts';
+export { startSealing } from './schedule.ts';
+export type { SealRun, SealSchedule } from './schedule.ts';
+export { configuredPrivateKey, configuredPublicKey } from './env.ts';
+export { CHECKPOINT_FORMAT, exportCheckpoints, parseCheckpointFile } from './export.ts';
+export type { CheckpointFile } from './export.ts';
+export { describeFailure, organizationsFor, verifyOrganizations } from './run.ts';
+export { recordVerification } from './store.ts';
+export type { VerificationRecord } from './store.ts';
+export { pruneMonths, pruneSignatureHolds } from './prune.ts';
+export type { PruneRecord } from './prune.ts';
+export { writeEvidencePack } from './pack.ts';
+export type { PackSummary } from './pack.ts';

@@ -1,0 +1,60 @@
+/**
+ * Retention (decision 015): whole months, older than the organization's period, under no legal hold, removed with
+ * their blocks through the owner's `prune_months()`. The prune entry it writes names the last pruned block and
+ * carries the operator's signature over it, so the verifier accepts a chain that starts later only from a prune the
+ * key holder made, never from one a database superuser wrote.
+ */
+import { sign, verify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { canonicalJson } from './canonical.ts';
+import { keyIdOf } from './checkpoint.ts';
+import type { SqlClient } from './sql.ts';
+import { readBlocks } from './store.ts';
+
+/** What a prune promises: the months before `before` are gone, and the chain continues after block `sequence`. */
+export interface PruneRecord {
+  organizationId: string;
+  before: string;
+  prunedThroughSequence: number;
+  prunedThroughHash: string;
+  signature: string;
+}
+
+const pruneBytes = (record: Omit<PruneRecord, 'signature'>) => {
+  const { organizationId, before, prunedThroughSequence, prunedThroughHash } = record;
+  const body = canonicalJson({ v: 1, organizationId, before, prunedThroughSequence, prunedThroughHash });
+  return Buffer.from(`auditlog/prune/v1\n${body}`, 'utf8');
+};
+
+export function pruneSignatureHolds(record: PruneRecord, publicKey: KeyObject): boolean {
+  if (!/^[0-9a-f]{128}$/.test(record.signature)) return false;
+  return verify(null, pruneBytes(record), publicKey, Buffer.from(record.signature, 'hex'));
+}
+
+const monthStart = (date: Date) => new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1));
+const isoMicro = (date: Date) => date.toISOString().replace('Z', '000Z');
+
+/** Prunes the organization's months before `before` (rounded down to a month start); what it removed. */
+export async function pruneMonths(
+  sql: SqlClient,
+  organizationId: string,
+  before: Date,
+  privateKey: KeyObject,
+): Promise<{ entries: number; blocks: number; before: string }> {
+  const boundary = isoMicro(monthStart(before));
+  const through = (await readBlocks(sql, organizationId)).filter((block) => block.lastCreatedAt < boundary).pop();
+  if (!through)
+    throw new Error(`Nothing of ${organizationId} is sealed before ${boundary}: seal first (pnpm audit:seal).`);
+  const unsigned = {
+    organizationId,
+    before: boundary,
+    prunedThroughSequence: through.sequence,
+    prunedThroughHash: through.chainedHash,
+  };
+  const signature = sign(null, pruneBytes(unsigned), privateKey).toString('hex');
+  const [row] = await sql.query<{ entries: string; blocks: string }>(
+    `SELECT entries::text, blocks::text FROM auditlog.prune_months($1, $2::timestamptz, $3, $4, $5, $6)`,
+    [organizationId, boundary, through.sequence, through.chainedHash, signature, keyIdOf(privateKey)],
+  );
+  return { entries: Number(row?.entries ?? 0), blocks: Number(row?.blocks ?? 0), before: boundary };
+}
