@@ -442,8 +442,7 @@ BEGIN
     EXECUTE format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', ${literal(config.schema)}, r.role_name);
     EXECUTE format('GRANT EXECUTE ON FUNCTION ${names.record}(text, text, text, text, jsonb, jsonb) TO %I', r.role_name);
     -- The start-up check compares this with the registry.
-    EXECUTE format('GRANT SELECT ON ${names.internal}.installed TO %I', r.role_name);
-${sealGrantsSql(names)}
+    EXECUTE format('GRANT SELECT ON ${names.internal}.installed TO %I', r.role_name);${sealed(config) ? `\n${sealGrantsSql(names)}` : ''}
   END LOOP;
 END;
 $audit$;
@@ -488,9 +487,16 @@ export interface SupportSql {
   after: string;
 }
 
+/**
+ * The seal chains each organization's entries (decision 015), so a single-tenant app, whose entries have no
+ * organization, gets none of its tables and functions.
+ */
+const sealed = (config: ResolvedAuditConfig) => config.audit.columns.organizationId !== null;
+
 export function supportSql(config: ResolvedAuditConfig, names: SqlNames): SupportSql {
+  const seal = <T>(part: T): T[] => (sealed(config) ? [part] : []);
   return {
-    before: [storage(names), sealStorageSql(names), dropPrevious(config)].join('\n\n'),
+    before: [storage(names), ...seal(sealStorageSql(names)), dropPrevious(config)].join('\n\n'),
     functions: [
       ids(names),
       redactionSql({ schema: config.internalSchema, sensitive: config.sensitive }),
@@ -498,7 +504,7 @@ export function supportSql(config: ResolvedAuditConfig, names: SqlNames): Suppor
       contextFunction(config, names),
       recordFunction(config, names),
       appendOnly(config, names),
-      sealFunctionsSql(names),
+      ...seal(sealFunctionsSql(names)),
     ].join('\n\n'),
     after: [ddlWatch(config, names), grants(config, names), privileges(names)].join('\n\n'),
   };
