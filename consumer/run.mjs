@@ -7,8 +7,8 @@
  * not needed), generates its Prisma client offline, makes its own PostgreSQL database and runtime role, applies its
  * tables and `auditlog generate`'s capture SQL, checks it with `auditlog check`, typechecks with a strict tsconfig,
  * runs the app with plain `node` as the runtime role, then adds a column behind the capture's back and expects
- * `auditlog check` to fail naming it. Each step is bounded in time; the database, the role and the temp dir are
- * removed after, also when a step fails.
+ * `auditlog check` to fail naming it. Then the same app without tenants (`tenant: false`) in a second database.
+ * Each step is bounded in time; the databases, the role and the temp dir are removed after, also when a step fails.
  *
  *   CONSUMER_DATABASE_URL  the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres)
  *   KEEP_CONSUMER=1        keep the temp dir (its path is printed)
@@ -99,6 +99,86 @@ function typecheck() {
   }
 }
 
+/**
+ * The same app without tenants (`tenant: false`): its schema, tables and audit model lose organizationId, and the
+ * installed `auditlog` writes a capture for that shape; writes as the runtime role are captured, the secret redacted,
+ * with no organization. (SQL writes here: the extension's path is the multi-tenant run's.)
+ */
+function singleTenant() {
+  const single = join(dir, 'single');
+  mkdirSync(single);
+  const withoutTenant = (text) =>
+    text
+      .replaceAll(/^ +organizationId +String\n/gm, '')
+      .replaceAll(/^ +"organizationId" TEXT NOT NULL,\n/gm, '')
+      .replaceAll('[organizationId, ', '[')
+      .replaceAll('"organizationId", "createdAt"', '"createdAt"')
+      .replaceAll('_organizationId_', '_');
+  const schema = withoutTenant(readFileSync(join(dir, 'prisma/schema.prisma'), 'utf8'));
+  const tables = withoutTenant(readFileSync(join(dir, 'prisma/migrations/0001_init/migration.sql'), 'utf8'));
+  writeFileSync(join(single, 'schema.prisma'), schema);
+  writeFileSync(join(single, 'tables.sql'), tables);
+  const config = JSON.parse(readFileSync(join(dir, 'prisma/auditlog.config.json'), 'utf8'));
+  writeFileSync(join(single, 'auditlog.config.json'), JSON.stringify({ ...config, tenant: false }));
+  if (`${schema}${tables}`.includes('organizationId'))
+    throw new Error('the single-tenant schema or tables still have an organizationId');
+
+  psql(
+    'single-tenant: create its database',
+    ['-c', `CREATE DATABASE ${singleDatabase}`],
+    server.username,
+    server.pathname.slice(1),
+  );
+  psql('single-tenant: apply its tables', ['-1', '-f', join(single, 'tables.sql')], undefined, singleDatabase);
+  const out = join(single, 'capture.sql');
+  run(
+    'single-tenant: auditlog generate',
+    'npx',
+    ['auditlog', 'generate', '--schema', join(single, 'schema.prisma'), '--out', out],
+    { cwd: dir },
+  );
+  psql('single-tenant: apply the capture SQL as the owner', ['-1', '-f', out], undefined, singleDatabase);
+  run(
+    'single-tenant: auditlog check: the capture matches',
+    'npx',
+    ['auditlog', 'check', '--schema', join(single, 'schema.prisma')],
+    {
+      cwd: dir,
+      env: { DATABASE_URL: urlFor(server.username).replace(`/${database}`, `/${singleDatabase}`) },
+    },
+  );
+  psql(
+    'single-tenant: write as the runtime role',
+    [
+      '-c',
+      `INSERT INTO "Project" (name) VALUES ('Solo')`,
+      '-c',
+      `INSERT INTO "Task" (id, "projectId", title, "apiToken") SELECT 't1', id, 'Draft', 'tok-solo-secret' FROM "Project"`,
+      '-c',
+      `UPDATE "Task" SET title = 'Final' WHERE id = 't1'`,
+    ],
+    role,
+    singleDatabase,
+  );
+  const entries = psql(
+    'single-tenant: read the entries',
+    ['-At', '-c', `SELECT "entityType" || ' ' || action || ' ' || changes::text FROM activity_entries ORDER BY id`],
+    undefined,
+    singleDatabase,
+    { show: true },
+  );
+  const expected = ['project create', 'task create', 'task update'];
+  const got = entries
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' ').slice(0, 2).join(' '));
+  if (JSON.stringify(got) !== JSON.stringify(expected))
+    throw new Error(`single-tenant entries: expected ${expected.join(', ')}, got ${got.join(', ')}`);
+  if (entries.includes('tok-solo-secret') || !entries.includes('"apiToken": {"after": "[REDACTED]"'))
+    throw new Error('single-tenant: the task’s apiToken was not redacted');
+}
+
+const singleDatabase = `${database}_single`;
 const dir = mkdtempSync(join(tmpdir(), 'auditlog-consumer-'));
 let created = false;
 try {
@@ -215,24 +295,22 @@ try {
     },
   );
   if (!drift.includes('notes')) throw new Error('auditlog check did not name the added column "notes"');
+  singleTenant();
   log('\nconsumer test passed');
 } finally {
   if (created) {
-    try {
-      psql(
-        'drop the database',
-        ['-c', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`],
-        server.username,
-        server.pathname.slice(1),
-      );
-    } catch {
-      error(`could not drop ${database}`);
-    }
-    try {
-      // After the database: the role's grants were all in it.
-      psql('drop the runtime role', ['-c', `DROP ROLE IF EXISTS ${role}`], server.username, server.pathname.slice(1));
-    } catch {
-      error(`could not drop the role ${role}`);
+    // The role last: its grants were all in the databases.
+    const cleanup = [
+      ['the database', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`],
+      ['the single-tenant database', `DROP DATABASE IF EXISTS ${singleDatabase} WITH (FORCE)`],
+      ['the runtime role', `DROP ROLE IF EXISTS ${role}`],
+    ];
+    for (const [what, sql] of cleanup) {
+      try {
+        psql(`drop ${what}`, ['-c', sql], server.username, server.pathname.slice(1));
+      } catch {
+        error(`could not drop ${what} (${sql})`);
+      }
     }
   }
   if (process.env.KEEP_CONSUMER === '1') log(`kept ${dir}`);
