@@ -27,9 +27,9 @@ const server = new URL(process.env.CONSUMER_DATABASE_URL ?? 'postgres://postgres
 const database = `auditlog_consumer_${randomBytes(6).toString('hex')}`;
 // Roles belong to the whole server: this run's own (the app's config names it in the temp copy), dropped at the end.
 const role = `${database}_app`;
-const urlFor = (user) => {
+const urlFor = (user, db = database) => {
   const url = new URL(server);
-  url.pathname = `/${database}`;
+  url.pathname = `/${db}`;
   url.username = user;
   url.password = user === role ? '' : url.password;
   return url.toString();
@@ -70,12 +70,7 @@ function run(what, command, args, { cwd, env = {}, timeout = 2 * MINUTE, show = 
 }
 
 const psql = (what, sql, user = server.username, db = database, options = {}) =>
-  run(
-    what,
-    'psql',
-    ['-v', 'ON_ERROR_STOP=1', '-X', '-q', '-d', urlFor(user).replace(`/${database}`, `/${db}`), ...sql],
-    options,
-  );
+  run(what, 'psql', ['-v', 'ON_ERROR_STOP=1', '-X', '-q', '-d', urlFor(user, db), ...sql], options);
 
 /**
  * `tsc` with the consumer's strict tsconfig, skipLibCheck off: every declaration of ours and of Prisma is checked.
@@ -144,7 +139,7 @@ function singleTenant() {
     ['auditlog', 'check', '--schema', join(single, 'schema.prisma')],
     {
       cwd: dir,
-      env: { DATABASE_URL: urlFor(server.username).replace(`/${database}`, `/${singleDatabase}`) },
+      env: { DATABASE_URL: urlFor(server.username, singleDatabase) },
     },
   );
   psql(
