@@ -7,14 +7,15 @@
  * not needed), generates its Prisma client offline, makes its own PostgreSQL database and runtime role, applies its
  * tables and `auditlog generate`'s capture SQL, checks it with `auditlog check`, typechecks with a strict tsconfig,
  * runs the app with plain `node` as the runtime role, then adds a column behind the capture's back and expects
- * `auditlog check` to fail naming it. Each step is bounded in time; the database and temp dir are removed after.
+ * `auditlog check` to fail naming it. Then the same app without tenants (`tenant: false`) in a second database.
+ * Each step is bounded in time; the databases, the role and the temp dir are removed after, also when a step fails.
  *
  *   CONSUMER_DATABASE_URL  the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres)
  *   KEEP_CONSUMER=1        keep the temp dir (its path is printed)
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import process from 'node:process';
@@ -24,10 +25,11 @@ import { error, log } from 'node:console';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const server = new URL(process.env.CONSUMER_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 const database = `auditlog_consumer_${randomBytes(6).toString('hex')}`;
-const role = 'auditlog_consumer_app';
-const urlFor = (user) => {
+// Roles belong to the whole server: this run's own (the app's config names it in the temp copy), dropped at the end.
+const role = `${database}_app`;
+const urlFor = (user, db = database) => {
   const url = new URL(server);
-  url.pathname = `/${database}`;
+  url.pathname = `/${db}`;
   url.username = user;
   url.password = user === role ? '' : url.password;
   return url.toString();
@@ -68,12 +70,7 @@ function run(what, command, args, { cwd, env = {}, timeout = 2 * MINUTE, show = 
 }
 
 const psql = (what, sql, user = server.username, db = database, options = {}) =>
-  run(
-    what,
-    'psql',
-    ['-v', 'ON_ERROR_STOP=1', '-X', '-q', '-d', urlFor(user).replace(`/${database}`, `/${db}`), ...sql],
-    options,
-  );
+  run(what, 'psql', ['-v', 'ON_ERROR_STOP=1', '-X', '-q', '-d', urlFor(user, db), ...sql], options);
 
 /**
  * `tsc` with the consumer's strict tsconfig, skipLibCheck off: every declaration of ours and of Prisma is checked.
@@ -97,6 +94,86 @@ function typecheck() {
   }
 }
 
+/**
+ * The same app without tenants (`tenant: false`): its schema, tables and audit model lose organizationId, and the
+ * installed `auditlog` writes a capture for that shape; writes as the runtime role are captured, the secret redacted,
+ * with no organization. (SQL writes here: the extension's path is the multi-tenant run's.)
+ */
+function singleTenant() {
+  const single = join(dir, 'single');
+  mkdirSync(single);
+  const withoutTenant = (text) =>
+    text
+      .replaceAll(/^ +organizationId +String\n/gm, '')
+      .replaceAll(/^ +"organizationId" TEXT NOT NULL,\n/gm, '')
+      .replaceAll('[organizationId, ', '[')
+      .replaceAll('"organizationId", "createdAt"', '"createdAt"')
+      .replaceAll('_organizationId_', '_');
+  const schema = withoutTenant(readFileSync(join(dir, 'prisma/schema.prisma'), 'utf8'));
+  const tables = withoutTenant(readFileSync(join(dir, 'prisma/migrations/0001_init/migration.sql'), 'utf8'));
+  writeFileSync(join(single, 'schema.prisma'), schema);
+  writeFileSync(join(single, 'tables.sql'), tables);
+  const config = JSON.parse(readFileSync(join(dir, 'prisma/auditlog.config.json'), 'utf8'));
+  writeFileSync(join(single, 'auditlog.config.json'), JSON.stringify({ ...config, tenant: false }));
+  if (`${schema}${tables}`.includes('organizationId'))
+    throw new Error('the single-tenant schema or tables still have an organizationId');
+
+  psql(
+    'single-tenant: create its database',
+    ['-c', `CREATE DATABASE ${singleDatabase}`],
+    server.username,
+    server.pathname.slice(1),
+  );
+  psql('single-tenant: apply its tables', ['-1', '-f', join(single, 'tables.sql')], undefined, singleDatabase);
+  const out = join(single, 'capture.sql');
+  run(
+    'single-tenant: auditlog generate',
+    'npx',
+    ['auditlog', 'generate', '--schema', join(single, 'schema.prisma'), '--out', out],
+    { cwd: dir },
+  );
+  psql('single-tenant: apply the capture SQL as the owner', ['-1', '-f', out], undefined, singleDatabase);
+  run(
+    'single-tenant: auditlog check: the capture matches',
+    'npx',
+    ['auditlog', 'check', '--schema', join(single, 'schema.prisma')],
+    {
+      cwd: dir,
+      env: { DATABASE_URL: urlFor(server.username, singleDatabase) },
+    },
+  );
+  psql(
+    'single-tenant: write as the runtime role',
+    [
+      '-c',
+      `INSERT INTO "Project" (name) VALUES ('Solo')`,
+      '-c',
+      `INSERT INTO "Task" (id, "projectId", title, "apiToken") SELECT 't1', id, 'Draft', 'tok-solo-secret' FROM "Project"`,
+      '-c',
+      `UPDATE "Task" SET title = 'Final' WHERE id = 't1'`,
+    ],
+    role,
+    singleDatabase,
+  );
+  const entries = psql(
+    'single-tenant: read the entries',
+    ['-At', '-c', `SELECT "entityType" || ' ' || action || ' ' || changes::text FROM activity_entries ORDER BY id`],
+    undefined,
+    singleDatabase,
+    { show: true },
+  );
+  const expected = ['project create', 'task create', 'task update'];
+  const got = entries
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' ').slice(0, 2).join(' '));
+  if (JSON.stringify(got) !== JSON.stringify(expected))
+    throw new Error(`single-tenant entries: expected ${expected.join(', ')}, got ${got.join(', ')}`);
+  if (entries.includes('tok-solo-secret') || !entries.includes('"apiToken": {"after": "[REDACTED]"'))
+    throw new Error('single-tenant: the task’s apiToken was not redacted');
+}
+
+const singleDatabase = `${database}_single`;
 const dir = mkdtempSync(join(tmpdir(), 'auditlog-consumer-'));
 let created = false;
 try {
@@ -110,6 +187,8 @@ try {
     throw new Error(`expected a tarball per publishable package, got ${tarballs.join(', ')}`);
 
   cpSync(join(root, 'consumer/app'), dir, { recursive: true });
+  const configPath = join(dir, 'prisma/auditlog.config.json');
+  writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), runtimeRoles: [role] }));
   const dependency = (tgz) => [tgz.match(/(auditlog-[a-z]+)-\d/)[1].replace('auditlog-', '@auditlog/'), `file:${tgz}`];
   writeFileSync(
     join(dir, 'package.json'),
@@ -157,20 +236,14 @@ try {
     env: { PRISMA_SCHEMA_ENGINE_BINARY: '/bin/false', PRISMA_HIDE_UPDATE_MESSAGE: '1' },
   });
 
+  // Before, not after: if one of the two is made and the other fails, the cleanup still drops what exists.
+  created = true;
   psql(
     'create the app’s database and runtime role',
-    [
-      '-c',
-      `CREATE DATABASE ${database}`,
-      '-c',
-      `DO $$ BEGIN CREATE ROLE ${role}; EXCEPTION WHEN duplicate_object THEN NULL; END $$`,
-      '-c',
-      `ALTER ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`,
-    ],
+    ['-c', `CREATE DATABASE ${database}`, '-c', `CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`],
     server.username,
     server.pathname.slice(1),
   );
-  created = true;
   psql(
     'apply the app’s tables (migration 0001)',
     ['-1', '-f', 'prisma/migrations/0001_init/migration.sql'],
@@ -217,18 +290,22 @@ try {
     },
   );
   if (!drift.includes('notes')) throw new Error('auditlog check did not name the added column "notes"');
+  singleTenant();
   log('\nconsumer test passed');
 } finally {
   if (created) {
-    try {
-      psql(
-        'drop the database',
-        ['-c', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`],
-        server.username,
-        server.pathname.slice(1),
-      );
-    } catch {
-      error(`could not drop ${database}`);
+    // The role last: its grants were all in the databases.
+    const cleanup = [
+      ['the database', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`],
+      ['the single-tenant database', `DROP DATABASE IF EXISTS ${singleDatabase} WITH (FORCE)`],
+      ['the runtime role', `DROP ROLE IF EXISTS ${role}`],
+    ];
+    for (const [what, sql] of cleanup) {
+      try {
+        psql(`drop ${what}`, ['-c', sql], server.username, server.pathname.slice(1));
+      } catch {
+        error(`could not drop ${what} (${sql})`);
+      }
     }
   }
   if (process.env.KEEP_CONSUMER === '1') log(`kept ${dir}`);

@@ -17,7 +17,9 @@ const dist = join(process.cwd(), 'dist');
 rmSync(dist, { recursive: true, force: true });
 const tsc = createRequire(join(process.cwd(), 'package.json')).resolve('typescript/bin/tsc');
 try {
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  // Not incremental: tsconfig.build.json inherits the typecheck's build info file, which, once warm, makes tsc emit
+  // nothing into the dist/ just removed (the pack then fails: no dist).
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--incremental', 'false'], { stdio: 'inherit' });
 } catch {
   process.exit(1); // tsc has printed its errors
 }

@@ -15,7 +15,10 @@ export interface AuditModelConfig {
    * so that it reaches the generated registry whole.
    */
   label?: string | readonly string[];
-  /** The field holding the record's organization (default `organizationId`; `id` for the organization itself). */
+  /**
+   * The field holding the record's organization (default `organizationId`; `id` for the organization itself).
+   * Not allowed when the config says `tenant: false`.
+   */
   organizationField?: string;
   /** More fields whose values are secrets, besides the default names (password, token, …, *encrypted*). */
   sensitive?: readonly string[];
@@ -35,8 +38,15 @@ export interface AuditConfig {
   /** Where the triggers look up the acting user's name and email, once per statement. */
   actorModel: { model: string; nameField: string; emailField: string };
   /**
+   * `false`: a single-tenant app. Audited models need no tenant column, entries have no organization (the audit
+   * model's `organizationId` is left out, or optional and NULL), there are no moves between organizations, and only
+   * the models listed in `models` are audited. Default `true`: every entry belongs to the organization in its row's
+   * tenant column.
+   */
+  tenant?: boolean;
+  /**
    * Per-model settings. Every model with an organization field is audited unless it is set to `false` here; a model
-   * without one is audited only if it has an entry here.
+   * without one (every model, when `tenant` is false) is audited only if it has an entry here.
    */
   models: Record<string, AuditModelConfig | false>;
   /**

@@ -51,7 +51,12 @@ export const recordEntrySchema = z.object({
   metadata: z.record(z.string(), z.unknown()).nullish().refine(withinLimit, `metadata ${tooLarge}`),
 });
 
-export type RecordEntryInput = z.input<typeof recordEntrySchema> & { organizationId: string };
+/**
+ * `organizationId` is the entry's organization, or null in a single-tenant app (`tenant: false`), whose entries have
+ * none. The database holds the app's shape: its record() refuses null in a multi-tenant app and a value in a
+ * single-tenant one.
+ */
+export type RecordEntryInput = z.input<typeof recordEntrySchema> & { organizationId: string | null };
 
 export interface RecordedEntry {
   id: string;
@@ -119,8 +124,13 @@ export async function record(
       parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; '),
     );
   }
-  const organizationId = input.organizationId?.trim();
-  if (!organizationId) throw new AuditRecordError('organizationId: an entry belongs to an organization');
+  // Plain JavaScript callers may leave it out: that is a mistake, not a single-tenant app's explicit null.
+  const given: unknown = input.organizationId;
+  const organizationId = given === null ? null : typeof given === 'string' ? given.trim() : '';
+  if (organizationId === '')
+    throw new AuditRecordError(
+      'organizationId: an entry belongs to an organization (null in a single-tenant app, tenant: false)',
+    );
   const { action, entityType, entityId, changes, metadata } = parsed.data;
   const changesJson = changes ? JSON.stringify(redactChanges(changes, options.sensitive)) : null;
   const metadataJson = metadata ? JSON.stringify(redactMetadata(metadata, options.sensitive)) : null;

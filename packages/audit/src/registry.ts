@@ -41,8 +41,9 @@ export interface RegistryModel {
   entityType: string;
   idField: string;
   idColumn: string;
-  organizationField: string;
-  organizationColumn: string;
+  /** The tenant column; null in a single-tenant app (`tenant: false`), whose entries have no organization. */
+  organizationField: string | null;
+  organizationColumn: string | null;
   label: RegistryLabel;
   columns: readonly RegistryColumn[];
   actions: Readonly<Record<string, string>>;

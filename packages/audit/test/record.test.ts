@@ -326,12 +326,12 @@ describe('record() with invalid input', () => {
     [
       'an empty organization id',
       { ...valid, organizationId: '' },
-      /^organizationId: an entry belongs to an organization$/,
+      /^organizationId: an entry belongs to an organization \(null in a single-tenant app, tenant: false\)$/,
     ],
     [
       'a whitespace-only organization id',
       { ...valid, organizationId: ' \t\n ' },
-      /^organizationId: an entry belongs to an organization$/,
+      /^organizationId: an entry belongs to an organization \(null in a single-tenant app, tenant: false\)$/,
     ],
   ];
 

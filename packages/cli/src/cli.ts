@@ -1,7 +1,7 @@
 /**
  * auditlog generate --schema prisma/schema.prisma [--config file] [--out file]   the capture SQL (stdout or --out)
  * auditlog check    --schema prisma/schema.prisma [--config file]                DATABASE_URL's capture: 0 same, 1 differs
- * auditlog init     [--model AuditLog]                                           the audit model and a config to start from
+ * auditlog init     [--model AuditLog] [--single-tenant]                         the audit model and a config to start from
  *
  * Dev- and deploy-time only (decision 014): the app's runtime imports `@auditlog/audit`, never this.
  */
@@ -14,7 +14,7 @@ import { auditModelSchema } from './model.ts';
 export const USAGE = `Usage:
   auditlog generate --schema <schema.prisma> [--config <file>] [--out <file>]
   auditlog check --schema <schema.prisma> [--config <file>]      (reads DATABASE_URL)
-  auditlog init [--model AuditLog]`;
+  auditlog init [--model AuditLog] [--single-tenant]`;
 
 export interface Io {
   stdout: (text: string) => void;
@@ -30,12 +30,17 @@ const EXAMPLE_CONFIG = {
   runtimeRoles: ['app'],
 };
 
-function init(model: string, io: Io): number {
-  io.stdout(`// 1. Paste into schema.prisma (every audited model needs an organizationId column, the tenant):\n\n`);
-  io.stdout(auditModelSchema(model));
+function init(model: string, singleTenant: boolean, io: Io): number {
   io.stdout(
-    `\n// 2. Save next to it as auditlog.config.json:\n\n${JSON.stringify({ ...EXAMPLE_CONFIG, auditModel: model }, null, 2)}\n`,
+    singleTenant
+      ? `// 1. Paste into schema.prisma (a single-tenant app: no tenant column, entries have no organization):\n\n`
+      : `// 1. Paste into schema.prisma (every audited model needs an organizationId column, the tenant;\n//    a single-tenant app: auditlog init --single-tenant):\n\n`,
   );
+  io.stdout(auditModelSchema(model, { singleTenant }));
+  const config = singleTenant
+    ? { tenant: false, ...EXAMPLE_CONFIG, auditModel: model }
+    : { ...EXAMPLE_CONFIG, auditModel: model };
+  io.stdout(`\n// 2. Save next to it as auditlog.config.json:\n\n${JSON.stringify(config, null, 2)}\n`);
   io.stdout(`\n// 3. Then: auditlog generate --schema prisma/schema.prisma --out <migration folder>/migration.sql\n`);
   return 0;
 }
@@ -49,6 +54,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       config: { type: 'string' },
       out: { type: 'string' },
       model: { type: 'string' },
+      'single-tenant': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -57,7 +63,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     io.stdout(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
-  if (command === 'init') return init(values.model ?? 'AuditLog', io);
+  if (command === 'init') return init(values.model ?? 'AuditLog', values['single-tenant'] ?? false, io);
   if (command !== 'generate' && command !== 'check') throw new CliError(`Unknown command "${command}".\n${USAGE}`);
   if (!values.schema) throw new CliError(`Name the Prisma schema: auditlog ${command} --schema prisma/schema.prisma`);
   const options = { schema: values.schema, ...(values.config ? { config: values.config } : {}) };

@@ -39,6 +39,8 @@ function validated(raw: unknown, path: string): Omit<CliConfig, 'path'> {
   if (!isObject(actor) || ['model', 'nameField', 'emailField'].some((key) => typeof actor[key] !== 'string'))
     throw new CliError(at('"actorModel" must be { "model", "nameField", "emailField" }: where actors’ names are'));
   if (!isObject(audit.models)) throw new CliError(at('"models" must map model names to settings (or false)'));
+  if (audit.tenant !== undefined && typeof audit.tenant !== 'boolean')
+    throw new CliError(at('"tenant" must be true or false (false: a single-tenant app, no tenant column)'));
   if (!Array.isArray(runtimeRoles) || runtimeRoles.some((role) => typeof role !== 'string' || !ROLE.test(role)))
     throw new CliError(at('"runtimeRoles" must be a list of PostgreSQL role names'));
   return { audit: audit as unknown as AuditConfig, runtimeRoles: runtimeRoles as string[] };

@@ -26,9 +26,14 @@ const FIELDS: Record<AuditField, [type: string, comment: string]> = {
   metadata: ['Json?', ''],
 };
 
-export function auditModelSchema(model = 'AuditLog'): string {
-  const width = Math.max(...AUDIT_FIELDS.map((field) => field.length)) + 1;
-  const fields = AUDIT_FIELDS.map((field) => {
+/**
+ * The model to paste. A single-tenant app's (`tenant: false`) has no organizationId: its entries belong to no
+ * organization, and the list reads newest first over the whole table.
+ */
+export function auditModelSchema(model = 'AuditLog', { singleTenant = false } = {}): string {
+  const shape = singleTenant ? AUDIT_FIELDS.filter((field) => field !== 'organizationId') : AUDIT_FIELDS;
+  const width = Math.max(...shape.map((field) => field.length)) + 1;
+  const fields = shape.map((field) => {
     const [type, comment] = FIELDS[field];
     return `${comment ? `  /// ${comment}\n` : ''}  ${field.padEnd(width)}${type}`;
   });
@@ -37,7 +42,7 @@ export function auditModelSchema(model = 'AuditLog'): string {
     `model ${model} {`,
     ...fields,
     '',
-    '  @@index([organizationId, createdAt(sort: Desc), id(sort: Desc)])',
+    `  @@index([${singleTenant ? '' : 'organizationId, '}createdAt(sort: Desc), id(sort: Desc)])`,
     '}',
     '',
     'enum AuditActorType {',

@@ -54,6 +54,31 @@ describe('auditlog generate and init', () => {
     expect(await run(['generate', '--schema', join(dir, 'schema.prisma')])).toMatchObject({ code: 0 });
   });
 
+  it('prints, with --single-tenant, a model without organizationId and a tenant: false config that generate accepts', async () => {
+    const { code, stdout } = await run(['init', '--single-tenant']);
+    expect(code).toBe(0);
+    const [, model = ''] = /\n\n([\s\S]*?)\n\/\/ 2\./.exec(stdout) ?? [];
+    const [, printed = '{}'] = /auditlog\.config\.json:\n\n(\{[\s\S]*?\n\})\n/.exec(stdout) ?? [];
+    expect(model).toContain('model AuditLog {');
+    expect(model).not.toContain('organizationId');
+    expect(JSON.parse(printed)).toMatchObject({ tenant: false, auditModel: 'AuditLog' });
+    const dir = mkdtempSync(join(scratch, 'single-'));
+    // The consumer's app without its tenant columns.
+    const base = (readFileSync(schema, 'utf8').split('/// Written only')[0] ?? '').replaceAll(
+      /^ +organizationId +String\n/gm,
+      '',
+    );
+    writeFileSync(join(dir, 'schema.prisma'), `${base}\n${model}`);
+    const config = JSON.parse(readFileSync(join(app, 'auditlog.config.json'), 'utf8')) as object;
+    writeFileSync(
+      join(dir, 'auditlog.config.json'),
+      JSON.stringify({ ...config, tenant: false, auditModel: 'AuditLog' }),
+    );
+    const generated = await run(['generate', '--schema', join(dir, 'schema.prisma')]);
+    expect(generated).toMatchObject({ code: 0 });
+    expect(generated.stdout).not.toContain('organizationId');
+  });
+
   it('reads auditlog.config.mjs (a default export, for labels that need a function) when there is no JSON', async () => {
     const dir = mkdtempSync(join(scratch, 'mjs-'));
     writeFileSync(join(dir, 'schema.prisma'), readFileSync(schema));
@@ -77,6 +102,7 @@ describe('auditlog generate and init', () => {
       /"task".*entityTypes/,
     ],
     ['a runtime role that is not a role name', () => withConfig({ runtimeRoles: ["x'; DROP TABLE"] }), /runtimeRoles/],
+    ['a tenant setting that is not a boolean', () => withConfig({ tenant: 'no' }), /"tenant" must be true or false/],
   ])('refuses %s with a message and exit code 2', async (_name, schemaPath, message) => {
     const { code, stderr } = await run(['generate', '--schema', schemaPath()]);
     expect(code).toBe(2);
@@ -102,6 +128,10 @@ function withConfig(patch: object): string {
 const server = process.env.TEST_DATABASE_URL;
 describe.skipIf(!server)('auditlog check against PostgreSQL', () => {
   const name = `auditlog_cli_${randomUUID().replaceAll('-', '')}`;
+  // Roles belong to the whole server: this run's own, dropped at the end whatever happened.
+  const role = `${name}_app`;
+  const configPath = join(scratch, 'check.config.json');
+  const withRole = (args: string[]) => [...args, '--config', configPath];
   const admin = () => new pg.Client({ connectionString: server });
   const url = () => {
     const parsed = new URL(server ?? '');
@@ -112,30 +142,34 @@ describe.skipIf(!server)('auditlog check against PostgreSQL', () => {
   afterAll(async () => {
     const client = admin();
     await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await client.end();
+    try {
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.query(`DROP ROLE IF EXISTS ${role}`);
+    } finally {
+      await client.end();
+    }
   });
 
   it('answers 0 when the installed capture matches, then 1 naming a column added without regenerating', async () => {
     const client = admin();
     await client.connect();
     await client.query(`CREATE DATABASE ${name}`);
-    await client.query(
-      `DO $$ BEGIN CREATE ROLE auditlog_consumer_app; EXCEPTION WHEN duplicate_object THEN NULL; END $$`,
-    );
+    await client.query(`CREATE ROLE ${role}`);
     await client.end();
+    const config = JSON.parse(readFileSync(join(app, 'auditlog.config.json'), 'utf8')) as object;
+    writeFileSync(configPath, JSON.stringify({ ...config, runtimeRoles: [role] }));
     const db = new pg.Client({ connectionString: url() });
     await db.connect();
     try {
       await db.query(readFileSync(join(app, 'migrations/0001_init/migration.sql'), 'utf8'));
-      expect((await run(['check', '--schema', schema], { DATABASE_URL: url() })).code).toBe(1);
-      await db.query((await run(['generate', '--schema', schema])).stdout);
+      expect((await run(withRole(['check', '--schema', schema]), { DATABASE_URL: url() })).code).toBe(1);
+      await db.query((await run(withRole(['generate', '--schema', schema]))).stdout);
 
-      const matching = await run(['check', '--schema', schema], { DATABASE_URL: url() });
+      const matching = await run(withRole(['check', '--schema', schema]), { DATABASE_URL: url() });
       expect(matching).toMatchObject({ code: 0, stdout: expect.stringContaining('matches') });
 
       await db.query('ALTER TABLE "Task" ADD COLUMN "notes" text');
-      const drifted = await run(['check', '--schema', schema], { DATABASE_URL: url() });
+      const drifted = await run(withRole(['check', '--schema', schema]), { DATABASE_URL: url() });
       expect(drifted.code).toBe(1);
       expect(drifted.stderr).toContain('notes');
     } finally {

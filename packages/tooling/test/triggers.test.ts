@@ -646,7 +646,7 @@ describe('AuditConfigError', () => {
       models: { ...auditConfig.models, Session: { entityType: 'credential', label: 'id' } },
     };
     expect(configError(() => resolveAuditConfig(config, dmmf))).toBe(
-      'Session has no scalar field "organizationId" (organizationField of Session in the audit config).',
+      'Session has no scalar field "organizationId" (organizationField of Session in the audit config): every audited model needs its tenant column; name it with organizationField, or set tenant: false for a single-tenant app.',
     );
   });
 

@@ -30,8 +30,12 @@ function labelQuery(registry: AuditRegistry, model: RegistryModel): string {
   const fields = Object.entries(model.label.columns).map(
     ([field, column]) => `${quoteIdent(column)} AS ${quoteIdent(field)}`,
   );
+  // A single-tenant registry (no tenant column) has every record in the one organization.
+  const inOrganization = model.organizationColumn
+    ? `${quoteIdent(model.organizationColumn)} = $2`
+    : '$2::text IS NOT NULL';
   return `SELECT ${quoteIdent(model.idColumn)}::text AS "__id", ${fields.join(', ')} FROM ${table}
-    WHERE ${quoteIdent(model.idColumn)}::text = ANY ($1::text[]) AND ${quoteIdent(model.organizationColumn)} = $2`;
+    WHERE ${quoteIdent(model.idColumn)}::text = ANY ($1::text[]) AND ${inOrganization}`;
 }
 
 export type EntityLabelResolver = (

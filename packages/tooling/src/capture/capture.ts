@@ -20,7 +20,7 @@ export function insertColumns(config: ResolvedAuditConfig): string {
   const c = config.audit.columns;
   return [
     c.id,
-    c.organizationId,
+    ...(c.organizationId === null ? [] : [c.organizationId]),
     c.createdAt,
     c.action,
     c.entityType,
@@ -38,6 +38,13 @@ export function insertColumns(config: ResolvedAuditConfig): string {
     .map(ident)
     .join(', ');
 }
+
+/**
+ * An entry's organization value and its comma, in the place `insertColumns` lists the column: nothing in a
+ * single-tenant app, whose entries have no organization.
+ */
+export const organizationValue = (config: ResolvedAuditConfig, value: string): string =>
+  config.audit.columns.organizationId === null ? '' : `${value}, `;
 
 export function contextValues(names: SqlNames): string {
   return `ctx.actor_type::${names.actorType}, ctx.user_id, ctx.actor_name, ctx.actor_email, ctx.ip, ctx.ua, ctx.request_id`;
@@ -100,9 +107,15 @@ function groupedByAction(model: AuditedModel): { action: string; columns: Audite
   return groups.filter((group) => group.columns.length > 0);
 }
 
-/** A model whose tenant column is its id (the organization itself) cannot move: a change of it is a key change. */
-const movable = (model: AuditedModel) => model.organizationColumn !== model.idColumn;
-const tenantOf = (model: AuditedModel, row: string) => `${row}.${ident(model.organizationColumn)}`;
+/**
+ * A model whose tenant column is its id (the organization itself) cannot move: a change of it is a key change. Nor
+ * can a model of a single-tenant app, which has no tenant column.
+ */
+export const movable = (model: AuditedModel) =>
+  model.organizationColumn !== null && model.organizationColumn !== model.idColumn;
+// Read only where the config has an organization column (`organizationValue`).
+const tenantOf = (model: AuditedModel, row: string) =>
+  model.organizationColumn === null ? 'NULL' : `${row}.${ident(model.organizationColumn)}`;
 const sameTenant = (model: AuditedModel) =>
   movable(model) ? `${tenantOf(model, 'o')} IS NOT DISTINCT FROM ${tenantOf(model, 'n')}` : 'true';
 
@@ -149,7 +162,10 @@ function entriesStatement(
   const join =
     kinds.length === 1 ? '' : `\n    CROSS JOIN (VALUES ${kinds.map((_, i) => `(${i + 1})`).join(', ')}) AS k(kind)`;
   return `INSERT INTO ${names.auditTable} (${insertColumns(config)})
-    SELECT ${newIdExpression(names)}, ${pick((k) => k.organization)}, ctx.at, ${pick((k) => k.action)}, ${literal(model.entityType)},
+    SELECT ${newIdExpression(names)}, ${organizationValue(
+      config,
+      pick((k) => k.organization),
+    )}ctx.at, ${pick((k) => k.action)}, ${literal(model.entityType)},
       ${pick((k) => k.entityId)}, ${contextValues(names)},
       ${pick((k) => k.changes)},
       ${pick((k) => k.metadata)}
@@ -226,7 +242,7 @@ function captureFunction(config: ResolvedAuditConfig, model: AuditedModel, names
   const update = updateStatements(config, model, names);
   const columns = insertColumns(config);
   const id = ident(model.idColumn);
-  const org = ident(model.organizationColumn);
+  const org = (row: 'n' | 'o') => organizationValue(config, tenantOf(model, row));
   const entityType = literal(model.entityType);
   const context = contextValues(names);
   const newId = newIdExpression(names);
@@ -239,7 +255,7 @@ ${declarations(names)}
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO ${names.auditTable} (${columns})
-    SELECT ${newId}, n.${org}, ctx.at, 'create', ${entityType}, n.${id}::text,
+    SELECT ${newId}, ${org('n')}ctx.at, 'create', ${entityType}, n.${id}::text,
       ${context}, ${snapshot(model, 'n', names)}, ctx_meta
     FROM audit_new n;
     GET DIAGNOSTICS written = ROW_COUNT;
@@ -261,14 +277,14 @@ BEGIN
     END IF;
   ELSIF TG_OP = 'DELETE' THEN
     INSERT INTO ${names.auditTable} (${columns})
-    SELECT ${newId}, o.${org}, ctx.at, 'delete', ${entityType}, o.${id}::text,
+    SELECT ${newId}, ${org('o')}ctx.at, 'delete', ${entityType}, o.${id}::text,
       ${context}, ${snapshot(model, 'o', names)}, ctx_meta
     FROM audit_old o;
     GET DIAGNOSTICS written = ROW_COUNT;
   ELSE
     -- TRUNCATE, before it happens: every row still there leaves as a delete entry, as if deleted one by one.
     INSERT INTO ${names.auditTable} (${columns})
-    SELECT ${newId}, o.${org}, ctx.at, 'delete', ${entityType}, o.${id}::text,
+    SELECT ${newId}, ${org('o')}ctx.at, 'delete', ${entityType}, o.${id}::text,
       ${context}, ${snapshot(model, 'o', names)}, '{"via":"truncate"}'::jsonb || coalesce(ctx_meta, '{}'::jsonb)
     FROM ONLY ${names.table(model)} o;
     GET DIAGNOSTICS written = ROW_COUNT;
@@ -319,7 +335,7 @@ $audit$;`;
 }
 
 function captureTriggers(model: AuditedModel, names: SqlNames): string {
-  const org = ident(model.organizationColumn);
+  const tenant = model.organizationColumn;
   const table = names.table(model);
   const fn = names.captureFunction(model);
   const id = ident(model.idColumn);
@@ -329,9 +345,9 @@ function captureTriggers(model: AuditedModel, names: SqlNames): string {
     `CREATE TRIGGER ${TRIGGERS.delete} AFTER DELETE ON ${table}\n  REFERENCING OLD TABLE AS audit_old FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
     `CREATE TRIGGER ${TRIGGERS.truncate} BEFORE TRUNCATE ON ${table}\n  FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
     `CREATE TRIGGER ${TRIGGERS.rekey} AFTER UPDATE OF ${id} ON ${table}\n  FOR EACH ROW WHEN (OLD.${id} IS DISTINCT FROM NEW.${id}) EXECUTE FUNCTION ${names.rekeyFunction(model)}();`,
-    ...(movable(model)
+    ...(movable(model) && tenant !== null
       ? [
-          `CREATE TRIGGER ${TRIGGERS.move} AFTER UPDATE OF ${org} ON ${table}\n  FOR EACH ROW WHEN (OLD.${org} IS DISTINCT FROM NEW.${org}) EXECUTE FUNCTION ${names.noteMove}();`,
+          `CREATE TRIGGER ${TRIGGERS.move} AFTER UPDATE OF ${ident(tenant)} ON ${table}\n  FOR EACH ROW WHEN (OLD.${ident(tenant)} IS DISTINCT FROM NEW.${ident(tenant)}) EXECUTE FUNCTION ${names.noteMove}();`,
         ]
       : []),
   ].join('\n');

@@ -51,8 +51,9 @@ export interface AuditedModel {
   entityType: string;
   idField: string;
   idColumn: string;
-  organizationColumn: string;
-  organizationField: string;
+  /** The tenant column; null in a single-tenant app (`tenant: false`). */
+  organizationColumn: string | null;
+  organizationField: string | null;
   /** How a record is named in the log. */
   label: RegistryLabel;
   /** The recorded columns, in schema order. */
@@ -67,8 +68,11 @@ export interface AuditedModel {
 export interface AuditTable {
   table: string;
   actorTypeEnum: string;
-  /** Prisma field → column, for the fields the engine writes. */
-  columns: Record<(typeof AUDIT_FIELDS)[number], string>;
+  /**
+   * Prisma field → column, for the fields the engine writes; `organizationId` is null in a single-tenant app, whose
+   * entries leave it out (the column is absent, or optional and so NULL).
+   */
+  columns: Record<Exclude<(typeof AUDIT_FIELDS)[number], 'organizationId'>, string> & { organizationId: string | null };
 }
 
 export interface ResolvedAuditConfig {
@@ -188,7 +192,9 @@ function auditedModels(config: AuditConfig, dmmf: DMMF.Document) {
     const settings = config.models[model.name];
     if (settings === false || model.name === config.auditModel) continue;
     const organizationField = settings?.organizationField ?? 'organizationId';
-    const hasOrganization = model.fields.some((field) => field.name === organizationField && field.kind === 'scalar');
+    const hasOrganization =
+      config.tenant !== false &&
+      model.fields.some((field) => field.name === organizationField && field.kind === 'scalar');
     if (!settings && !hasOrganization) continue;
     const entityType = checkName(settings?.entityType ?? snakeCase(model.name), `The entity type of ${model.name}:`);
     // One vocabulary: an entity type outside the catalog would have no label and be offered by no filter, and a typo
@@ -268,6 +274,33 @@ function resolveActions(
   return actions;
 }
 
+/**
+ * The model's tenant column: its organizationField (default organizationId), or none in a single-tenant app, where
+ * setting one is a contradiction and refused.
+ */
+function tenantField(
+  model: DMMF.Model,
+  settings: AuditModelConfig | undefined,
+  config: AuditConfig,
+): DMMF.Field | null {
+  if (config.tenant === false) {
+    if (settings?.organizationField !== undefined) {
+      throw new AuditConfigError(
+        `${model.name} in the audit config sets organizationField, but the config says tenant: false (a single-tenant app has no tenant column): remove one of them.`,
+      );
+    }
+    return null;
+  }
+  const name = settings?.organizationField ?? 'organizationId';
+  const field = model.fields.find((candidate) => candidate.name === name && candidate.kind === 'scalar');
+  if (!field) {
+    throw new AuditConfigError(
+      `${model.name} has no scalar field "${name}" (organizationField of ${model.name} in the audit config): every audited model needs its tenant column; name it with organizationField, or set tenant: false for a single-tenant app.`,
+    );
+  }
+  return field;
+}
+
 function resolveModel(
   model: DMMF.Model,
   settings: AuditModelConfig | undefined,
@@ -275,11 +308,7 @@ function resolveModel(
   context: { config: AuditConfig; dmmf: DMMF.Document; entityTypes: ReadonlyMap<string, string> },
 ): AuditedModel {
   const where = `${model.name} in the audit config`;
-  const organization = findField(
-    model,
-    settings?.organizationField ?? 'organizationId',
-    `organizationField of ${where}`,
-  );
+  const organization = tenantField(model, settings, context.config);
   const ids = model.fields.filter((field) => field.isId);
   const id = ids[0];
   if (ids.length !== 1 || !id) {
@@ -291,7 +320,7 @@ function resolveModel(
   for (const field of settings?.ignore ?? []) findField(model, field, `ignored field of ${where}`);
   // The id names the record and the organization column says where the entry goes: a change of either is written
   // as a key change or a move, never as a field of `changes`. createdAt is an ordinary field: rewriting it is news.
-  const ignored = new Set([id.name, organization.name, ...(settings?.ignore ?? [])]);
+  const ignored = new Set([id.name, ...(organization ? [organization.name] : []), ...(settings?.ignore ?? [])]);
 
   const scalars = model.fields.filter((field) => field.kind !== 'object');
   const columns = scalars
@@ -328,8 +357,8 @@ function resolveModel(
     entityType,
     idField: id.name,
     idColumn: columnOf(id),
-    organizationColumn: columnOf(organization),
-    organizationField: organization.name,
+    organizationColumn: organization ? columnOf(organization) : null,
+    organizationField: organization?.name ?? null,
     label,
     columns,
     actions,
@@ -338,14 +367,34 @@ function resolveModel(
   };
 }
 
+/**
+ * The audit model's columns. A single-tenant app's entries have no organization: its audit model may leave
+ * organizationId out, or keep it optional (NULL in every entry, ready for a second tenant); a required one would fail
+ * every write.
+ */
+function auditTableColumns(auditModel: DMMF.Model, multiTenant: boolean): AuditTable['columns'] {
+  const columns = Object.fromEntries(
+    AUDIT_FIELDS.filter((field) => multiTenant || field !== 'organizationId').map((field) => [
+      field,
+      columnOf(findField(auditModel, field, 'required by the audit engine')),
+    ]),
+  ) as Omit<AuditTable['columns'], 'organizationId'>;
+  if (multiTenant) return columns as AuditTable['columns'];
+  const organization = auditModel.fields.find((field) => field.name === 'organizationId');
+  if (organization?.isRequired && !organization.hasDefaultValue) {
+    throw new AuditConfigError(
+      `${auditModel.name}.organizationId is required, but a single-tenant app (tenant: false) writes entries without an organization: remove the field or make it optional (String?).`,
+    );
+  }
+  return { ...columns, organizationId: null };
+}
+
 /** Resolves `config` against the schema. Throws an AuditConfigError naming the model and field at fault. */
 export function resolveAuditConfig(config: AuditConfig, dmmf: DMMF.Document): ResolvedAuditConfig {
   for (const name of Object.keys(config.models)) findModel(dmmf, name, 'audited model');
 
   const auditModel = findModel(dmmf, config.auditModel, 'audit model');
-  const auditColumns = Object.fromEntries(
-    AUDIT_FIELDS.map((field) => [field, columnOf(findField(auditModel, field, 'required by the audit engine'))]),
-  ) as AuditTable['columns'];
+  const auditColumns = auditTableColumns(auditModel, config.tenant !== false);
   const actorTypeField = findField(auditModel, 'actorType', 'required by the audit engine');
   if (actorTypeField.kind !== 'enum')
     throw new AuditConfigError(`${auditModel.name}.actorType must be an enum with ${ACTOR_KINDS.join(', ')}.`);
@@ -375,7 +424,9 @@ export function resolveAuditConfig(config: AuditConfig, dmmf: DMMF.Document): Re
   const models = selected.map(({ model, settings, entityType }) =>
     resolveModel(model, settings, entityType, { config, dmmf, entityTypes }),
   );
-  const tenantModel = models.find((model) => model.organizationColumn === model.idColumn);
+  const tenantModel = models.find(
+    (model) => model.organizationColumn !== null && model.organizationColumn === model.idColumn,
+  );
 
   return {
     schema: config.schema ?? 'public',

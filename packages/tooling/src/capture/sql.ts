@@ -6,7 +6,7 @@
  * triggers too. From the same pieces comes the registry the runtime checks the database against (`registry.ts`).
  */
 import { createHash } from 'node:crypto';
-import { modelCaptureSql } from './capture.ts';
+import { modelCaptureSql, movable } from './capture.ts';
 import type { ResolvedAuditConfig } from './config.ts';
 import { literal, sqlNames, TRIGGERS } from './names.ts';
 import { DDL_EVENT_TRIGGERS, supportSql } from './support.ts';
@@ -94,9 +94,7 @@ export function generateAuditRegistry(config: ResolvedAuditConfig): AuditRegistr
       actions: { ...model.actions },
       relations: model.relations.map((relation) => ({ ...relation })),
       tableColumns: [...model.tableColumns],
-      triggers: Object.values(TRIGGERS).filter(
-        (trigger) => trigger !== TRIGGERS.move || model.organizationColumn !== model.idColumn,
-      ),
+      triggers: Object.values(TRIGGERS).filter((trigger) => trigger !== TRIGGERS.move || movable(model)),
     })),
   };
 }

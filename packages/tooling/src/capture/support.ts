@@ -4,7 +4,7 @@
  * function pins `search_path` and names every object with its schema.
  */
 import { AUDIT_COMMENT_KEY, NAME_PATTERN, ROW_CHANGE_ACTIONS, SCHEMA_CHANGE_ACTION } from '@auditlog/audit';
-import { contextValues, insertColumns, STRICT_MODE_MESSAGE } from './capture.ts';
+import { contextValues, insertColumns, organizationValue, STRICT_MODE_MESSAGE } from './capture.ts';
 import type { ResolvedAuditConfig } from './config.ts';
 import { redactionSql } from './redaction-sql.ts';
 import { PRUNE_SETTING, sealFunctionsSql, sealGrantsSql, sealStorageSql } from './seal-sql.ts';
@@ -200,6 +200,21 @@ AS $audit$ SELECT true $audit$;`;
  */
 export const TRIGGER_ONLY_ACTIONS: readonly string[] = [...ROW_CHANGE_ACTIONS, SCHEMA_CHANGE_ACTION];
 
+/** record()'s organization: required in a multi-tenant app, refused in a single-tenant one (entries have none). */
+function recordTenantCheck(config: ResolvedAuditConfig): string {
+  if (config.audit.columns.organizationId !== null) {
+    return `IF coalesce(p_organization_id, '') = '' OR coalesce(p_entity_id, '') = '' THEN
+    RAISE EXCEPTION 'record(): an entry needs an organization and an entity id' USING ERRCODE = 'invalid_parameter_value';
+  END IF;`;
+  }
+  return `IF p_organization_id IS NOT NULL THEN
+    RAISE EXCEPTION 'record(): this app is single-tenant (tenant: false), so an entry has no organization (got %)', p_organization_id USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF coalesce(p_entity_id, '') = '' THEN
+    RAISE EXCEPTION 'record(): an entry needs an entity id' USING ERRCODE = 'invalid_parameter_value';
+  END IF;`;
+}
+
 function recordFunction(config: ResolvedAuditConfig, names: SqlNames): string {
   const reserved = TRIGGER_ONLY_ACTIONS;
   const name = literal(NAME_PATTERN.source);
@@ -222,16 +237,14 @@ BEGIN
   IF p_action IS NULL OR p_action !~ ${name} OR p_entity_type IS NULL OR p_entity_type !~ ${name} THEN
     RAISE EXCEPTION 'record(): action and entity type must be lower-case names (got % and %)', p_action, p_entity_type USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF coalesce(p_organization_id, '') = '' OR coalesce(p_entity_id, '') = '' THEN
-    RAISE EXCEPTION 'record(): an entry needs an organization and an entity id' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  ${recordTenantCheck(config)}
   IF ctx.strict_mode AND ctx.actor_type = 'UNATTRIBUTED' AND ctx.issue IS NULL THEN
     RAISE EXCEPTION 'record(): ${STRICT_MODE_MESSAGE}' USING HINT = 'Call it inside withAuditContext() or runAsSystem().';
   END IF;
   id := ${names.nextId}(ctx.at);
   created_at := ctx.at;
   INSERT INTO ${names.auditTable} (${insertColumns(config)})
-  VALUES (id, p_organization_id, ctx.at, p_action, p_entity_type, p_entity_id,
+  VALUES (id, ${organizationValue(config, 'p_organization_id')}ctx.at, p_action, p_entity_type, p_entity_id,
     ${contextValues(names)}, p_changes,
     CASE WHEN ctx.issue IS NULL THEN p_metadata ELSE coalesce(p_metadata, '{}'::jsonb) || jsonb_build_object('auditContext', ctx.issue) END);
 END;
@@ -320,13 +333,18 @@ END;
 $audit$;`;
 }
 
-/** The flush at commit: the transaction's DDL events as one `schema_change` entry in every organization. */
+/**
+ * The flush at commit: the transaction's DDL events as one `schema_change` entry in every organization (one entry,
+ * without an organization, in a single-tenant app).
+ */
 function ddlFlush(config: ResolvedAuditConfig, names: SqlNames): string {
   const events = ddlEventsTable(names);
   const tenant = config.tenant;
+  // A single-tenant app gets one entry, without an organization.
+  const singleTenant = config.audit.columns.organizationId === null;
   const organizations = tenant
     ? `SELECT t.${ident(tenant.idColumn)}::text AS id FROM ${names.app}.${ident(tenant.table)} t`
-    : `SELECT NULL::text AS id WHERE false`;
+    : `SELECT NULL::text AS id${singleTenant ? '' : ' WHERE false'}`;
   return `-- Runs at commit (a deferred constraint trigger): the first call takes the transaction's events, later ones find none.
 -- The actor is the first event's: the context of the statement that ran the DDL, else the database role.
 CREATE OR REPLACE FUNCTION ${names.fn('flush_ddl_events')}() RETURNS trigger
@@ -347,7 +365,7 @@ BEGIN
          FROM numbered x),
        first_event AS (SELECT * FROM numbered WHERE n = 1)
   INSERT INTO ${names.auditTable} (${insertColumns(config)})
-  SELECT ${names.nextId}(at), o.id, at, ${literal(SCHEMA_CHANGE_ACTION)}, 'database', current_database(),
+  SELECT ${names.nextId}(at), ${organizationValue(config, 'o.id')}at, ${literal(SCHEMA_CHANGE_ACTION)}, 'database', current_database(),
     (CASE WHEN a.actor_type IS NULL OR a.actor_type = 'UNATTRIBUTED' THEN 'SYSTEM' ELSE a.actor_type END)::${names.actorType},
     a.user_id,
     CASE WHEN a.actor_type IS NULL OR a.actor_type = 'UNATTRIBUTED' THEN format('database role %s', a.role_name) ELSE a.actor_name END,
@@ -424,8 +442,7 @@ BEGIN
     EXECUTE format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', ${literal(config.schema)}, r.role_name);
     EXECUTE format('GRANT EXECUTE ON FUNCTION ${names.record}(text, text, text, text, jsonb, jsonb) TO %I', r.role_name);
     -- The start-up check compares this with the registry.
-    EXECUTE format('GRANT SELECT ON ${names.internal}.installed TO %I', r.role_name);
-${sealGrantsSql(names)}
+    EXECUTE format('GRANT SELECT ON ${names.internal}.installed TO %I', r.role_name);${sealed(config) ? `\n${sealGrantsSql(names)}` : ''}
   END LOOP;
 END;
 $audit$;
@@ -470,9 +487,16 @@ export interface SupportSql {
   after: string;
 }
 
+/**
+ * The seal chains each organization's entries (decision 015), so a single-tenant app, whose entries have no
+ * organization, gets none of its tables and functions.
+ */
+const sealed = (config: ResolvedAuditConfig) => config.audit.columns.organizationId !== null;
+
 export function supportSql(config: ResolvedAuditConfig, names: SqlNames): SupportSql {
+  const seal = <T>(part: T): T[] => (sealed(config) ? [part] : []);
   return {
-    before: [storage(names), sealStorageSql(names), dropPrevious(config)].join('\n\n'),
+    before: [storage(names), ...seal(sealStorageSql(names)), dropPrevious(config)].join('\n\n'),
     functions: [
       ids(names),
       redactionSql({ schema: config.internalSchema, sensitive: config.sensitive }),
@@ -480,7 +504,7 @@ export function supportSql(config: ResolvedAuditConfig, names: SqlNames): Suppor
       contextFunction(config, names),
       recordFunction(config, names),
       appendOnly(config, names),
-      sealFunctionsSql(names),
+      ...seal(sealFunctionsSql(names)),
     ].join('\n\n'),
     after: [ddlWatch(config, names), grants(config, names), privileges(names)].join('\n\n'),
   };
