@@ -45,6 +45,12 @@ export interface AuditConfig {
    */
   tenant?: boolean;
   /**
+   * `true`: install tamper evidence (decision 015) — the seal's tables and functions, and the daily entry counts
+   * they share their finality rule with. It needs the `AuditLogDailyCount` and `AuditLogRollup` models of this
+   * project's schema and a tenant column, so it is off unless asked for (another app's capture then has none of it).
+   */
+  seal?: boolean;
+  /**
    * Per-model settings. Every model with an organization field is audited unless it is set to `false` here; a model
    * without one (every model, when `tenant` is false) is audited only if it has an entry here.
    */

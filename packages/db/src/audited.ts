@@ -13,6 +13,8 @@ export const auditConfig = defineAuditConfig({
   auditModel: 'AuditLog',
   // The API's entry counts: maintained by a database function, read by the list; the app role only reads them.
   readOnly: ['AuditLogDailyCount', 'AuditLogRollup'],
+  // Tamper evidence: sealed blocks, signed checkpoints, retention (decision 015).
+  seal: true,
   actorModel: { model: 'User', nameField: 'name', emailField: 'email' },
   models: {
     Organization: { entityType: 'organization', label: 'name', organizationField: 'id' },

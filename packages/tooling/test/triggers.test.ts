@@ -540,6 +540,19 @@ describe('AuditConfigError', () => {
     );
   });
 
+  // The seal's SQL reads this project's count tables: another app's capture must not install functions that cannot run.
+  it('installs the seal only when the config asks for it, and refuses it without a tenant column', () => {
+    const withSeal = generateAuditSql(resolveAuditConfig(auditConfig, dmmf)).sql;
+    const withoutSeal = generateAuditSql(resolveAuditConfig({ ...auditConfig, seal: false }, dmmf)).sql;
+    for (const name of ['"AuditSealBlock"', 'append_seal_block', 'final_before', '"AuditLogDailyCount"']) {
+      expect(withSeal, `seal: true installs ${name}`).toContain(name);
+      expect(withoutSeal, `no seal: nothing of ${name}`).not.toContain(name);
+    }
+    expect(configError(() => resolveAuditConfig({ ...auditConfig, tenant: false, seal: true }, dmmf))).toMatch(
+      /seal: true and tenant: false/,
+    );
+  });
+
   // The default rule audits a new model with an organizationId on its own; its derived type must be known too.
   it('names a model audited by the default rule whose derived entity type the catalog does not know', () => {
     const dmmfOf = dmmfFromSchema(

@@ -88,7 +88,12 @@ export interface ResolvedAuditConfig {
   /** Tables of the config's `readOnly` models. */
   readOnlyTables: string[];
   models: AuditedModel[];
+  /** Whether the seal (decision 015) and the daily counts it shares a horizon with are installed. */
+  seal: boolean;
 }
+
+/** The models the seal's SQL keeps the daily counts in (decision 007), by name. */
+const SEAL_COUNT_MODELS = ['AuditLogDailyCount', 'AuditLogRollup'] as const;
 
 /** The fields the audit model must have, whatever it is called. */
 export const AUDIT_FIELDS = [
@@ -389,9 +394,22 @@ function auditTableColumns(auditModel: DMMF.Model, multiTenant: boolean): AuditT
   return { ...columns, organizationId: null };
 }
 
+/** The seal is asked for: it chains each organization's entries and keeps its counts in the project's two tables. */
+function resolveSeal(config: AuditConfig, dmmf: DMMF.Document): boolean {
+  if (config.seal !== true) return false;
+  if (config.tenant === false) {
+    throw new AuditConfigError(
+      "The audit config sets seal: true and tenant: false: the seal chains each organization's entries, so it needs a tenant column.",
+    );
+  }
+  for (const name of SEAL_COUNT_MODELS) findModel(dmmf, name, 'model the seal keeps its counts in (seal: true)');
+  return true;
+}
+
 /** Resolves `config` against the schema. Throws an AuditConfigError naming the model and field at fault. */
 export function resolveAuditConfig(config: AuditConfig, dmmf: DMMF.Document): ResolvedAuditConfig {
   for (const name of Object.keys(config.models)) findModel(dmmf, name, 'audited model');
+  const seal = resolveSeal(config, dmmf);
 
   const auditModel = findModel(dmmf, config.auditModel, 'audit model');
   const auditColumns = auditTableColumns(auditModel, config.tenant !== false);
@@ -446,5 +464,6 @@ export function resolveAuditConfig(config: AuditConfig, dmmf: DMMF.Document): Re
     tenant: tenantModel ? { table: tenantModel.table, idColumn: tenantModel.idColumn } : null,
     readOnlyTables: (config.readOnly ?? []).map((name) => tableOf(findModel(dmmf, name, 'read-only model'))),
     models,
+    seal,
   };
 }

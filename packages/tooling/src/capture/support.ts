@@ -488,10 +488,10 @@ export interface SupportSql {
 }
 
 /**
- * The seal chains each organization's entries (decision 015), so a single-tenant app, whose entries have no
- * organization, gets none of its tables and functions.
+ * The seal (decision 015) is installed only when the config asks for it (`seal: true`, which needs a tenant column
+ * and this project's count tables): another app's capture gets none of its tables and functions.
  */
-const sealed = (config: ResolvedAuditConfig) => config.audit.columns.organizationId !== null;
+const sealed = (config: ResolvedAuditConfig) => config.seal;
 
 export function supportSql(config: ResolvedAuditConfig, names: SqlNames): SupportSql {
   const seal = <T>(part: T): T[] => (sealed(config) ? [part] : []);
