@@ -193,14 +193,16 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   return prepared(db, options);
 }
 
+/** Throws a CaptureDriftError naming each table whose installed capture differs from this build's registry. */
+export async function assertCaptureMatches(db: Database): Promise<void> {
+  const problems = await db.checkCapture();
+  if (problems.some((problem) => problem.severity === 'error')) throw new CaptureDriftError(problems, db.description);
+}
+
 /** Checks the capture if asked; closes the database if the check fails. */
 async function prepared(db: Database, options: DatabaseOptions): Promise<Database> {
   try {
-    if (options.checkCapture) {
-      const problems = await db.checkCapture();
-      if (problems.some((problem) => problem.severity === 'error'))
-        throw new CaptureDriftError(problems, db.description);
-    }
+    if (options.checkCapture) await assertCaptureMatches(db);
     return db;
   } catch (error) {
     await db.close();

@@ -1,4 +1,4 @@
-export { openDatabase } from './client.ts';
+export { assertCaptureMatches, openDatabase } from './client.ts';
 export type {
   AuditedPrismaClient,
   AuditedTransactionClient,

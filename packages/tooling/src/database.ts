@@ -2,8 +2,7 @@
  * Migrating an open database: what `openDatabase({ migrate })` and `Database.migrate()` did before the schema engine
  * left the runtime (decision 011). The server loads this with a dynamic `import()`, only when it migrates on start.
  */
-import { CaptureDriftError } from '@auditlog/audit';
-import { auditRegistry, openDatabase } from '@auditlog/db';
+import { assertCaptureMatches, auditRegistry, openDatabase } from '@auditlog/db';
 import type { Database, DatabaseOptions } from '@auditlog/db';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { pgliteMigrationFactory, postgresMigrationFactory } from './migrate/adapters.ts';
@@ -37,11 +36,7 @@ export async function openMigratedDatabase(options: DatabaseOptions = {}): Promi
   const db = await openDatabase({ ...options, checkCapture: false });
   try {
     await migrateDatabase(db);
-    if (options.checkCapture) {
-      const problems = await db.checkCapture();
-      if (problems.some((problem) => problem.severity === 'error'))
-        throw new CaptureDriftError(problems, db.description);
-    }
+    if (options.checkCapture) await assertCaptureMatches(db);
     return db;
   } catch (error) {
     await db.close();

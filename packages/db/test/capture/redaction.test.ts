@@ -3,6 +3,7 @@
  * changes, not in metadata, not in any column.
  */
 import { withAuditContext } from '@auditlog/audit';
+import { SECRET_NAMES } from '@auditlog/audit/testing';
 import { describe, expect, it } from 'vitest';
 import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
 import { createOrganization, entriesFor } from '../../src/testing/fixtures.ts';
@@ -120,37 +121,8 @@ describe.each(testEngines)('redaction on %s', (engine) => {
       secrets.push(value);
       return value;
     };
-    const names = [
-      'pin',
-      'ssn',
-      'cvv',
-      'cardNumber',
-      'creditCardNumber',
-      'otp',
-      'recoveryCodes',
-      'backupCodes',
-      'secretAnswer',
-      'pass',
-      'passwd',
-      'pwd',
-      'password_confirmation',
-      'apiKeys',
-      'secrets',
-      'credentials',
-      'authorization',
-      'bearer',
-      'jwt',
-      'cookie',
-      'sessionId',
-      'connectionString',
-      'privateKeyPem',
-      'sshKey',
-      'licenseKey',
-      'tokenHash',
-      'keyHash',
-    ];
     const named = Object.fromEntries(
-      names.map((name) => [name, name === 'apiKeys' ? [secret(name), secret(name)] : secret(name)]),
+      SECRET_NAMES.map((name) => [name, name === 'apiKeys' ? [secret(name), secret(name)] : secret(name)]),
     );
     const values = {
       jwt: `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIke${secret('jwt')}fQ.c2lnbmF0dXJl`,
