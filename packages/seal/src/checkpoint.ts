@@ -67,13 +67,26 @@ export function signatureHolds(hash: string, signature: string, publicKey: KeyOb
   return verify(null, Buffer.from(hash, 'hex'), publicKey, Buffer.from(signature, 'hex'));
 }
 
+/** One public key, or several for a chain signed across a key rotation (a block names its key by `keyId`). */
+export type PublicKeys = KeyObject | readonly KeyObject[];
+
+const keyList = (keys: PublicKeys): readonly KeyObject[] => (Array.isArray(keys) ? keys : [keys as KeyObject]);
+
+/** The key among `keys` whose id is `keyId`, or null. */
+export function keyWithId(keys: PublicKeys, keyId: string): KeyObject | null {
+  return keyList(keys).find((key) => keyIdOf(key) === keyId) ?? null;
+}
+
 /** Headers, hashes and signatures of `blocks`, checked with nothing but `publicKey`: the first problem, or null. */
-export function checkSignedBlock(block: SignedBlock, publicKey: KeyObject): string | null {
+export function checkSignedBlock(block: SignedBlock, publicKey: PublicKeys): string | null {
   const recomputed = chainedHash(block);
   if (recomputed !== block.chainedHash)
     return `its chained hash is ${block.chainedHash}, but its header hashes to ${recomputed}`;
-  if (block.keyId !== keyIdOf(publicKey))
-    return `it is signed by key ${block.keyId}, not by the public key given (${keyIdOf(publicKey)})`;
-  if (!signatureHolds(block.chainedHash, block.signature, publicKey)) return 'its signature does not verify';
+  const key = keyWithId(publicKey, block.keyId);
+  if (!key) {
+    const given = keyList(publicKey).map(keyIdOf).join(', ');
+    return `it is signed by key ${block.keyId}, not by the public key given (${given})`;
+  }
+  if (!signatureHolds(block.chainedHash, block.signature, key)) return 'its signature does not verify';
   return null;
 }

@@ -1,7 +1,7 @@
 export { canonicalEntry, canonicalJson, ENTRY_FORMAT, leafHash, nodeHash } from './canonical.ts';
 export type { CanonicalEntry } from './canonical.ts';
 export { chainedHash, checkSignedBlock, GENESIS_HASH, headerBytes, keyIdOf } from './checkpoint.ts';
-export type { BlockHeader, SignedBlock } from './checkpoint.ts';
+export type { BlockHeader, PublicKeys, SignedBlock } from './checkpoint.ts';
 export {
   generateSealKeyPair,
   privateKeyFromPem,
@@ -16,6 +16,7 @@ export type { SealOptions, SealResult } from './sealer.ts';
 export { sqlClientFor } from './sql.ts';
 export type { SqlClient } from './sql.ts';
 export { verifyOrganization } from './verifier.ts';
+export { VerifyPool } from './parallel.ts';
 export type { OrganizationVerification, VerifyFailure, VerifyOptions } from './verifier.ts';
 export { startPruning, startSealing } from './schedule.ts';
 export type { PruneSchedule, Schedule, SealRun, SealSchedule } from './schedule.ts';

@@ -8,6 +8,7 @@ import { sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { canonicalJson } from './canonical.ts';
 import { keyIdOf } from './checkpoint.ts';
+import type { PublicKeys } from './checkpoint.ts';
 import type { SqlClient } from './sql.ts';
 import { readBlocks } from './store.ts';
 
@@ -26,9 +27,11 @@ const pruneBytes = (record: Omit<PruneRecord, 'signature'>) => {
   return Buffer.from(`auditlog/prune/v1\n${body}`, 'utf8');
 };
 
-export function pruneSignatureHolds(record: PruneRecord, publicKey: KeyObject): boolean {
+/** The prune record is signed by `publicKey` (by any of them, across a key rotation). */
+export function pruneSignatureHolds(record: PruneRecord, publicKey: PublicKeys): boolean {
   if (!/^[0-9a-f]{128}$/.test(record.signature)) return false;
-  return verify(null, pruneBytes(record), publicKey, Buffer.from(record.signature, 'hex'));
+  const keys = Array.isArray(publicKey) ? publicKey : [publicKey as KeyObject];
+  return keys.some((key) => verify(null, pruneBytes(record), key, Buffer.from(record.signature, 'hex')));
 }
 
 const monthStart = (date: Date) => new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1));

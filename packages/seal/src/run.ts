@@ -1,6 +1,7 @@
 /** What `pnpm audit:seal` and `pnpm audit:verify` do, as functions the CLI, the server and the tests share. */
 import { recordVerification, organizationIdBySlug, organizationsToVerify } from './store.ts';
 import type { SqlClient } from './sql.ts';
+import { VerifyPool } from './parallel.ts';
 import { verifyOrganization } from './verifier.ts';
 import type { OrganizationVerification, VerifyFailure, VerifyOptions } from './verifier.ts';
 
@@ -32,19 +33,34 @@ export async function verifyOrganizations(
   options: VerifyOptions & { record?: boolean },
 ): Promise<OrganizationVerification[]> {
   const reports: OrganizationVerification[] = [];
-  for (const organizationId of organizationIds) {
-    const report = await verifyOrganization(sql, organizationId, options);
-    reports.push(report);
-    if (options.record === false) continue;
-    const { entries, blocks, sealedThrough, failure } = report;
-    await recordVerification(sql, {
-      organizationId,
-      ok: failure === null,
-      entries,
-      blocks,
-      sealedThrough,
-      failure: failure && describeFailure(failure),
-    });
+  // One set of worker threads for all organizations, started only if one of them is large enough to need it.
+  const connection = sql.workerConnection;
+  const pool =
+    options.pool ?? (connection && options.workers !== 1 ? new VerifyPool(connection, options.workers) : undefined);
+  try {
+    for (const organizationId of organizationIds)
+      reports.push(await verifyAndRecord(sql, organizationId, { ...options, pool }));
+  } finally {
+    if (pool && !options.pool) await pool.close();
   }
   return reports;
+}
+
+async function verifyAndRecord(
+  sql: SqlClient,
+  organizationId: string,
+  options: VerifyOptions & { record?: boolean },
+): Promise<OrganizationVerification> {
+  const report = await verifyOrganization(sql, organizationId, options);
+  if (options.record === false) return report;
+  const { entries, blocks, sealedThrough, failure } = report;
+  await recordVerification(sql, {
+    organizationId,
+    ok: failure === null,
+    entries,
+    blocks,
+    sealedThrough,
+    failure: failure && describeFailure(failure),
+  });
+  return report;
 }

@@ -17,6 +17,8 @@ export const DEFAULT_BLOCK_SIZE = 4096;
 export interface SealOptions {
   privateKey: KeyObject;
   blockSize?: number;
+  /** After a key rotation: earlier keys whose last block this key may extend (blocks name their key by id). */
+  previousPublicKeys?: readonly KeyObject[];
 }
 
 export interface SealResult {
@@ -72,7 +74,7 @@ export async function sealOrganization(
   const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
   const horizon = await finalBefore(sql);
   let previous = await lastBlock(sql, organizationId);
-  if (previous) assertExtensible(previous, options.privateKey);
+  if (previous) assertExtensible(previous, [asPublicKey(options.privateKey), ...(options.previousPublicKeys ?? [])]);
   const result: SealResult = { organizationId, blocks: 0, entries: 0 };
   for (;;) {
     const after = previous ? { createdAt: previous.lastCreatedAt, id: previous.lastEntryId } : null;
@@ -117,12 +119,12 @@ function withinMonth<E extends { createdAt: string }>(entries: E[], firstAt: str
   return cut < 0 ? entries : entries.slice(0, cut);
 }
 
-function assertExtensible(block: SignedBlock, privateKey: KeyObject): void {
-  const problem = checkSignedBlock(block, asPublicKey(privateKey));
+function assertExtensible(block: SignedBlock, keys: readonly KeyObject[]): void {
+  const problem = checkSignedBlock(block, keys);
   if (problem) {
     throw new SealRefusedError(
       `The last block (${block.sequence}) of ${block.organizationId} cannot be extended: ${problem}. ` +
-        'Run pnpm audit:verify; a chain is only extended from a block this key signed.',
+        'Run pnpm audit:verify; a chain is only extended from a block this key (or a previous key given) signed.',
     );
   }
 }

@@ -31,11 +31,15 @@ export interface EntryPosition {
   id: string;
 }
 
-/** The WHERE and parameters for entries of `organizationId` after `after` (exclusive), dated before `before`. */
-function entryRange(
-  organizationId: string,
-  options: { after: EntryPosition | null; before: string | null; limit: number },
-): { where: string; params: unknown[] } {
+/** Entries after `after` (exclusive), dated before `before`; at most `limit`. */
+export interface EntryRange {
+  after: EntryPosition | null;
+  before: string | null;
+  limit: number;
+}
+
+/** The WHERE and parameters for the entries of `organizationId` in `options`' range. */
+function entryRange(organizationId: string, options: EntryRange): { where: string; params: unknown[] } {
   const { after, before, limit } = options;
   const params: unknown[] = [organizationId, limit];
   const where = ['l."organizationId" = $1'];
@@ -55,11 +59,7 @@ function entryRange(
 const IN_LIST_ORDER = 'ORDER BY l."createdAt", l.id LIMIT $2';
 
 /** Entries of `organizationId` after `after` (exclusive) and dated before `before`, in list order. */
-export function readEntries(
-  sql: SqlClient,
-  organizationId: string,
-  options: { after: EntryPosition | null; before: string | null; limit: number },
-): Promise<CanonicalEntry[]> {
+export function readEntries(sql: SqlClient, organizationId: string, options: EntryRange): Promise<CanonicalEntry[]> {
   const { where, params } = entryRange(organizationId, options);
   return sql.query<CanonicalEntry>(`SELECT ${ENTRY_COLUMNS} FROM ${AUDIT} l WHERE ${where} ${IN_LIST_ORDER}`, params);
 }
@@ -89,11 +89,7 @@ export const ROW_CREATED_AT = ENTRY_ROW_MEMBERS.indexOf('createdAt');
 export const ROW_ID = ENTRY_ROW_MEMBERS.indexOf('id');
 
 /** As `readEntries`, but each entry as the raw text of its columns (`EntryRow`): what the verifier hashes. */
-export async function readEntryRows(
-  sql: SqlClient,
-  organizationId: string,
-  options: { after: EntryPosition | null; before: string | null; limit: number },
-): Promise<EntryRow[]> {
+export async function readEntryRows(sql: SqlClient, organizationId: string, options: EntryRange): Promise<EntryRow[]> {
   const { where, params } = entryRange(organizationId, options);
   const rows = await sql.queryArrays(`SELECT ${ROW_SELECT} FROM ${AUDIT} l WHERE ${where} ${IN_LIST_ORDER}`, params);
   return rows as EntryRow[];

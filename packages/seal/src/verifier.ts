@@ -3,19 +3,19 @@
  * the public key it is given. It believes nothing the database says without recomputing it (GHSA-672p-m5jq-mrh8):
  * stored roots and hashes are only compared with what it computes, and stored leaves only help name an entry.
  */
-import type { KeyObject } from 'node:crypto';
-import { leafHashOfRow } from './canonical.ts';
-import type { EntryRow } from './canonical.ts';
 import { chainedHash, checkSignedBlock, GENESIS_HASH } from './checkpoint.ts';
-import type { SignedBlock } from './checkpoint.ts';
-import { merkleRoot } from './merkle.ts';
+import type { PublicKeys, SignedBlock } from './checkpoint.ts';
+import { defaultWorkers, PARALLEL_FROM, splitRanges, VerifyPool } from './parallel.ts';
+import { checkRange, createdAtOf, EntryReader, idOf } from './range.ts';
+import type { BlockFailure, RangeResult } from './range.ts';
 import type { SqlClient } from './sql.ts';
 import { pruneSignatureHolds } from './prune.ts';
-import { readBlocks, readEntryRows, readLeaves, readPruneRecords, ROW_CREATED_AT, ROW_ID } from './store.ts';
+import { readBlocks, readPruneRecords } from './store.ts';
 import type { EntryPosition } from './store.ts';
 
 export interface VerifyOptions {
-  publicKey: KeyObject;
+  /** The operator's public key, or several (key rotation): each block is checked with the key its `keyId` names. */
+  publicKey: PublicKeys;
   /** Check entries from this time on (block headers and links are always checked from the first block). */
   from?: Date;
   /** Blocks exported earlier (`pnpm audit:checkpoint`): the chain must still hold each. */
@@ -23,6 +23,13 @@ export interface VerifyOptions {
   /** How long after a day becomes final its entries may stay unsealed (default 60 minutes). */
   graceMinutes?: number;
   now?: Date;
+  /**
+   * Worker threads for the entries (PostgreSQL only; PGlite is one in-process engine and always uses one thread).
+   * 1 checks in this thread. Not given: one per CPU (at most 4) once there are 200,000 entries to check.
+   */
+  workers?: number;
+  /** Workers kept across calls (`verifyOrganizations` passes one); otherwise started and ended by this call. */
+  pool?: VerifyPool;
 }
 
 /** The first broken link: where, what, and the value expected against the value found. */
@@ -44,89 +51,7 @@ export interface OrganizationVerification {
   failure: VerifyFailure | null;
 }
 
-const PAGE = 10_000;
 const DAY = 86_400_000;
-
-/** An entry's time and id, as the verifier reads them (raw text). */
-const createdAtOf = (row: EntryRow) => row[ROW_CREATED_AT] as string;
-const idOf = (row: EntryRow) => row[ROW_ID] as string;
-
-/** Entries in list order, read in pages; checks order and id times as it goes. */
-class EntryReader {
-  private buffer: EntryRow[] = [];
-  private at = 0;
-  private done = false;
-  private pending: Promise<EntryRow[]> | null = null;
-  private position: EntryPosition | null;
-  previous: EntryRow | null = null;
-  count = 0;
-
-  constructor(
-    private readonly sql: SqlClient,
-    private readonly organizationId: string,
-    start: EntryPosition | null,
-  ) {
-    this.position = start;
-  }
-
-  /** The next entry of the page at hand, without waiting (undefined when the page is used up). */
-  nextNow(): EntryRow | undefined {
-    const entry = this.buffer[this.at];
-    if (entry === undefined) return undefined;
-    this.at += 1;
-    this.count += 1;
-    return entry;
-  }
-
-  /** The next entry, reading the next page when needed; null at the end. */
-  async next(): Promise<EntryRow | null> {
-    const entry = this.nextNow();
-    if (entry !== undefined) return entry;
-    if (!(await this.fill())) return null;
-    return this.nextNow() ?? null;
-  }
-
-  /** Takes the page already asked for and asks for the next at once, so the database works while we hash. */
-  private async fill(): Promise<boolean> {
-    if (this.done) return false;
-    const page = await (this.pending ?? this.fetch());
-    this.buffer = page;
-    this.at = 0;
-    this.done = page.length < PAGE;
-    this.pending = this.done ? null : this.fetch();
-    // A page fetched ahead and never used must not become an unhandled rejection.
-    this.pending?.catch(() => undefined);
-    return page.length > 0;
-  }
-
-  private fetch(): Promise<EntryRow[]> {
-    const after = this.position;
-    const page = readEntryRows(this.sql, this.organizationId, { after, before: null, limit: PAGE });
-    return page.then((rows) => {
-      const last = rows[rows.length - 1];
-      if (last) this.position = { createdAt: createdAtOf(last), id: idOf(last) };
-      return rows;
-    });
-  }
-
-  /** Why `entry` is out of order after the previous one, or null. */
-  orderProblem(entry: EntryRow): string | null {
-    const createdAt = createdAtOf(entry);
-    const id = idOf(entry);
-    const ms = Date.parse(createdAt);
-    const idMs = Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
-    if (id[14] !== '7' || idMs !== ms)
-      return `its id is not the UUIDv7 of its time (id time ${new Date(idMs).toISOString()}, entry time ${createdAt})`;
-    const previous = this.previous;
-    this.previous = entry;
-    if (!previous) return null;
-    const previousAt = createdAtOf(previous);
-    const previousId = idOf(previous);
-    if (createdAt < previousAt || (createdAt === previousAt && id <= previousId))
-      return `it lists after ${previousId} (${previousAt}) but is not later`;
-    return null;
-  }
-}
 
 interface Link {
   chainedHash: string;
@@ -142,8 +67,8 @@ async function chainOrigin(
   sql: SqlClient,
   organizationId: string,
   first: SignedBlock | undefined,
-  publicKey: KeyObject,
-): Promise<{ link: Origin | null } | Omit<VerifyFailure, 'organizationId'>> {
+  publicKey: PublicKeys,
+): Promise<{ link: Origin | null } | BlockFailure> {
   if (!first || first.sequence === 1) return { link: null };
   const prunes = await readPruneRecords(sql, organizationId);
   const prune = prunes.find((record) => record.prunedThroughSequence === first.sequence - 1);
@@ -175,7 +100,7 @@ export async function verifyOrganization(
     pending: 0,
     failure: null,
   };
-  const fail = (failure: Omit<VerifyFailure, 'organizationId'>) => ({
+  const fail = (failure: BlockFailure) => ({
     ...report,
     failure: { organizationId, ...failure },
   });
@@ -187,22 +112,86 @@ export async function verifyOrganization(
   if (checkpoint) return fail(checkpoint);
   const start = firstCheckedBlock(blocks, options.from);
   const before = start > 0 ? (blocks[start - 1] as SignedBlock) : null;
-  const reader = new EntryReader(
-    sql,
-    organizationId,
-    before ? { createdAt: before.lastCreatedAt, id: before.lastEntryId } : null,
-  );
-  let link: Link | null = before ?? origin.link;
-  for (const block of blocks.slice(start)) {
-    const failure = await checkBlockEntries(sql, block, link, reader);
-    if (failure) return { ...fail(failure), entries: reader.count };
-    link = block;
+  const checked = blocks.slice(start);
+  const entryStart = {
+    link: before ?? origin.link,
+    after: before ? { createdAt: before.lastCreatedAt, id: before.lastEntryId } : null,
+  };
+  const workers = workersFor(sql, checked, options);
+  const result =
+    workers > 1
+      ? await checkInParallel(sql, organizationId, checked, entryStart, { ...options, workers })
+      : await checkInOneThread(sql, organizationId, checked, entryStart, options);
+  const last = checked[checked.length - 1] ?? entryStart.link;
+  report.entries = result.entries;
+  report.sealedThrough = last?.sealedThrough ?? null;
+  report.pending = result.pending;
+  return result.failure ? { ...fail(result.failure), entries: result.entries } : report;
+}
+
+interface EntriesResult extends RangeResult {
+  pending: number;
+}
+
+type EntryStart = { link: Link | null; after: EntryPosition | null };
+
+/** How many threads check the entries: 1 without a PostgreSQL connection to give workers, or below the threshold. */
+function workersFor(sql: SqlClient, checked: readonly SignedBlock[], options: VerifyOptions): number {
+  if (!sql.workerConnection || checked.length < 2) return 1;
+  if (options.workers !== undefined) return Math.min(options.workers, checked.length);
+  const entries = checked.reduce((sum, block) => sum + block.entryCount, 0);
+  return entries < PARALLEL_FROM ? 1 : Math.min(options.pool?.size ?? defaultWorkers(), checked.length);
+}
+
+/** One pass: the blocks' entries, then on into the tail with the same reader. */
+async function checkInOneThread(
+  sql: SqlClient,
+  organizationId: string,
+  checked: readonly SignedBlock[],
+  start: EntryStart,
+  options: VerifyOptions,
+): Promise<EntriesResult> {
+  const range = await checkRange(sql, organizationId, checked, start);
+  if (range.failure) return { ...range, pending: 0 };
+  const tail = await checkTail(range.reader, checked[checked.length - 1] ?? start.link, options);
+  return { entries: range.reader.count, failure: tail.failure, pending: tail.pending };
+}
+
+/**
+ * Ranges of blocks in worker threads and the tail in this one, at once. Every range is awaited; the first failing
+ * range in list order (then the tail) is the failure, with the entries counted up to it, as one pass reports it.
+ */
+async function checkInParallel(
+  sql: SqlClient,
+  organizationId: string,
+  checked: readonly SignedBlock[],
+  start: EntryStart,
+  options: VerifyOptions & { workers: number },
+): Promise<EntriesResult> {
+  const connection = sql.workerConnection;
+  if (!connection) throw new Error('No connection settings to give verifier workers.');
+  const pool = options.pool ?? new VerifyPool(connection, options.workers);
+  try {
+    const ranges = splitRanges(checked, options.workers);
+    const jobs = ranges.map((blocks, i) => {
+      const previous = i === 0 ? null : (ranges[i - 1]?.at(-1) as SignedBlock);
+      const { link, after } = previous
+        ? { link: previous, after: { createdAt: previous.lastCreatedAt, id: previous.lastEntryId } }
+        : start;
+      return pool.run({ organizationId, blocks, link: link && { sealedThrough: link.sealedThrough }, after });
+    });
+    const last = checked[checked.length - 1] as SignedBlock;
+    const reader = new EntryReader(sql, organizationId, { createdAt: last.lastCreatedAt, id: last.lastEntryId });
+    const [results, tail] = await Promise.all([Promise.all(jobs), checkTail(reader, last, options)]);
+    let entries = 0;
+    for (const result of results) {
+      entries += result.entries;
+      if (result.failure) return { entries, failure: result.failure, pending: 0 };
+    }
+    return { entries: entries + reader.count, failure: tail.failure, pending: tail.pending };
+  } finally {
+    if (!options.pool) await pool.close();
   }
-  const tail = await checkTail(reader, link, options);
-  report.entries = reader.count;
-  report.sealedThrough = link?.sealedThrough ?? null;
-  report.pending = tail.pending;
-  return tail.failure ? fail(tail.failure) : report;
 }
 
 /** The index of the first block whose entries `from` asks to check (all blocks' headers are checked anyway). */
@@ -215,9 +204,9 @@ function firstCheckedBlock(blocks: readonly SignedBlock[], from: Date | undefine
 /** Every header: its chained hash recomputed, its signature, its link to the previous one, its own consistency. */
 function checkHeaders(
   blocks: readonly SignedBlock[],
-  publicKey: KeyObject,
+  publicKey: PublicKeys,
   origin: Origin | null,
-): Omit<VerifyFailure, 'organizationId'> | null {
+): BlockFailure | null {
   let previous: SignedBlock | null = null;
   for (const block of blocks) {
     const at = { block: block.sequence, entryId: null };
@@ -257,7 +246,7 @@ function checkCheckpoints(
   organizationId: string,
   options: VerifyOptions,
   origin: Origin | null,
-): Omit<VerifyFailure, 'organizationId'> | null {
+): BlockFailure | null {
   for (const checkpoint of options.checkpoints ?? []) {
     if (checkpoint.organizationId !== organizationId) continue;
     const at = { block: checkpoint.sequence, entryId: null };
@@ -296,107 +285,12 @@ function checkCheckpoints(
   return null;
 }
 
-/** Reads the block's entries, recomputes its root and compares every fact the header states. */
-async function checkBlockEntries(
-  sql: SqlClient,
-  block: SignedBlock,
-  previous: Link | null,
-  reader: EntryReader,
-): Promise<Omit<VerifyFailure, 'organizationId'> | null> {
-  // Asked for first, on the pool's other connection, so it arrives while the entries are hashed.
-  const storedLeaves = readLeaves(sql, block.organizationId, block.sequence);
-  storedLeaves.catch(() => undefined);
-  const entries: EntryRow[] = [];
-  const leaves: Buffer[] = [];
-  for (let i = 0; i < block.entryCount; i++) {
-    const entry = reader.nextNow() ?? (await reader.next());
-    if (!entry) break;
-    const order = reader.orderProblem(entry);
-    if (order) return { block: block.sequence, entryId: idOf(entry), problem: `entry out of order: ${order}` };
-    if (previous && createdAtOf(entry) < previous.sealedThrough)
-      return {
-        block: block.sequence,
-        entryId: idOf(entry),
-        problem: `the entry is dated ${createdAtOf(entry)}, inside the range the previous block sealed (before ${previous.sealedThrough}), but in no block`,
-      };
-    entries.push(entry);
-    leaves.push(leafHashOfRow(entry));
-  }
-  const stored = await storedLeaves;
-  const root = merkleRoot(leaves).toString('hex');
-  if (root !== block.merkleRoot)
-    return locateDifference(
-      block,
-      entries,
-      leaves.map((leaf) => leaf.toString('hex')),
-      stored,
-      root,
-    );
-  if (stored.length !== leaves.length || stored.join('') !== Buffer.concat(leaves).toString('hex'))
-    return {
-      block: block.sequence,
-      entryId: null,
-      problem: "the block's stored leaf hashes were changed (its entries are intact)",
-    };
-  const first = entries[0] && createdAtOf(entries[0]);
-  const last = entries[entries.length - 1];
-  const lastAt = last && createdAtOf(last);
-  if (first !== block.firstCreatedAt || lastAt !== block.lastCreatedAt)
-    return {
-      block: block.sequence,
-      entryId: last ? idOf(last) : null,
-      problem: 'the block header names other times than its entries',
-      expected: `${block.firstCreatedAt}…${block.lastCreatedAt}`,
-      found: `${first}…${lastAt}`,
-    };
-  return null;
-}
-
-/**
- * The root differs: names the first entry whose leaf differs from the block's stored leaves, when those still hash
- * to the signed root (otherwise they were changed too, and only the block can be named).
- */
-function locateDifference(
-  block: SignedBlock,
-  entries: readonly EntryRow[],
-  leaves: readonly string[],
-  stored: readonly string[],
-  root: string,
-): Omit<VerifyFailure, 'organizationId'> {
-  const storedRoot = merkleRoot(stored.map((leaf) => Buffer.from(leaf, 'hex'))).toString('hex');
-  const expected = `root ${block.merkleRoot} over ${block.entryCount} entries`;
-  const found = `root ${root} over ${entries.length} entries`;
-  const at = { block: block.sequence };
-  if (storedRoot !== block.merkleRoot)
-    return {
-      ...at,
-      entryId: null,
-      expected,
-      found,
-      problem: "the block's entries were changed (and its stored leaves, so the entry cannot be named)",
-    };
-  const i =
-    Array.from({ length: Math.max(stored.length, leaves.length) }, (_, n) => n).find((n) => leaves[n] !== stored[n]) ??
-    0;
-  const entry = entries[i];
-  const problem = entry
-    ? `entry ${i + 1} of the block differs from what was sealed (edited, inserted, removed or moved)`
-    : `the block's entries end at ${entries.length}: ${block.entryCount - entries.length} sealed entries are missing`;
-  return {
-    ...at,
-    entryId: entry ? idOf(entry) : null,
-    problem,
-    expected: `leaf ${stored[i] ?? '(none)'}`,
-    found: `leaf ${leaves[i] ?? '(none)'}`,
-  };
-}
-
 /** After the last block: no entry inside the sealed range, and none final for longer than the grace period. */
 async function checkTail(
   reader: EntryReader,
   link: Link | null,
   options: VerifyOptions,
-): Promise<{ pending: number; failure: Omit<VerifyFailure, 'organizationId'> | null }> {
+): Promise<{ pending: number; failure: BlockFailure | null }> {
   const now = (options.now ?? new Date()).getTime();
   const grace = (options.graceMinutes ?? 60) * 60_000;
   const due = new Date(Math.floor((now - 60_000 - grace) / DAY) * DAY).toISOString().replace('Z', '000Z');

@@ -3,6 +3,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { generateKeyPairSync } from 'node:crypto';
 import type { SqlClient } from '../src/index.ts';
+import { workerConnectionOf } from '../src/sql.ts';
 
 export const DAY = 86_400_000;
 
@@ -56,6 +57,8 @@ export async function singleConnection(handle: { url?: string; options: { pglite
     queryArrays: async (text: string, params?: unknown[]) =>
       (await client.query<unknown[]>({ text, values: params, rowMode: 'array' })).rows,
     close: () => client.end(),
+    // The parallel verifier's workers open their own connections to the same database.
+    workerConnection: workerConnectionOf({ connectionString: handle.url }),
   };
 }
 

@@ -1,12 +1,17 @@
 /**
  * The mutation test (decision 015): a sealed log, then random tamperings made with superuser rights, the triggers
- * bypassed (`session_replication_role = replica`), each applied in a transaction, verified, and rolled back. Every
- * one must be detected, and the untouched log must verify clean. `SEAL_MUTATIONS` and `SEAL_SEED` replay a run.
+ * bypassed (`session_replication_role = replica`). Every one must be detected, and the untouched log must verify
+ * clean. `SEAL_MUTATIONS` and `SEAL_SEED` replay a run.
+ *
+ * On PGlite each tampering is applied in a transaction, verified in one thread and rolled back. On PostgreSQL it is
+ * committed (the parallel verifier's workers read on their own connections, so they must see it), verified both in
+ * one thread and in two workers, which must report the very same first broken link, and then undone by restoring
+ * the log and its blocks from a snapshot taken before the first tampering.
  */
 import { createPublicKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines, useTestDatabase } from '@auditlog/db/testing';
-import { sealOrganization, verifyOrganization } from '../src/index.ts';
+import { sealOrganization, verifyOrganization, VerifyPool } from '../src/index.ts';
 import type { SignedBlock, SqlClient } from '../src/index.ts';
 import { lastBlock, readBlocks } from '../src/store.ts';
 import { daysAgo, insertEntries, random, sealKeys, singleConnection } from './support.ts';
@@ -206,18 +211,59 @@ describe.each(testEngines)('tampering on %s', (engine) => {
     );
     sealed.blocks = (await readBlocks(sql, ORG)).length;
     checkpoints = [(await lastBlock(sql, ORG)) as SignedBlock, (await lastBlock(sql, OTHER)) as SignedBlock];
+    if (engine === 'postgres') {
+      await sql.query('CREATE TABLE tamper_log AS SELECT * FROM "AuditLog"');
+      await sql.query('CREATE TABLE tamper_blocks AS SELECT * FROM auditlog."AuditSealBlock"');
+    }
   });
   afterAll(() => sql.close());
 
-  const verify = () => verifyOrganization(sql, ORG, { publicKey, checkpoints });
+  const pool = () => new VerifyPool((sql as Required<SqlClient>).workerConnection, 2);
+  let workers: VerifyPool | null = null;
+  const verify = () => verifyOrganization(sql, ORG, { publicKey, checkpoints, workers: 1 });
+  const verifyInParallel = () => {
+    workers ??= pool();
+    return verifyOrganization(sql, ORG, { publicKey, checkpoints, workers: 2, pool: workers });
+  };
+  afterAll(() => workers?.close());
+
+  /** Applies a tampering and returns the verifiers' reports on it; leaves the log as it was. */
+  async function tamperAndVerify(change: Tampering) {
+    if (engine !== 'postgres') {
+      await sql.query('BEGIN');
+      try {
+        await sql.query('SET LOCAL session_replication_role = replica');
+        for (const [statement, params] of change.statements) await sql.query(statement, params);
+        return [await verify()];
+      } finally {
+        await sql.query('ROLLBACK');
+      }
+    }
+    await sql.query('BEGIN');
+    await sql.query('SET LOCAL session_replication_role = replica');
+    for (const [statement, params] of change.statements) await sql.query(statement, params);
+    await sql.query('COMMIT');
+    try {
+      return [await verify(), await verifyInParallel()];
+    } finally {
+      await sql.query('BEGIN');
+      await sql.query('SET LOCAL session_replication_role = replica');
+      await sql.query('DELETE FROM "AuditLog"');
+      await sql.query('INSERT INTO "AuditLog" SELECT * FROM tamper_log');
+      await sql.query('DELETE FROM auditlog."AuditSealBlock"');
+      await sql.query('INSERT INTO auditlog."AuditSealBlock" SELECT * FROM tamper_blocks');
+      await sql.query('COMMIT');
+    }
+  }
 
   it('verifies the untouched log clean', async () => {
     expect(sealed.blocks).toBe(Math.ceil(640 / BLOCK_SIZE));
     expect((await verify()).failure).toBeNull();
+    if (engine === 'postgres') expect(await verifyInParallel()).toEqual(await verify());
   });
 
   const count = Number(process.env.SEAL_MUTATIONS ?? (engine === 'postgres' ? 1000 : 300));
-  it(`detects every one of ${count} random tamperings made with superuser rights`, { timeout: 300_000 }, async () => {
+  it(`detects every one of ${count} random tamperings made with superuser rights`, { timeout: 600_000 }, async () => {
     const seed = Number(process.env.SEAL_SEED ?? Date.now() % 1_000_000);
     const rand = random(seed);
     const pick: Pick = (items) => items[Math.floor(rand() * items.length)] as (typeof items)[0];
@@ -225,20 +271,17 @@ describe.each(testEngines)('tampering on %s', (engine) => {
     const kinds = new Map<string, number>();
     for (let n = 0; n < count; n++) {
       const change = tampering(n, pick, rand, sealed);
-      await sql.query('BEGIN');
-      try {
-        await sql.query('SET LOCAL session_replication_role = replica');
-        for (const [statement, params] of change.statements) await sql.query(statement, params);
-        const report = await verify();
-        if (!report.failure) missed.push(change.name);
-        const kind = change.name.split(' ').slice(0, 2).join(' ');
-        kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-      } finally {
-        await sql.query('ROLLBACK');
-      }
+      const [single, parallel] = await tamperAndVerify(change);
+      if (!single?.failure) missed.push(change.name);
+      if (parallel && !parallel.failure) missed.push(`${change.name} (in parallel)`);
+      // The very same report: the same first broken link, found after the same number of entries.
+      if (parallel) expect(parallel, `seed ${seed}: ${change.name}`).toEqual(single);
+      const kind = change.name.split(' ').slice(0, 2).join(' ');
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
     }
     expect(missed, `seed ${seed}: tamperings not detected`).toEqual([]);
     expect(kinds.size).toBeGreaterThanOrEqual(12);
     expect((await verify()).failure).toBeNull();
+    if (engine === 'postgres') expect((await verifyInParallel()).failure).toBeNull();
   });
 });
