@@ -3,18 +3,67 @@
  *
  *   BENCH_DATABASE_URL   the server (default the local one); a fresh database is made and dropped
  *   BENCH_SEAL_ENTRIES   entries in the sealed organization (default 1,000,000), spread over the 60 days before today
+ *   BENCH_SEAL_WORKERS   worker threads for the parallel verification (default one per CPU, at most 4)
+ *
+ * Verification is timed twice, in one thread and in workers, each with the load average and the CPU it used: this
+ * process's (all threads) and the PostgreSQL backends' (from /proc, the server being local), per entry, so that a
+ * quiet machine's throughput can be inferred from a busy one's.
  *
  * Then prunes the months before the current one (as the owner, retention set to one day) and times it.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { pruneMonths, sealOrganization, sqlClientFor, verifyOrganization } from '@auditlog/seal';
+import type { SqlClient } from '@auditlog/seal';
 import { postgresBench } from './databases.ts';
 
 const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const entries = Number(process.env.BENCH_SEAL_ENTRIES ?? 1_000_000);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const DAY = 86_400_000;
+const workers = process.env.BENCH_SEAL_WORKERS ? Number(process.env.BENCH_SEAL_WORKERS) : undefined;
+const TICK = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in hundredths of a second
+
+/** CPU seconds used so far by the server's backends on `database` (local server only; 0 when /proc cannot tell). */
+async function backendCpu(sql: SqlClient, database: string): Promise<number> {
+  const rows = await sql.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
+  let total = 0;
+  for (const { pid } of rows) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / TICK;
+  }
+  return total;
+}
+
+interface VerifyRun {
+  label: string;
+  seconds: number;
+  entries: number;
+  nodeCpu: number;
+  load: [number, number];
+}
+
+/** One timed verification; the workers' backends are gone when it ends, so their CPU is not counted here. */
+async function timedVerify(sql: SqlClient, key: KeyObject, label: string, threads: number | undefined) {
+  const load = os.loadavg()[0] ?? 0;
+  const cpu = process.cpuUsage();
+  const at = performance.now();
+  const report = await verifyOrganization(sql, 'org_bench', { publicKey: key, workers: threads });
+  const seconds = (performance.now() - at) / 1000;
+  const used = process.cpuUsage(cpu);
+  if (report.failure) throw new Error(`the bench log did not verify: ${report.failure.problem}`);
+  const run: VerifyRun = {
+    label,
+    seconds,
+    entries: report.entries,
+    nodeCpu: (used.user + used.system) / 1e6,
+    load: [load, os.loadavg()[0] ?? 0],
+  };
+  return run;
+}
 
 const FILL = `
 INSERT INTO "AuditLog" (id, "organizationId", "createdAt", action, "entityType", "entityId", "actorType", "actorUserId",
@@ -46,10 +95,11 @@ async function main(): Promise<void> {
     at = performance.now();
     const sealed = await sealOrganization(sql, 'org_bench', { privateKey });
     const sealSeconds = (performance.now() - at) / 1000;
-    at = performance.now();
-    const report = await verifyOrganization(sql, 'org_bench', { publicKey: privateKey });
-    const verifySeconds = (performance.now() - at) / 1000;
-    if (report.failure) throw new Error(`the bench log did not verify: ${report.failure.problem}`);
+    const database = new URL(bench.url ?? serverUrl).pathname.slice(1);
+    const dbCpu = await backendCpu(sql, database);
+    const single = await timedVerify(sql, privateKey, 'verify in one thread', 1);
+    const singleDbCpu = (await backendCpu(sql, database)) - dbCpu;
+    const parallel = await timedVerify(sql, privateKey, `verify in ${workers ?? 'default'} workers`, workers);
     await sql.query(`SELECT auditlog.set_retention('org_bench', 1, false)`);
     const now = new Date();
     at = performance.now();
@@ -66,12 +116,19 @@ async function main(): Promise<void> {
     console.log(
       `| seal (${sealed.blocks} blocks of ≤ 4,096) | ${sealSeconds.toFixed(2)} s | ${rate(sealed.entries, sealSeconds)} |`,
     );
-    console.log(
-      `| verify (every leaf, root, link, signature) | ${verifySeconds.toFixed(2)} s | ${rate(report.entries, verifySeconds)} |`,
-    );
+    for (const run of [single, parallel]) {
+      const load = `load ${run.load[0].toFixed(1)} → ${run.load[1].toFixed(1)}`;
+      const cpu = `${((run.nodeCpu * 1e6) / run.entries).toFixed(1)} µs Node CPU/entry`;
+      console.log(
+        `| ${run.label} (${load}, ${cpu}) | ${run.seconds.toFixed(2)} s | ${rate(run.entries, run.seconds)} |`,
+      );
+    }
     const prunedWhat = `${pruned.entries.toLocaleString('en')} entries, ${pruned.blocks} blocks; DELETE, not partitions`;
     console.log(
       `| prune the months before ${pruned.before.slice(0, 7)} (${prunedWhat}) | ${pruneSeconds.toFixed(2)} s | ${rate(pruned.entries, pruneSeconds)} |`,
+    );
+    console.log(
+      `\nPostgreSQL backend CPU of the one-thread verification: ${((singleDbCpu * 1e6) / single.entries).toFixed(1)} µs/entry.`,
     );
   } finally {
     await sql.close();

@@ -1,7 +1,8 @@
 /**
  * pnpm audit:keygen [--out <file>]     make an Ed25519 key pair: <file> (0600) and <file>.pub, or print both
  * pnpm audit:seal [--org <slug>]       seal the final entries (key: AUDIT_SEAL_KEY_FILE or AUDIT_SEAL_KEY)
- * pnpm audit:verify [--org <slug>] [--from <date>] [--checkpoint <file>] [--grace <minutes>]
+ * pnpm audit:verify [--org <slug>] [--from <date>] [--checkpoint <file>] [--grace <minutes>] [--workers <n>]
+ *                    [--public-key <file>]…   more public keys (after a key rotation), besides the configured one
  *                                      recompute everything; print the first broken link and exit 1, or exit 0
  * pnpm audit:checkpoint [--out <file>] export the newest block of every organization with the public key
  * pnpm audit:retention --org <slug> --days <n> [--legal-hold on|off]    set the retention period or a legal hold
@@ -13,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { openDatabase } from '@auditlog/db';
 import { configuredPrivateKey, configuredPublicKey, fromInvocation } from './env.ts';
 import { exportCheckpoints, parseCheckpointFile } from './export.ts';
-import { generateSealKeyPair, writeSealKeyPair } from './keys.ts';
+import { generateSealKeyPair, readPublicKeyFile, writeSealKeyPair } from './keys.ts';
 import { writeEvidencePack } from './pack.ts';
 import { pruneMonths } from './prune.ts';
 import { describeFailure, organizationsFor, verifyOrganizations } from './run.ts';
@@ -28,6 +29,8 @@ const { positionals, values } = parseArgs({
     from: { type: 'string' },
     checkpoint: { type: 'string' },
     grace: { type: 'string' },
+    workers: { type: 'string' },
+    'public-key': { type: 'string', multiple: true },
     out: { type: 'string' },
     'block-size': { type: 'string' },
     before: { type: 'string' },
@@ -93,10 +96,15 @@ async function verify(): Promise<number> {
     ? parseCheckpointFile(await readFile(fromInvocation(values.checkpoint), 'utf8'), values.checkpoint).blocks
     : undefined;
   const graceMinutes = values.grace ? Number(values.grace) : undefined;
+  const workers = values.workers ? Number(values.workers) : undefined;
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 16))
+    throw new Error(`--workers ${values.workers} is not a number of threads from 1 to 16.`);
+  const others = await Promise.all((values['public-key'] ?? []).map((file) => readPublicKeyFile(fromInvocation(file))));
   return withSql(async (sql) => {
     const started = performance.now();
     const reports = await verifyOrganizations(sql, await organizationsFor(sql, values.org), {
-      publicKey,
+      publicKey: [publicKey, ...others],
+      workers,
       from,
       checkpoints,
       graceMinutes,
