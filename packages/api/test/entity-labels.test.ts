@@ -14,7 +14,10 @@ describe.each(testEngines)('entity labels on %s', (engine) => {
 
   it('does not call a record the log never saw deleted: exists null, named by a short id that tells ids apart', async () => {
     const prisma = db().prisma;
-    const refs = auditRegistry.models.map((model) => ({ type: model.entityType, id: `missing-${model.model}-abcd1234` }));
+    const refs = auditRegistry.models.map((model) => ({
+      type: model.entityType,
+      id: `missing-${model.model}-abcd1234`,
+    }));
     const labels = await resolveEntityLabels(prisma, 'no-such-organization', refs);
     for (const ref of refs) {
       expect(labels.get(`${ref.type}:${ref.id}`), `${ref.type}`).toEqual({ label: '…abcd1234', exists: null });

@@ -125,13 +125,23 @@ describe.each(testEngines)('audit.get details on %s', (engine) => {
 
     const ids = await as(org, null, async () => {
       const made = [];
-      for (const name of ['One', 'Two']) made.push(await prisma.vendor.create({ data: { organizationId: org.id, name } }));
+      for (const name of ['One', 'Two'])
+        made.push(await prisma.vendor.create({ data: { organizationId: org.id, name } }));
       return made.map((vendor) => vendor.id);
     });
     // Never seen by the log (no snapshot): not claimed deleted; the short ids of two cuids differ.
-    const unknown = await admin.audit.record({ action: 'view', entityType: 'vendor', entityId: 'cmx5g8rgv0001abcdk3j9x2qa' });
+    const unknown = await admin.audit.record({
+      action: 'view',
+      entityType: 'vendor',
+      entityId: 'cmx5g8rgv0001abcdk3j9x2qa',
+    });
     const detail = await admin.audit.get({ id: unknown.id });
-    expect(detail.entity).toEqual({ type: 'vendor', id: 'cmx5g8rgv0001abcdk3j9x2qa', label: '…k3j9x2qa', exists: null });
+    expect(detail.entity).toEqual({
+      type: 'vendor',
+      id: 'cmx5g8rgv0001abcdk3j9x2qa',
+      label: '…k3j9x2qa',
+      exists: null,
+    });
     expect(new Set(ids.map((id) => id.slice(-8))).size).toBe(2);
   });
 });

@@ -30,7 +30,10 @@ const RecordValue: Component<{ record: Referenced }> = (props) => (
   >
     <span>{props.record.label}</span>
     <Show when={props.record.label !== props.record.id}>
-      <span class="mono secondary"> {props.record.id.length > 12 ? `…${props.record.id.slice(-8)}` : props.record.id}</span>
+      <span class="mono secondary">
+        {' '}
+        {props.record.id.length > 12 ? `…${props.record.id.slice(-8)}` : props.record.id}
+      </span>
     </Show>
     <Show when={props.record.exists === false}>
       <span class="deleted">deleted</span>
@@ -39,9 +42,12 @@ const RecordValue: Component<{ record: Referenced }> = (props) => (
 );
 
 /** A value as its field's kind reads it: money, a byte size, or as it is. */
-const FieldValue: Component<{ value: unknown; kind: FieldKind; currency: string | null; record?: Referenced | null }> = (
-  props,
-) => (
+const FieldValue: Component<{
+  value: unknown;
+  kind: FieldKind;
+  currency: string | null;
+  record?: Referenced | null;
+}> = (props) => (
   <Switch fallback={<Value value={props.value} />}>
     <Match when={props.record}>{(record) => <RecordValue record={record()} />}</Match>
     <Match when={props.kind === 'money' && props.value != null ? String(props.value) : undefined}>
@@ -65,7 +71,8 @@ const FieldValue: Component<{ value: unknown; kind: FieldKind; currency: string 
 function hiddenChange(change: Change): string | null {
   const print = change.fingerprint;
   if (!print) return null;
-  if (print.before && print.after) return print.before === print.after ? 'unchanged (same value)' : 'changed (value hidden)';
+  if (print.before && print.after)
+    return print.before === print.after ? 'unchanged (same value)' : 'changed (value hidden)';
   if (print.after) return 'set (value hidden)';
   if (print.before) return 'cleared (value hidden)';
   return null;
@@ -125,12 +132,22 @@ export const ChangesTable: Component<{
                 >
                   <Show when={showBefore()}>
                     <td class="before" classList={{ removed: props.action === 'delete' || change.after === null }}>
-                      <FieldValue value={change.before} kind={kind()} currency={currency()} record={reference()?.before} />
+                      <FieldValue
+                        value={change.before}
+                        kind={kind()}
+                        currency={currency()}
+                        record={reference()?.before}
+                      />
                     </td>
                   </Show>
                   <Show when={showAfter()}>
                     <td class="after">
-                      <FieldValue value={change.after} kind={kind()} currency={currency()} record={reference()?.after} />
+                      <FieldValue
+                        value={change.after}
+                        kind={kind()}
+                        currency={currency()}
+                        record={reference()?.after}
+                      />
                       <Show when={hidden()}>
                         {(note) => (
                           <span class="hidden-change">

@@ -132,9 +132,10 @@ const Facts: Component<{ data: AuditEntryDetail }> = (props) => (
 );
 
 /** "2 other changes in the same request", each a button that opens it here. */
-const SameRequest: Component<{ related: NonNullable<AuditEntryDetail['sameRequest']>; onOpen: (id: string) => void }> = (
-  props,
-) => (
+const SameRequest: Component<{
+  related: NonNullable<AuditEntryDetail['sameRequest']>;
+  onOpen: (id: string) => void;
+}> = (props) => (
   <section class="same-request" aria-labelledby="same-request-title">
     <h3 id="same-request-title">
       {props.related.total === 0

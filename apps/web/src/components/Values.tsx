@@ -42,7 +42,10 @@ export const Pill: Component<{ value: string }> = (props) => {
       </Match>
       <Match when={truncated()}>
         {(match) => (
-          <span class="placeholder" title={`Stored cut to its start: ${match()[1] ?? ''} bytes, SHA-256 ${match()[2] ?? ''}`}>
+          <span
+            class="placeholder"
+            title={`Stored cut to its start: ${match()[1] ?? ''} bytes, SHA-256 ${match()[2] ?? ''}`}
+          >
             <Scissors aria-hidden /> TRUNCATED · {Number(match()[1]).toLocaleString()} bytes
           </span>
         )}
@@ -58,7 +61,8 @@ const isPlaceholder = (text: string) =>
 export const Text: Component<{ text: string }> = (props) => {
   const parts = () => {
     const truncated = TRUNCATED_PATTERN.exec(props.text);
-    if (truncated) return [props.text.slice(0, props.text.length - (truncated[3] ?? '').length - 1), `${truncated[3] ?? ''}…`];
+    if (truncated)
+      return [props.text.slice(0, props.text.length - (truncated[3] ?? '').length - 1), `${truncated[3] ?? ''}…`];
     return props.text.split(/(\[REDACTED\]|\[BINARY DATA\]|\[TOO DEEP\])/).filter((part) => part !== '');
   };
   return (
@@ -137,7 +141,9 @@ export const Value: Component<{ value: unknown }> = (props) => (
     <Match when={props.value === null || props.value === undefined}>
       <span class="null">empty</span>
     </Match>
-    <Match when={typeof props.value === 'string' && ISO_INSTANT.test(props.value) ? (props.value as string) : undefined}>
+    <Match
+      when={typeof props.value === 'string' && ISO_INSTANT.test(props.value) ? (props.value as string) : undefined}
+    >
       {(iso) => (
         <time class="value-text num" datetime={iso()} title={iso()}>
           {formatExact(new Date(iso()))}

@@ -72,7 +72,10 @@ export type FieldKind = 'money' | 'bytes' | null;
 /** Whether a field holds money or a byte size, from its name and its values (decimal numbers). */
 export function fieldKind(field: string, values: unknown[]): FieldKind {
   const numeric = values.every(
-    (value) => value === null || value === undefined || ((typeof value === 'string' || typeof value === 'number') && DECIMAL.test(String(value))),
+    (value) =>
+      value === null ||
+      value === undefined ||
+      ((typeof value === 'string' || typeof value === 'number') && DECIMAL.test(String(value))),
   );
   if (!numeric || values.every((value) => value === null || value === undefined)) return null;
   if (BYTES_FIELD.test(field)) return 'bytes';

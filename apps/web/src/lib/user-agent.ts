@@ -31,7 +31,11 @@ const CLIENTS: [RegExp, string][] = [
 
 const SYSTEMS: [RegExp, (match: RegExpExecArray) => string][] = [
   [/\bWindows NT 10\.0/, () => 'Windows 10/11'],
-  [/\bWindows NT (6\.[0-3])/, (m) => `Windows ${({ '6.0': 'Vista', '6.1': '7', '6.2': '8', '6.3': '8.1' } as Record<string, string>)[m[1] ?? ''] ?? ''}`],
+  [
+    /\bWindows NT (6\.[0-3])/,
+    (m) =>
+      `Windows ${({ '6.0': 'Vista', '6.1': '7', '6.2': '8', '6.3': '8.1' } as Record<string, string>)[m[1] ?? ''] ?? ''}`,
+  ],
   [/\biPad.*OS (\d+)[_.](\d+)/, (m) => `iPadOS ${m[1] ?? ''}.${m[2] ?? ''}`],
   [/\b(?:iPhone|CPU) OS (\d+)[_.](\d+)/, (m) => `iOS ${m[1] ?? ''}.${m[2] ?? ''}`],
   [/\bMac OS X (\d+)[_.](\d+)(?:[_.](\d+))?/, (m) => `macOS ${[m[1], m[2], m[3]].filter(Boolean).join('.')}`],

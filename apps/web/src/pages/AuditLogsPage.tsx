@@ -255,7 +255,11 @@ export const AuditLogsPage: Component = () => {
                                   onPointerEnter={() => void loadDrawer()}
                                   onFocus={() => void loadDrawer()}
                                   onClick={() =>
-                                    params.entry === row.original.id ? closeEntry() : params.entry ? stepEntry(row.original.id) : openEntry(row.original.id)
+                                    params.entry === row.original.id
+                                      ? closeEntry()
+                                      : params.entry
+                                        ? stepEntry(row.original.id)
+                                        : openEntry(row.original.id)
                                   }
                                 >
                                   Details

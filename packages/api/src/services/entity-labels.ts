@@ -81,7 +81,11 @@ export function entityLabelResolver(registry: AuditRegistry): EntityLabelResolve
         const live = new Map(rows.map((row) => [String(row.__id), row]));
         const gone = [...ids].filter((id) => !live.has(id) && !COLLECTION_IDS.has(id));
         const last = gone.length
-          ? await snapshots(client, organizationId, gone.map((id) => ({ type, id })))
+          ? await snapshots(
+              client,
+              organizationId,
+              gone.map((id) => ({ type, id })),
+            )
           : new Map<string, string>();
         for (const id of ids) {
           const row = live.get(id);

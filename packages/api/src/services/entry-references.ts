@@ -29,7 +29,14 @@ export function referenceResolver(registry: AuditRegistry): ReferenceResolver {
     const changed = (relations.get(entry.entityType) ?? []).flatMap((relation) => {
       const change = entry.changes?.[relation.field];
       return change && relation.targetEntityType
-        ? [{ field: relation.field, type: relation.targetEntityType, before: asId(change.before), after: asId(change.after) }]
+        ? [
+            {
+              field: relation.field,
+              type: relation.targetEntityType,
+              before: asId(change.before),
+              after: asId(change.after),
+            },
+          ]
         : [];
     });
     if (changed.length === 0) return {};
