@@ -21,7 +21,7 @@ type Referenced = NonNullable<Reference['before']>;
 /** The record a foreign key named: its label then, and its id; "deleted" when it is gone now. */
 const RecordValue: Component<{ record: Referenced }> = (props) => (
   <span
-    class="record-ref"
+    class="record-ref two-line"
     title={
       props.record.asOf === 'entry'
         ? `${props.record.id}: named as it was when this entry was written`
@@ -29,15 +29,15 @@ const RecordValue: Component<{ record: Referenced }> = (props) => (
     }
   >
     <span>{props.record.label}</span>
-    <Show when={props.record.label !== props.record.id}>
-      <span class="mono secondary">
+    <span class="secondary">
+      <Show when={props.record.label !== props.record.id}>
+        <span class="mono">{props.record.id.length > 12 ? `…${props.record.id.slice(-8)}` : props.record.id}</span>
+      </Show>
+      <Show when={props.record.exists === false}>
         {' '}
-        {props.record.id.length > 12 ? `…${props.record.id.slice(-8)}` : props.record.id}
-      </span>
-    </Show>
-    <Show when={props.record.exists === false}>
-      <span class="deleted">deleted</span>
-    </Show>
+        <span class="deleted">deleted</span>
+      </Show>
+    </span>
   </span>
 );
 
