@@ -2,7 +2,7 @@
  * Every audited model is named in the list: the labels come from the generated registry alone (tables, columns,
  * label templates), so every model it lists, those audited by the default rule too, gets a live label.
  */
-import { runAsSystem } from '@auditlog/audit';
+import { quoteIdent, runAsSystem } from '@auditlog/audit';
 import { auditRegistry } from '@auditlog/db';
 import { testEngines, useTestDatabase } from '@auditlog/db/testing';
 import { describe, expect, it } from 'vitest';
@@ -12,12 +12,15 @@ import { insertSampleRow } from './sample-rows.ts';
 describe.each(testEngines)('entity labels on %s', (engine) => {
   const db = useTestDatabase(engine);
 
-  it('knows every audited model: a missing record of each type is "deleted" (exists: false), never "not a model" (null)', async () => {
+  it('does not call a record the log never saw deleted: exists null, named by a short id that tells ids apart', async () => {
     const prisma = db().prisma;
-    const refs = auditRegistry.models.map((model) => ({ type: model.entityType, id: `missing-${model.model}` }));
+    const refs = auditRegistry.models.map((model) => ({
+      type: model.entityType,
+      id: `missing-${model.model}-abcd1234`,
+    }));
     const labels = await resolveEntityLabels(prisma, 'no-such-organization', refs);
     for (const ref of refs) {
-      expect(labels.get(`${ref.type}:${ref.id}`), `${ref.type}`).toEqual({ label: expect.any(String), exists: false });
+      expect(labels.get(`${ref.type}:${ref.id}`), `${ref.type}`).toEqual({ label: '…abcd1234', exists: null });
     }
   });
 
@@ -51,7 +54,25 @@ describe.each(testEngines)('entity labels on %s', (engine) => {
       }
     }
     const elsewhere = await resolveEntityLabels(prisma, 'another-organization', refs);
-    for (const ref of refs) expect(elsewhere.get(`${ref.type}:${ref.id}`)?.exists, ref.type).toBe(false);
+    for (const ref of refs) expect(elsewhere.get(`${ref.type}:${ref.id}`)?.exists, ref.type).toBe(null);
+
+    // Deleted, every model (the organization aside) is still named: from its delete's Before values, as "deleted".
+    const deletable = samples.filter(({ model }) => model !== tenant).reverse();
+    await runAsSystem({ name: 'Test setup' }, async () => {
+      for (const { model, id } of deletable) {
+        await prisma.$executeRawUnsafe(
+          `DELETE FROM ${quoteIdent(auditRegistry.schema)}.${quoteIdent(model.table)} WHERE ${quoteIdent(model.idColumn)} = $1`,
+          id,
+        );
+      }
+    });
+    const gone = await resolveEntityLabels(prisma, 'labels-every-org', refs);
+    for (const { model, id } of deletable) {
+      expect(gone.get(`${model.entityType}:${id}`), model.model).toEqual({
+        label: labels.get(`${model.entityType}:${id}`)?.label,
+        exists: false,
+      });
+    }
   });
 
   it('formats a template: a ticket is "#<number> <subject>"', async () => {
@@ -84,6 +105,6 @@ describe.each(testEngines)('entity labels on %s', (engine) => {
     expect(labels.get('custom_thing:x1')).toEqual({ label: 'x1', exists: null });
     // Another organization's reader learns nothing about the record.
     const foreign = await resolveEntityLabels(prisma, other.id, refs.slice(0, 1));
-    expect(foreign.get(`vendor:${vendor.id}`)?.exists).toBe(false);
+    expect(foreign.get(`vendor:${vendor.id}`)).toEqual({ label: shortId(vendor.id), exists: null });
   });
 });

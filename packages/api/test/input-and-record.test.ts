@@ -222,6 +222,9 @@ describe.each(testEngines)('audit.record and malformed input on %s', { timeout: 
         metadata: { reason: 'quarter close', ticket: 1042 },
         // Recorded just now: its day is not final, so no block holds it yet (decision 015).
         seal: { sealed: false, block: null, sealedAt: null },
+        references: {},
+        // A request of its own: it wrote nothing else.
+        sameRequest: { total: 0, items: [] },
       });
     });
 

@@ -82,19 +82,25 @@ export const ActorCell: Component<{ actor: AuditEntrySummary['actor'] }> = (prop
   </Switch>
 );
 
+/** A label that is an id (a shortened one, or the id itself) reads in monospace; a name does not. */
+const isIdLabel = (entity: AuditEntrySummary['entity']) => entity.label === entity.id || entity.label.startsWith('…');
+
 export const EntityCell: Component<{ entity: AuditEntrySummary['entity'] }> = (props) => (
   <div class="two-line">
     <span class="entity-type">{entityTypeLabel(props.entity.type)}</span>
     <Show
       when={props.entity.exists !== false}
       fallback={
-        <span title={`${props.entity.id} (no longer exists)`}>
-          <span class="mono">{props.entity.label}</span>
+        <span title={`${props.entity.label} (${props.entity.id}, no longer exists)`}>
+          <span classList={{ mono: isIdLabel(props.entity) }}>{props.entity.label}</span>{' '}
           <span class="deleted">deleted</span>
         </span>
       }
     >
-      <span title={props.entity.label} classList={{ mono: props.entity.exists === null }}>
+      <span
+        title={props.entity.exists === null ? `${props.entity.label} (${props.entity.id})` : props.entity.label}
+        classList={{ mono: props.entity.exists === null && isIdLabel(props.entity) }}
+      >
         {props.entity.label}
       </span>
     </Show>

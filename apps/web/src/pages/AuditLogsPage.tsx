@@ -1,17 +1,17 @@
 /**
  * Admin → Audit Logs: the organization's entries, newest first, filtered by action, entity type and dates, a page at
- * a time, with the details of an entry in a dialog. Filters, page and the open entry live in the URL.
+ * a time, with the details of an entry in a side drawer beside the list. Filters, page and the open entry live in the
+ * URL.
  */
 import { useSearchParams } from '@solidjs/router';
 import { keepPreviousData, useQuery } from '@tanstack/solid-query';
 import { createColumnHelper, createTable, tableFeatures } from '@tanstack/solid-table';
 import type { Component } from 'solid-js';
-import { createMemo, createSignal, For, Match, onCleanup, Show, Switch } from 'solid-js';
+import { createMemo, createSignal, For, lazy, Match, onCleanup, Show, Suspense, Switch } from 'solid-js';
 import ChevronLeft from 'lucide-solid/icons/chevron-left';
 import ChevronRight from 'lucide-solid/icons/chevron-right';
 import { ActionBadge } from '../components/ActionBadge.tsx';
 import { ActorCell, EntityCell, IpCell, TimestampCell } from '../components/cells.tsx';
-import { EntryDialog } from '../components/EntryDialog.tsx';
 import { FiltersBar } from '../components/FiltersBar.tsx';
 import { EmptyState, ErrorState, PermissionError, SkeletonRows } from '../components/states.tsx';
 import { api, errorCode, errorMessage } from '../lib/api.ts';
@@ -22,6 +22,21 @@ import { SealStatusLine } from '../components/SealStatus.tsx';
 import { EvidencePackButton } from '../components/EvidencePackButton.tsx';
 
 const PAGE_SIZE = 25;
+
+/** The details drawer is fetched on demand (first hover or focus of a Details button): not in the first download. */
+const loadDrawer = () => import('../components/EntryDrawer.tsx');
+const EntryDrawer = lazy(loadDrawer);
+
+/**
+ * How many history entries the open drawer pushed (kept in `history.state`): opening from the list pushes one, opening
+ * a related entry another, stepping with J/K replaces. Closing goes back that many, so Back after closing leaves the
+ * page instead of landing on the same list again.
+ */
+const drawerDepth = (): number => {
+  const state: unknown = window.history.state;
+  const depth = state && typeof state === 'object' ? (state as { drawer?: unknown }).drawer : undefined;
+  return typeof depth === 'number' && depth > 0 ? depth : 0;
+};
 const features = tableFeatures({});
 const column = createColumnHelper<typeof features, AuditEntrySummary>();
 
@@ -118,15 +133,16 @@ export const AuditLogsPage: Component = () => {
     setParams(filterParams(target));
   };
 
-  const openEntry = (id: string) => setParams({ entry: id });
+  const openEntry = (id: string) => setParams({ entry: id }, { state: { drawer: drawerDepth() + 1 } });
+  const stepEntry = (id: string) => setParams({ entry: id }, { replace: true, state: { drawer: drawerDepth() } });
   const closeEntry = () => {
-    const id = params.entry;
-    setParams({ entry: undefined }, { replace: true });
-    // Focus returns to the button that opened the dialog.
-    queueMicrotask(() =>
-      document.querySelector<HTMLButtonElement>(`button[data-entry="${CSS.escape(id ?? '')}"]`)?.focus(),
-    );
+    // Focus returns to the Details button of the entry shown (the list stays, so the button is there).
+    document.querySelector<HTMLButtonElement>(`button[data-entry="${CSS.escape(params.entry ?? '')}"]`)?.focus();
+    const depth = drawerDepth();
+    if (depth > 0) window.history.go(-depth);
+    else setParams({ entry: undefined }, { replace: true });
   };
+  const listedIds = createMemo(() => list.data?.items.map((item) => item.id) ?? []);
 
   const forbidden = () => errorCode(list.error) === 'FORBIDDEN';
   const total = () => list.data?.total;
@@ -224,7 +240,7 @@ export const AuditLogsPage: Component = () => {
                 <Match when={list.data}>
                   <For each={table.getRowModel().rows}>
                     {(row) => (
-                      <tr>
+                      <tr classList={{ current: params.entry === row.original.id }}>
                         <For each={row.getAllCells()}>
                           {(cell) => (
                             <td classList={{ 'cell-ip': cell.column.id === 'ip' }}>
@@ -234,8 +250,17 @@ export const AuditLogsPage: Component = () => {
                                   class="button small"
                                   data-entry={row.original.id}
                                   aria-haspopup="dialog"
+                                  aria-expanded={params.entry === row.original.id}
                                   aria-label={`Details of ${row.original.action} on ${row.original.entity.label}`}
-                                  onClick={() => openEntry(row.original.id)}
+                                  onPointerEnter={() => void loadDrawer()}
+                                  onFocus={() => void loadDrawer()}
+                                  onClick={() =>
+                                    params.entry === row.original.id
+                                      ? closeEntry()
+                                      : params.entry
+                                        ? stepEntry(row.original.id)
+                                        : openEntry(row.original.id)
+                                  }
                                 >
                                   Details
                                 </button>
@@ -279,7 +304,13 @@ export const AuditLogsPage: Component = () => {
         </Show>
       </section>
 
-      <Show when={params.entry}>{(id) => <EntryDialog id={id()} onClose={closeEntry} />}</Show>
+      <Show when={params.entry}>
+        {(id) => (
+          <Suspense>
+            <EntryDrawer id={id()} ids={listedIds()} onStep={stepEntry} onOpen={openEntry} onClose={closeEntry} />
+          </Suspense>
+        )}
+      </Show>
     </Show>
   );
 };

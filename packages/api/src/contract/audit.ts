@@ -95,7 +95,38 @@ export const listOutputSchema = z.object({
 
 export const getInputSchema = z.object({ id: z.uuid('id must be an audit entry id (a UUID)') });
 
-export const changeSchema = z.object({ before: z.unknown(), after: z.unknown() });
+export const changeSchema = z.object({
+  before: z.unknown(),
+  after: z.unknown(),
+  /**
+   * Keyed fingerprints of the sides that had a value, when the stored values cannot show the change (a secret, binary
+   * data, a text whose differences were all redacted or truncated away): they tell that it changed, never what to.
+   */
+  fingerprint: z.object({ before: z.string().optional(), after: z.string().optional() }).optional(),
+});
+
+/** The record a foreign key named, with its label as the log held it when the entry was written. */
+export const referencedRecordSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  /** As in `entity`: `true` exists now, `false` deleted since, `null` unknown to the log. */
+  exists: z.boolean().nullable(),
+  /**
+   * `entry`: the label as of the entry, rebuilt from the record's own entries up to it (frozen at write time);
+   * `now`: the log holds no snapshot of the record (made before auditing began), so this is its current label.
+   */
+  asOf: z.enum(['entry', 'now']),
+});
+
+/** A changed foreign key (`clientId`): the records on each side, named as they were then. */
+export const referenceSchema = z.object({
+  entityType: z.string(),
+  before: referencedRecordSchema.nullable(),
+  after: referencedRecordSchema.nullable(),
+});
+
+/** At most this many other entries of an entry's request come with it. */
+export const MAX_SAME_REQUEST = 50;
 
 /** Whether a sealed block holds the entry (decision 015); entries are sealed once their day is final. */
 export const entrySealSchema = z.object({
@@ -125,6 +156,13 @@ export const entryDetailSchema = entrySummarySchema.extend({
   changes: z.record(z.string(), changeSchema).nullable(),
   metadata: z.record(z.string(), z.unknown()).nullable(),
   seal: entrySealSchema,
+  /** The changed foreign keys among `changes`, by field, with the records' labels as of the entry. */
+  references: z.record(z.string(), referenceSchema),
+  /**
+   * The other entries written by the same request (same `requestId`), oldest first: their number and the first
+   * MAX_SAME_REQUEST of them. Null when the entry has no request id.
+   */
+  sameRequest: z.object({ total: z.number().int(), items: z.array(entrySummarySchema) }).nullable(),
 });
 
 /** The largest metadata `audit.record` takes, as JSON, and how deeply it may nest. */
@@ -189,5 +227,6 @@ export { MAX_JSON_BYTES };
 export type EntrySummary = z.infer<typeof entrySummarySchema>;
 export type EntryDetail = z.infer<typeof entryDetailSchema>;
 export type EntrySeal = z.infer<typeof entrySealSchema>;
+export type EntryReference = z.infer<typeof referenceSchema>;
 export type SealStatus = z.infer<typeof sealStatusSchema>;
 export type ListOutput = z.infer<typeof listOutputSchema>;

@@ -5,6 +5,7 @@
 import type { AuditedPrismaClient } from '@auditlog/db';
 import { Prisma } from '@auditlog/db';
 import type { AuditActorType } from '@auditlog/db';
+import { MAX_SAME_REQUEST } from '../contract/audit.ts';
 import type { EntryDetail, EntrySummary, ListInput, ListOutput } from '../contract/audit.ts';
 import { DomainError } from '../errors.ts';
 import { countEntries } from './audit-counts.ts';
@@ -14,6 +15,7 @@ import { decodeCursor, encodeCursor, filtersFingerprint, InvalidCursorError } fr
 import type { Cursor } from './cursor.ts';
 import { resolveEntityLabels } from './entity-labels.ts';
 import { getEntrySeal } from './audit-seal.ts';
+import { resolveEntryReferences } from './entry-references.ts';
 
 interface Row {
   id: string;
@@ -173,6 +175,31 @@ export async function listAuditEntries(
   };
 }
 
+/**
+ * How far from an entry the other entries of its request are looked for: a request's writes happen while it runs, so
+ * the search stays within the list index's time range instead of reading every entry with a request id.
+ */
+const REQUEST_WINDOW_MS = 15 * 60_000;
+
+/** The other entries of `requestId` around `at`, oldest first: their number and the first MAX_SAME_REQUEST. */
+async function sameRequest(
+  prisma: AuditedPrismaClient,
+  organizationId: string,
+  entry: { id: string; createdAt: Date; requestId: string | null },
+): Promise<EntryDetail['sameRequest']> {
+  if (!entry.requestId) return null;
+  const from = new Date(entry.createdAt.getTime() - REQUEST_WINDOW_MS);
+  const to = new Date(entry.createdAt.getTime() + REQUEST_WINDOW_MS);
+  const where = Prisma.sql`"organizationId" = ${organizationId} AND "createdAt" BETWEEN ${from} AND ${to}
+    AND "requestId" = ${entry.requestId} AND id <> ${entry.id}::uuid`;
+  const [rows, counted] = await Promise.all([
+    prisma.$queryRaw<Row[]>`SELECT ${COLUMNS} FROM "AuditLog" WHERE ${where}
+      ORDER BY "createdAt" ASC, id ASC LIMIT ${MAX_SAME_REQUEST}`,
+    prisma.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total FROM "AuditLog" WHERE ${where}`,
+  ]);
+  return { total: counted[0]?.total ?? rows.length, items: await summaries(prisma, organizationId, rows) };
+}
+
 /** One entry of the organization, or null: another organization's entry is as absent as a missing one. */
 export async function getAuditEntry(
   prisma: AuditedPrismaClient,
@@ -211,12 +238,20 @@ export async function getAuditEntry(
     },
   ]);
   if (!summary) return null;
+  const changes = asObject<EntryDetail['changes']>(entry.changes);
+  const [seal, references, related] = await Promise.all([
+    getEntrySeal(prisma, organizationId, entry),
+    resolveEntryReferences(prisma, organizationId, { ...entry, changes }),
+    sameRequest(prisma, organizationId, entry),
+  ]);
   return {
     ...summary,
     userAgent: entry.userAgent,
     requestId: entry.requestId,
-    changes: asObject<EntryDetail['changes']>(entry.changes),
+    changes,
     metadata: asObject<EntryDetail['metadata']>(entry.metadata),
-    seal: await getEntrySeal(prisma, organizationId, entry),
+    seal,
+    references,
+    sameRequest: related,
   };
 }

@@ -1,28 +1,39 @@
 /**
  * Names records in the log: for each entity type on a page, one query for the live records' label fields, scoped to
- * the organization. A record that no longer exists shows a shortened id instead. Everything it knows about a model
- * comes from the generated registry, so every audited model (those audited by the default rule too) is named.
+ * the organization. A record that no longer exists is named from its last snapshot in the log (its delete's Before
+ * values), and is "deleted" only when the log shows it existed: an export of `all` invoices names no record, so it is
+ * never shown as a deleted one. Everything it knows about a model comes from the generated registry, so every audited
+ * model (those audited by the default rule too) is named.
  */
 import { quoteIdent, renderLabel } from '@auditlog/audit';
 import type { AuditRegistry, RawQueryClient, RegistryModel } from '@auditlog/audit';
 import { auditRegistry } from '@auditlog/db';
+import { snapshotLabelResolver } from './entity-snapshots.ts';
+import type { EntityRef } from './entity-snapshots.ts';
 
-export interface EntityRef {
-  type: string;
-  id: string;
-}
+export type { EntityRef } from './entity-snapshots.ts';
 
 export interface EntityLabel {
-  /** The record's name or number, or a shortened id when it no longer exists (or its type has no model). */
+  /** The record's name or number (a deleted one's as the log last recorded it), or a shortened id. */
   label: string;
-  /** `false` when the record was deleted; `null` when the type is not a model of this app (a custom action's entity). */
+  /**
+   * `true`: the record exists; `false`: it existed (the log holds its snapshot) and was deleted or moved away;
+   * `null`: not a record the log knows: its type is not a model of this app, or the id names none (`all`).
+   */
   exists: boolean | null;
 }
 
-/** `c7f3e2a1-…-9a1e` → `c7f3…a91e`. */
+/**
+ * An id short enough for a cell that still tells records apart: its last 8 characters, the random part of a cuid or
+ * a UUID (their first characters are a timestamp, shared by records made the same week). `cmx5g8rgv0001…k3j9x2qa` →
+ * `…k3j9x2qa`.
+ */
 export function shortId(id: string): string {
-  return id.length > 12 ? `${id.slice(0, 4)}…${id.slice(-4)}` : id;
+  return id.length > 12 ? `…${id.slice(-8)}` : id;
 }
+
+/** What names a collection rather than a record, as `audit.record` callers write it (an export of `all` invoices). */
+const COLLECTION_IDS = new Set(['all', '*']);
 
 /** Where an entity type's labels live, as SQL over the registry's names: one query per type on a page. */
 function labelQuery(registry: AuditRegistry, model: RegistryModel): string {
@@ -49,6 +60,7 @@ export type EntityLabelResolver = (
  * whether or not the generated Prisma client has a delegate for it.
  */
 export function entityLabelResolver(registry: AuditRegistry): EntityLabelResolver {
+  const snapshots = snapshotLabelResolver(registry);
   const models = new Map(
     registry.models.map((model) => [model.entityType, { model, sql: labelQuery(registry, model) }]),
   );
@@ -67,13 +79,24 @@ export function entityLabelResolver(registry: AuditRegistry): EntityLabelResolve
         }
         const rows = await client.$queryRawUnsafe<Record<string, unknown>[]>(source.sql, [...ids], organizationId);
         const live = new Map(rows.map((row) => [String(row.__id), row]));
+        const gone = [...ids].filter((id) => !live.has(id) && !COLLECTION_IDS.has(id));
+        const last = gone.length
+          ? await snapshots(
+              client,
+              organizationId,
+              gone.map((id) => ({ type, id })),
+            )
+          : new Map<string, string>();
         for (const id of ids) {
           const row = live.get(id);
+          const snapshot = last.get(key({ type, id }));
           labels.set(
             key({ type, id }),
             row
               ? { label: renderLabel(source.model.label.template, row) || shortId(id), exists: true }
-              : { label: shortId(id), exists: false },
+              : snapshot !== undefined
+                ? { label: snapshot, exists: false }
+                : { label: COLLECTION_IDS.has(id) ? 'All records' : shortId(id), exists: null },
           );
         }
       }),
