@@ -69,7 +69,7 @@ const DateTimeField: Component<{
         <input
           class="input time"
           type="time"
-          aria-label={`${props.label} time of day (optional)`}
+          aria-label={`${props.label.replace(' Date', '')} time (optional)`}
           title={day() ? 'Optional: a time of day' : 'Choose a date first'}
           value={time()}
           disabled={!day()}
