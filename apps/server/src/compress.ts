@@ -12,9 +12,16 @@ import path from 'node:path';
 /** Answers smaller than this are sent as they are: compressing them saves less than it costs. */
 const THRESHOLD_BYTES = 1024;
 
+/** Types the middleware's list does not call compressible, and that are: streamed exports. */
+const ALSO_COMPRESSED = /^application\/(x-)?ndjson\b/i;
+
 /** Compresses responses on the fly: brotli (quality 4) or gzip, whichever the client prefers. */
 export function compressResponses(): RequestHandler {
-  return compressionMiddleware({ threshold: THRESHOLD_BYTES });
+  return compressionMiddleware({
+    threshold: THRESHOLD_BYTES,
+    filter: (req, res) =>
+      compressionMiddleware.filter(req, res) || ALSO_COMPRESSED.test(String(res.getHeader('Content-Type') ?? '')),
+  });
 }
 
 const ENCODINGS = [

@@ -7,7 +7,10 @@
 import { request } from 'node:http';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, createBrotliDecompress, gunzipSync } from 'node:zlib';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { compressResponses } from '../src/compress.ts';
 import { runAsSystem } from '@auditlog/audit';
 import { testEngines } from '@auditlog/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,5 +110,49 @@ describe.each(testEngines)('HTTP compression on %s', { timeout: 30_000 }, (engin
     }
     const small = await get(`${server.url}/healthz`, { 'accept-encoding': 'br' });
     expect(small.headers['content-encoding']).toBeUndefined();
+  });
+});
+
+describe('a streamed answer through the compression', () => {
+  it('reaches the client chunk by chunk when the route flushes, compressed', async () => {
+    const app = express();
+    app.use(compressResponses());
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    app.get('/stream', (_req, res) => {
+      res.type('application/x-ndjson');
+      res.write(`${JSON.stringify({ row: 1, pad: 'x'.repeat(2000) })}\n`);
+      res.flush();
+      // The rest only once the client has decoded the first row: without the flush this would never end.
+      void released.then(() => res.end(`${JSON.stringify({ row: 2 })}\n`));
+    });
+    const listener = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => listener.once('listening', resolve));
+    const { port } = listener.address() as AddressInfo;
+    try {
+      const text = await new Promise<string>((resolve, reject) => {
+        const req = request(`http://127.0.0.1:${port}/stream`, { headers: { 'accept-encoding': 'br' } }, (res) => {
+          expect(res.headers['content-encoding']).toBe('br');
+          const decoder = res.pipe(createBrotliDecompress());
+          let decoded = '';
+          decoder.on('data', (chunk: Buffer) => {
+            decoded += chunk.toString();
+            if (decoded.includes('"row":1')) release();
+          });
+          decoder.on('end', () => resolve(decoded));
+          decoder.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(
+        text
+          .trim()
+          .split('\n')
+          .map((line) => (JSON.parse(line) as { row: number }).row),
+      ).toEqual([1, 2]);
+    } finally {
+      listener.close();
+    }
   });
 });

@@ -13,6 +13,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, watchForErrors } from './browser.ts';
 
+/** PostgreSQL when the tests have one (TEST_DATABASE_URL), else PGlite: the windows are counted by the engine. */
+const ENGINE = process.env.TEST_DATABASE_URL?.trim() ? 'postgres' : 'pglite';
 let server: TestServer;
 let org: TestOrganization;
 let browser: Browser;
@@ -88,7 +90,7 @@ const search = (page: Page) => new URL(page.url()).searchParams;
 
 beforeAll(async () => {
   server = await startTestServer(
-    'pglite',
+    ENGINE,
     process.env.AUDITLOG_WEB_ROOT ? { webRoot: process.env.AUDITLOG_WEB_ROOT } : {},
   );
   org = await server.createOrganization('Zones Inc');
