@@ -10,6 +10,7 @@ import type { TestOrganization, TestServer } from '@auditlog/server/testing';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { ARTIFACTS, launchBrowser, watchForErrors } from './browser.ts';
 
@@ -23,6 +24,19 @@ let cookie = '';
 /** Targets of item 12 (warm, loopback). */
 const FIRST_ROWS_MS = 300;
 const FILTER_CLIENT_MS = 150;
+
+/**
+ * The targets hold on a machine doing this test (CI's, a developer's). When the machine is overloaded by other work
+ * (a 1-minute load average over twice its cores) a time says more about the queue for the CPU than about the page:
+ * the test then reports the figure and the load, and holds it to three times the target.
+ */
+function budget(target: number): number {
+  const load = loadavg()[0] ?? 0;
+  const overloaded = load > 2 * availableParallelism();
+  if (overloaded)
+    report(`machine overloaded (load ${load.toFixed(1)} on ${availableParallelism()} cores): ≤ ${3 * target} ms`);
+  return overloaded ? 3 * target : target;
+}
 /** The same budget as test/bundle-size.test.ts, here as the browser received it. */
 const BUDGET_BYTES = 60 * 1024;
 
@@ -72,7 +86,8 @@ async function signedInContext(): Promise<BrowserContext> {
 /** Measurements go to the output (for the README) and to test-results/performance.txt. */
 function report(line: string): void {
   process.stdout.write(`${line}\n`);
-  appendFileSync(path.join(ARTIFACTS, 'performance.txt'), `${new Date().toISOString()} ${line}\n`);
+  const load = (loadavg()[0] ?? 0).toFixed(1);
+  appendFileSync(path.join(ARTIFACTS, 'performance.txt'), `${new Date().toISOString()} load ${load}: ${line}\n`);
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
@@ -148,7 +163,7 @@ describe('the page is fast (item 12)', () => {
     report(
       `first rows after navigation (warm), median of ${times.length}: ${median(times).toFixed(0)} ms; all: ${times.map((t) => t.toFixed(0)).join(', ')}`,
     );
-    expect(median(times)).toBeLessThanOrEqual(FIRST_ROWS_MS);
+    expect(median(times)).toBeLessThanOrEqual(budget(FIRST_ROWS_MS));
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -201,7 +216,7 @@ describe('the page is fast (item 12)', () => {
     report(
       `filter change to new rows beyond the server's time, median: ${median(overheads).toFixed(0)} ms; all: ${overheads.map((t) => t.toFixed(0)).join(', ')}`,
     );
-    expect(median(overheads)).toBeLessThanOrEqual(FILTER_CLIENT_MS);
+    expect(median(overheads)).toBeLessThanOrEqual(budget(FILTER_CLIENT_MS));
     expect(errors).toEqual([]);
     await context.close();
   });
