@@ -1,12 +1,51 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
 import { defineConfig } from 'vite';
+import type { Plugin } from 'vite';
 import solid from 'vite-plugin-solid';
 
+const brotli = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+
+/**
+ * Writes `<file>.br` (quality 11) and `<file>.gz` (level 9) beside each built script and stylesheet, so that the
+ * server sends hashed assets compressed at the best ratio without compressing them per request (quality 11 takes
+ * about 0.3 s; the on-the-fly middleware's quality 4 is larger than gzip for this bundle).
+ */
+function precompress(): Plugin {
+  let outDir = 'dist';
+  return {
+    name: 'auditlog:precompress',
+    apply: 'build',
+    configResolved(config) {
+      outDir = path.resolve(config.root, config.build.outDir);
+    },
+    async closeBundle() {
+      const assets = path.join(outDir, 'assets');
+      const files = (await readdir(assets)).filter((file) => /\.(js|css|svg)$/.test(file));
+      await Promise.all(
+        files.map(async (file) => {
+          const body = await readFile(path.join(assets, file));
+          const br = await brotli(body, {
+            params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length },
+          });
+          await writeFile(path.join(assets, `${file}.br`), br);
+          await writeFile(path.join(assets, `${file}.gz`), await gzipAsync(body, { level: 9 }));
+        }),
+      );
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [solid()],
+  plugins: [solid(), precompress()],
   build: {
     target: 'es2022',
     outDir: 'dist',
-    // The budget is checked by a test against the built files (README: first visit ≤ 60 kB gzip).
+    // The budget is checked by tests: the built files (test/bundle-size.test.ts) and the bytes on the wire in a
+    // browser (test/performance.test.ts): first visit ≤ 60 kB.
     reportCompressedSize: true,
   },
   server: {

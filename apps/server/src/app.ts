@@ -8,6 +8,7 @@ import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
+import { compressResponses, precompressedAssets } from './compress.ts';
 import { corsForOrigins } from './cors.ts';
 import { EVIDENCE_PACK_PATH, evidencePackRoute } from './evidence-pack.ts';
 import { logger } from './logger.ts';
@@ -33,6 +34,7 @@ export function createApp(options: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(securityHeaders(options.production));
+  app.use(compressResponses());
   // Every response names its request: the id a caller sent (when it is a sane one) or a new one. The API's context
   // reads it back, and audit entries written during the request carry it.
   app.use((req, res, next) => {
@@ -135,6 +137,7 @@ function serveWebApp(app: express.Express, root: string): void {
     logger.warn('the web app is not built: run `pnpm build` (pnpm start does it)', { root });
     return;
   }
+  app.use('/assets', precompressedAssets(path.join(root, 'assets'), 31_536_000));
   app.use(
     '/assets',
     express.static(path.join(root, 'assets'), { immutable: true, maxAge: '1y', index: false, fallthrough: false }),

@@ -2,6 +2,7 @@ import { Route, Router } from '@solidjs/router';
 import { QueryClient, QueryClientProvider } from '@tanstack/solid-query';
 import type { Component, ParentComponent } from 'solid-js';
 import { Shell } from './components/Shell.tsx';
+import { preloadList } from './lib/list-query.ts';
 import { RequireSignIn } from './lib/session.tsx';
 import { AuditLogsPage } from './pages/AuditLogsPage.tsx';
 import { HomePage, NotFoundPage } from './pages/HomePage.tsx';
@@ -23,7 +24,12 @@ export const App: Component = () => (
       <Route path="/login" component={LoginPage} />
       <Route path="/" component={SignedIn}>
         <Route path="/" component={HomePage} />
-        <Route path="/admin/audit-logs" component={AuditLogsPage} />
+        <Route
+          path="/admin/audit-logs"
+          component={AuditLogsPage}
+          // A first load asks for the list with the session, not after it (no waterfall).
+          preload={({ location, intent }) => intent === 'initial' && preloadList(queryClient, location.query)}
+        />
         <Route path="*404" component={NotFoundPage} />
       </Route>
     </Router>

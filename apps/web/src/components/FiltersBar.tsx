@@ -4,6 +4,8 @@ import { For, Show } from 'solid-js';
 import RotateCcw from 'lucide-solid/icons/rotate-ccw';
 import { ACTION_OPTIONS, ENTITY_OPTIONS, hasFilters } from '../lib/filters.ts';
 import type { Filters } from '../lib/filters.ts';
+import { DateRangeFields, RangeTools } from './DateRange.tsx';
+import type { ChangeOptions } from './DateRange.tsx';
 
 type Option = { value: string; label: string };
 
@@ -41,32 +43,10 @@ const FilterSelect: Component<{
   );
 };
 
-/** A calendar day in the admin's time zone; `invalid` marks it when the range is backwards. */
-const DateFilter: Component<{
-  id: string;
-  label: string;
-  value: string;
-  invalid: boolean;
-  onChange: (value: string) => void;
-}> = (props) => (
-  <div class="field">
-    <label for={props.id}>{props.label}</label>
-    <input
-      id={props.id}
-      class="input"
-      type="date"
-      value={props.value}
-      aria-invalid={props.invalid ? 'true' : undefined}
-      aria-describedby={props.invalid ? 'filter-problem' : undefined}
-      onChange={(event) => props.onChange(event.currentTarget.value)}
-    />
-  </div>
-);
-
 export const FiltersBar: Component<{
   filters: Filters;
   problem: string | null;
-  onChange: (next: Partial<Filters>) => void;
+  onChange: (next: Partial<Filters>, options?: ChangeOptions) => void;
   onClear: () => void;
 }> = (props) => (
   <form class="filters" role="search" aria-label="Filter entries" onSubmit={(event) => event.preventDefault()}>
@@ -86,23 +66,11 @@ export const FiltersBar: Component<{
       describe={entityTypeLabel}
       onChange={(entityType) => props.onChange({ entityType })}
     />
-    <DateFilter
-      id="filter-from"
-      label="Start Date"
-      value={props.filters.from}
-      invalid={Boolean(props.problem)}
-      onChange={(from) => props.onChange({ from })}
-    />
-    <DateFilter
-      id="filter-to"
-      label="End Date"
-      value={props.filters.to}
-      invalid={Boolean(props.problem)}
-      onChange={(to) => props.onChange({ to })}
-    />
+    <DateRangeFields filters={props.filters} problem={props.problem} onChange={props.onChange} />
     <button type="button" class="button clear" disabled={!hasFilters(props.filters)} onClick={() => props.onClear()}>
       <RotateCcw aria-hidden /> Clear Filters
     </button>
+    <RangeTools filters={props.filters} onChange={props.onChange} />
     <Show when={props.problem}>
       <p class="field-error filters-error" id="filter-problem" role="alert">
         {props.problem}

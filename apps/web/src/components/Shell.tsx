@@ -13,6 +13,16 @@ export const Shell: ParentComponent = (props) => {
   const signOut = useSignOut();
   return (
     <div class="shell">
+      <a
+        class="skip-link"
+        href="#main"
+        onClick={(event) => {
+          event.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
+        Skip to content
+      </a>
       <nav class="sidebar" aria-label="Main">
         <A href="/" class="brand">
           <Shield aria-hidden /> Ledgerline
@@ -45,7 +55,7 @@ export const Shell: ParentComponent = (props) => {
             <LogOut aria-hidden /> Sign out
           </button>
         </header>
-        <main class="content" id="main">
+        <main class="content" id="main" tabindex="-1">
           {props.children}
         </main>
       </div>

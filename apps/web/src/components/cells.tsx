@@ -6,17 +6,29 @@ import CircleHelp from 'lucide-solid/icons/circle-question-mark';
 import Cog from 'lucide-solid/icons/cog';
 import UserX from 'lucide-solid/icons/user-x';
 import type { AuditEntrySummary } from '../lib/api.ts';
-import { formatFull, formatTimeOfDay, relativeTime } from '../lib/time.ts';
+import { formatDay, formatFull, formatTimeOfDay, isSameDay, relativeTime } from '../lib/time.ts';
+import { displayZone, zoneAbbreviation, zoneLabel } from '../lib/zone.ts';
 
+/** "2 hours ago" over "14:32" today; before today the date too ("3 days ago" over "Nov 28 · 14:32"). */
 export const TimestampCell: Component<{ at: string; now: Date }> = (props) => {
   const date = () => new Date(props.at);
   return (
     <time class="two-line num" datetime={props.at} title={formatFull(date())}>
       <span>{relativeTime(date(), props.now)}</span>
-      <span class="secondary">{formatTimeOfDay(date())}</span>
+      <span class="secondary">
+        <Show when={!isSameDay(date(), props.now)}>{formatDay(date(), props.now)} · </Show>
+        {formatTimeOfDay(date())}
+      </span>
     </time>
   );
 };
+
+/** The Timestamp column's header names the zone the times are in. */
+export const TimestampHeader: Component = () => (
+  <span title={`Times in ${zoneLabel(displayZone())}`}>
+    Timestamp <span class="zone-hint">({zoneAbbreviation(displayZone())})</span>
+  </span>
+);
 
 export const ActorCell: Component<{ actor: AuditEntrySummary['actor'] }> = (props) => (
   <Switch>

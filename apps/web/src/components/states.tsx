@@ -1,5 +1,5 @@
 import type { Component, JSX } from 'solid-js';
-import { For, Index } from 'solid-js';
+import { For, Index, Show } from 'solid-js';
 import CircleAlert from 'lucide-solid/icons/circle-alert';
 import Filter from 'lucide-solid/icons/funnel';
 import ShieldAlert from 'lucide-solid/icons/shield-alert';
@@ -31,14 +31,20 @@ export const EmptyState: Component<{ children?: JSX.Element }> = (props) => (
   </div>
 );
 
-export const ErrorState: Component<{ message: string; onRetry: () => void }> = (props) => (
+/** A failure in plain words; Retry only where asking again can help (not for a request the server refused). */
+export const ErrorState: Component<{ message: string; onRetry?: () => void; children?: JSX.Element }> = (props) => (
   <div class="state" role="alert">
     <CircleAlert class="state-icon" aria-hidden />
     <h2>The audit log could not be loaded</h2>
     <p>{props.message}</p>
-    <button type="button" class="button" onClick={() => props.onRetry()}>
-      Retry
-    </button>
+    <Show when={props.onRetry}>
+      {(retry) => (
+        <button type="button" class="button" onClick={() => retry()()}>
+          Retry
+        </button>
+      )}
+    </Show>
+    {props.children}
   </div>
 );
 

@@ -1,7 +1,9 @@
 /**
  * The page's filters and page number, kept in the URL (`?action=delete&entity=ticket&from=2026-11-01&to=2026-11-07
- * &page=2`) so that reload, back/forward and a pasted link restore the same view. Dates are calendar days in the
- * admin's time zone; the API gets instants: the start of the first day and the last millisecond of the last.
+ * &tz=Europe/Berlin&page=2`) so that reload, back/forward and a pasted link restore the same view. Dates are calendar
+ * days, optionally with a time of day (`from=2026-11-01T09:30`), in the zone `tz` names (the admin's own when the
+ * URL names none); a link with dates always names its zone, so every admin who opens it sees the same window. The
+ * API gets instants: the start of the first day (or minute) and the last millisecond of the last.
  */
 import {
   actionLabel,
@@ -11,12 +13,16 @@ import {
   NAME_PATTERN,
 } from '@auditlog/audit/catalog';
 import type { AuditListInput } from './api.ts';
+import { instantOf, isZone, localZone, wallTime } from './zone.ts';
+import type { WallTime } from './zone.ts';
 
 export interface Filters {
   action: string;
   entityType: string;
   from: string;
   to: string;
+  /** The zone the dates are in and times are shown in; '' = the admin's own. */
+  tz: string;
   page: number;
 }
 
@@ -31,10 +37,36 @@ export const ENTITY_OPTIONS = [
   ...FILTER_ENTITY_TYPES.map((type) => ({ value: type, label: entityTypeLabel(type) })),
 ];
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** `YYYY-MM-DD` or `YYYY-MM-DDTHH:mm`, years 1970 to 9999 (what the API takes). */
+const DAY_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?$/;
+/** The largest page number the API takes. */
+export const MAX_PAGE = 1_000_000;
 
 type Params = Partial<Record<string, string | string[]>>;
 const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value) ?? '';
+
+/** The wall-clock time a `from`/`to` value names, or null when it is not a real day and time of years 1970–9999. */
+export function parseDayTime(value: string): (WallTime & { hasTime: boolean }) | null {
+  const match = DAY_TIME.exec(value);
+  if (!match) return null;
+  const [year, month, day, hour, minute] = match.slice(1).map((part) => (part === undefined ? -1 : Number(part)));
+  if (year === undefined || month === undefined || day === undefined) return null;
+  if (year < 1970 || year > 9999) return null;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+  const hasTime = hour !== undefined && hour >= 0;
+  if (hasTime && (hour > 23 || minute === undefined || minute < 0 || minute > 59)) return null;
+  return {
+    year,
+    month,
+    day,
+    hour: hasTime ? hour : 0,
+    minute: hasTime ? (minute ?? 0) : 0,
+    second: 0,
+    millisecond: 0,
+    hasTime,
+  };
+}
 
 /** Reads the filters from URL parameters, ignoring values that could not have come from the page. */
 export function readFilters(params: Params): Filters {
@@ -42,13 +74,15 @@ export function readFilters(params: Params): Filters {
   const entityType = one(params.entity);
   const from = one(params.from);
   const to = one(params.to);
-  const page = Number.parseInt(one(params.page), 10);
+  const tz = one(params.tz);
+  const page = Number(one(params.page));
   return {
     action: NAME_PATTERN.test(action) ? action : '',
     entityType: NAME_PATTERN.test(entityType) ? entityType : '',
-    from: DAY.test(from) && isRealDay(from) ? from : '',
-    to: DAY.test(to) && isRealDay(to) ? to : '',
-    page: Number.isFinite(page) && page >= 1 ? page : 1,
+    from: parseDayTime(from) ? from : '',
+    to: parseDayTime(to) ? to : '',
+    tz: isZone(tz) ? tz : '',
+    page: Number.isSafeInteger(page) && page >= 1 ? page : 1,
   };
 }
 
@@ -59,40 +93,52 @@ export function filterParams(filters: Filters): Record<string, string | undefine
     entity: filters.entityType || undefined,
     from: filters.from || undefined,
     to: filters.to || undefined,
+    tz: filters.tz || undefined,
     page: filters.page > 1 ? String(filters.page) : undefined,
   };
 }
 
-function isRealDay(day: string): boolean {
-  const [y, m, d] = day.split('-').map(Number);
-  const date = new Date(y ?? 0, (m ?? 1) - 1, d ?? 1);
-  return date.getFullYear() === y && date.getMonth() === (m ?? 1) - 1 && date.getDate() === d;
+/** The zone the filters' dates are in: the link's, or the admin's own. */
+export const zoneOf = (filters: Pick<Filters, 'tz'>) => filters.tz || localZone();
+
+/** The first instant of `from` (a day's midnight, or the minute given) in `zone`. */
+export function startInstant(from: string, zone: string): Date | null {
+  const time = parseDayTime(from);
+  return time ? instantOf(time, zone) : null;
 }
 
-/** Local midnight of `day` (YYYY-MM-DD) as an ISO instant. */
-export function startOfDay(day: string): string {
-  const [y, m, d] = day.split('-').map(Number);
-  return new Date(y ?? 1970, (m ?? 1) - 1, d ?? 1, 0, 0, 0, 0).toISOString();
-}
-
-/** The last millisecond of `day` in local time, as an ISO instant (the end date is inclusive). */
-export function endOfDay(day: string): string {
-  const [y, m, d] = day.split('-').map(Number);
-  return new Date(y ?? 1970, (m ?? 1) - 1, d ?? 1, 23, 59, 59, 999).toISOString();
+/** The last millisecond of `to` (the day, or the minute given, is included) in `zone`. */
+export function endInstant(to: string, zone: string): Date | null {
+  const time = parseDayTime(to);
+  if (!time) return null;
+  const end = time.hasTime
+    ? { ...time, second: 59, millisecond: 999 }
+    : { ...time, hour: 23, minute: 59, second: 59, millisecond: 999 };
+  return instantOf(end, zone);
 }
 
 /** A problem with the date range that the page shows instead of sending the request. */
 export function rangeProblem(filters: Filters): string | null {
-  return filters.from && filters.to && filters.from > filters.to ? 'The start date is after the end date.' : null;
+  const zone = zoneOf(filters);
+  const start = startInstant(filters.from, zone);
+  const end = endInstant(filters.to, zone);
+  if (!start || !end || start <= end) return null;
+  return filters.from.slice(0, 10) === filters.to.slice(0, 10)
+    ? 'The start time is after the end time.'
+    : 'The start date is after the end date.';
 }
 
+/** The page number the API can be asked for (a larger one is past the last page of any log). */
+export const requestablePage = (page: number) => Math.min(page, MAX_PAGE);
+
 export function toListInput(filters: Filters, pageSize: number, cursor?: string): AuditListInput {
+  const zone = zoneOf(filters);
   return {
     action: filters.action || undefined,
     entityType: filters.entityType || undefined,
-    startDate: filters.from ? startOfDay(filters.from) : undefined,
-    endDate: filters.to ? endOfDay(filters.to) : undefined,
-    page: filters.page,
+    startDate: startInstant(filters.from, zone)?.toISOString(),
+    endDate: endInstant(filters.to, zone)?.toISOString(),
+    page: requestablePage(filters.page),
     pageSize,
     cursor,
   };
@@ -100,6 +146,36 @@ export function toListInput(filters: Filters, pageSize: number, cursor?: string)
 
 export const hasFilters = (filters: Filters) =>
   Boolean(filters.action || filters.entityType || filters.from || filters.to);
+
+const pad = (n: number) => String(n).padStart(2, '0');
+/** `YYYY-MM-DD` of `instant` in `zone`. */
+export function dayIn(instant: Date, zone: string): string {
+  const t = wallTime(instant, zone);
+  return `${t.year}-${pad(t.month)}-${pad(t.day)}`;
+}
+/** `YYYY-MM-DDTHH:mm` of `instant` in `zone`. */
+export function minuteIn(instant: Date, zone: string): string {
+  const t = wallTime(instant, zone);
+  return `${dayIn(instant, zone)}T${pad(t.hour)}:${pad(t.minute)}`;
+}
+
+/** The quick ranges beside the date filters: fixed windows (so that a link to one shows the same entries later). */
+export const RANGE_PRESETS = [
+  { id: '24h', label: 'Last 24 hours' },
+  { id: '7d', label: 'Last 7 days' },
+  { id: '30d', label: 'Last 30 days' },
+] as const;
+export type RangePreset = (typeof RANGE_PRESETS)[number]['id'];
+
+/** `from`/`to` of a quick range ending `now`: the last 24 hours to the minute, or the last 7 or 30 days with today. */
+export function presetRange(preset: RangePreset, now: Date, zone: string): { from: string; to: string } {
+  if (preset === '24h') return { from: minuteIn(new Date(now.getTime() - 86_400_000), zone), to: minuteIn(now, zone) };
+  const days = preset === '7d' ? 7 : 30;
+  const today = wallTime(now, zone);
+  const first = new Date(Date.UTC(today.year, today.month - 1, today.day - (days - 1), 12));
+  return { from: dayIn(first, UTC_ZONE), to: dayIn(now, zone) };
+}
+const UTC_ZONE = 'UTC';
 
 /** The longest range the server packs at once (longer ones: `pnpm audit:export`). */
 export const MAX_PACK_DAYS = 400;
@@ -109,7 +185,9 @@ export const MAX_PACK_DAYS = 400;
  * dates, the last MAX_PACK_DAYS days up to `now`.
  */
 export function packRange(filters: Filters, now: Date): { from: string; to: string } {
-  const to = filters.to ? new Date(new Date(endOfDay(filters.to)).getTime() + 1) : now;
-  const from = filters.from ? new Date(startOfDay(filters.from)) : new Date(to.getTime() - MAX_PACK_DAYS * 86_400_000);
+  const zone = zoneOf(filters);
+  const end = endInstant(filters.to, zone);
+  const to = end ? new Date(end.getTime() + 1) : now;
+  const from = startInstant(filters.from, zone) ?? new Date(to.getTime() - MAX_PACK_DAYS * 86_400_000);
   return { from: from.toISOString(), to: to.toISOString() };
 }

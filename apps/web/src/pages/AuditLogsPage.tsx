@@ -7,21 +7,25 @@ import { useSearchParams } from '@solidjs/router';
 import { keepPreviousData, useQuery } from '@tanstack/solid-query';
 import { createColumnHelper, createTable, tableFeatures } from '@tanstack/solid-table';
 import type { Component } from 'solid-js';
-import { createMemo, createSignal, For, lazy, Match, onCleanup, Show, Suspense, Switch } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, lazy, Match, onCleanup, Show, Suspense, Switch } from 'solid-js';
 import ChevronLeft from 'lucide-solid/icons/chevron-left';
 import ChevronRight from 'lucide-solid/icons/chevron-right';
 import { ActionBadge } from '../components/ActionBadge.tsx';
-import { ActorCell, EntityCell, IpCell, TimestampCell } from '../components/cells.tsx';
+import { ActorCell, EntityCell, IpCell, TimestampCell, TimestampHeader } from '../components/cells.tsx';
 import { FiltersBar } from '../components/FiltersBar.tsx';
 import { EmptyState, ErrorState, PermissionError, SkeletonRows } from '../components/states.tsx';
-import { api, errorCode, errorMessage } from '../lib/api.ts';
+import { errorCode, errorMessage } from '../lib/api.ts';
 import type { AuditEntrySummary } from '../lib/api.ts';
-import { filterParams, hasFilters, rangeProblem, readFilters, toListInput } from '../lib/filters.ts';
+import { filterParams, hasFilters, rangeProblem, readFilters, zoneOf } from '../lib/filters.ts';
 import type { Filters } from '../lib/filters.ts';
+import type { ChangeOptions } from '../components/DateRange.tsx';
+import { PageOutOfRange } from '../components/Pagination.tsx';
+import { listQuery } from '../lib/list-query.ts';
+import { useTitle } from '../lib/title.ts';
+import { setDisplayZone } from '../lib/zone.ts';
 import { SealStatusLine } from '../components/SealStatus.tsx';
 import { EvidencePackButton } from '../components/EvidencePackButton.tsx';
 
-const PAGE_SIZE = 25;
 
 /** The details drawer is fetched on demand (first hover or focus of a Details button): not in the first download. */
 const loadDrawer = () => import('../components/EntryDrawer.tsx');
@@ -47,7 +51,7 @@ const [now, setNow] = createSignal(new Date());
 const columns = column.columns([
   column.accessor('createdAt', {
     id: 'timestamp',
-    header: 'Timestamp',
+    header: () => <TimestampHeader />,
     cell: (info) => <TimestampCell at={info.getValue()} now={now()} />,
   }),
   column.accessor('actor', { id: 'user', header: 'User', cell: (info) => <ActorCell actor={info.getValue()} /> }),
@@ -80,27 +84,28 @@ export const AuditLogsPage: Component = () => {
     entity?: string;
     from?: string;
     to?: string;
+    tz?: string;
     page?: string;
     entry?: string;
   }>();
   const filters = createMemo(() => readFilters(params), undefined, {
-    equals: (a, b) =>
-      a.action === b.action && a.entityType === b.entityType && a.from === b.from && a.to === b.to && a.page === b.page,
+    equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
   });
   const problem = () => rangeProblem(filters());
+  // Times show in the zone the dates are in: the link's, or the admin's own.
+  createEffect(() => setDisplayZone(zoneOf(filters())));
 
   // Cursors met while paging, so Previous/Next walk by keyset instead of an offset; page numbers stay in the URL.
   const cursors = new Map<string, string>();
-  const cursorKey = (f: Filters) => JSON.stringify([f.action, f.entityType, f.from, f.to, f.page]);
+  const cursorKey = (f: Filters) => JSON.stringify(f);
 
   const list = useQuery(() => ({
-    queryKey: ['audit.list', filters()],
-    queryFn: () => api.audit.list.query(toListInput(filters(), PAGE_SIZE, cursors.get(cursorKey(filters())))),
+    ...listQuery(filters(), cursors.get(cursorKey(filters()))),
     enabled: !problem(),
     placeholderData: keepPreviousData,
-    retry: (count: number, error: unknown) =>
-      !['FORBIDDEN', 'UNAUTHORIZED', 'BAD_REQUEST'].includes(errorCode(error) ?? '') && count < 2,
   }));
+  /** The answer for the filters in the URL (not the previous one kept on screen while it loads). */
+  const current = () => (list.isPlaceholderData ? undefined : list.data);
 
   const timer = setInterval(() => setNow(new Date()), 60_000);
   onCleanup(() => clearInterval(timer));
@@ -115,8 +120,8 @@ export const AuditLogsPage: Component = () => {
   });
 
   /** Any filter change goes back to page 1; `replace` keeps typing in a date field out of the history. */
-  const setFilters = (next: Partial<Filters>) => {
-    setParams({ ...filterParams({ ...filters(), ...next, page: 1 }), entry: undefined });
+  const setFilters = (next: Partial<Filters>, options?: ChangeOptions) => {
+    setParams({ ...filterParams({ ...filters(), ...next, page: 1 }), entry: undefined }, { replace: options?.replace });
   };
   const clearFilters = () =>
     setParams({
@@ -127,10 +132,14 @@ export const AuditLogsPage: Component = () => {
       page: undefined,
       entry: undefined,
     });
+  let results: HTMLDivElement | undefined;
   const goToPage = (page: number, cursor: string | null) => {
     const target = { ...filters(), page };
     if (cursor) cursors.set(cursorKey(target), cursor);
     setParams(filterParams(target));
+    // Focus and the view go to the top of the new rows (the button pressed may scroll away or disappear).
+    results?.focus({ preventScroll: true });
+    results?.scrollIntoView({ block: 'start' });
   };
 
   const openEntry = (id: string) => setParams({ entry: id }, { state: { drawer: drawerDepth() + 1 } });
@@ -145,8 +154,16 @@ export const AuditLogsPage: Component = () => {
   const listedIds = createMemo(() => list.data?.items.map((item) => item.id) ?? []);
 
   const forbidden = () => errorCode(list.error) === 'FORBIDDEN';
-  const total = () => list.data?.total;
+  // No total for a range that is not sent (it would be the previous range's).
+  const total = () => (problem() ? undefined : list.data?.total);
   const pageCount = () => list.data?.pageCount ?? 0;
+  const pastLastPage = () => errorCode(list.error) === 'BAD_REQUEST' && filters().page > 1;
+  useTitle(() => {
+    if (forbidden()) return 'Access denied';
+    const data = current();
+    const where = data && data.pageCount > 1 ? ` (page ${data.page} of ${data.pageCount.toLocaleString()})` : '';
+    return `${params.entry ? 'Entry details · ' : ''}Audit Logs${hasFilters(filters()) ? ' · filtered' : ''}${where}`;
+  });
 
   return (
     <Show when={!forbidden()} fallback={<PermissionError message={errorMessage(list.error)} />}>
@@ -160,7 +177,10 @@ export const AuditLogsPage: Component = () => {
             <p>Who did what, to which record, and when, across your organization.</p>
           </div>
           <div class="total num" aria-live="polite">
-            <Show when={total() !== undefined} fallback={<span class="skeleton" style={{ width: '96px' }} />}>
+            <Show
+              when={total() !== undefined}
+              fallback={problem() ? <span>—</span> : <span class="skeleton" style={{ width: '96px' }} />}
+            >
               <strong>{total()?.toLocaleString()}</strong> {total() === 1 ? 'entry' : 'entries'}
             </Show>
           </div>
@@ -171,7 +191,13 @@ export const AuditLogsPage: Component = () => {
 
         <FiltersBar filters={filters()} problem={problem()} onChange={setFilters} onClear={clearFilters} />
 
-        <div class="table-wrap">
+        <div
+          class="table-wrap"
+          ref={(element) => (results = element)}
+          tabindex="-1"
+          aria-label={current() ? `Entries, page ${current()?.page} of ${current()?.pageCount}` : 'Entries'}
+          role="region"
+        >
           <table class="log">
             <colgroup>
               <For each={table.getFlatHeaders()}>{(header) => <col class={COLUMN_CLASSES[header.id]} />}</For>
@@ -205,10 +231,26 @@ export const AuditLogsPage: Component = () => {
                 <Match when={list.isPending}>
                   <SkeletonRows rows={10} columns={columns.length} />
                 </Match>
+                <Match when={pastLastPage()}>
+                  <tr>
+                    <td colSpan={columns.length}>
+                      <PageOutOfRange filters={filters()} onGo={(page) => goToPage(page, null)} />
+                    </td>
+                  </tr>
+                </Match>
                 <Match when={list.isError && !list.data}>
                   <tr>
                     <td colSpan={columns.length}>
-                      <ErrorState message={errorMessage(list.error)} onRetry={() => void list.refetch()} />
+                      <ErrorState
+                        message={errorMessage(list.error)}
+                        onRetry={errorCode(list.error) === 'BAD_REQUEST' ? undefined : () => void list.refetch()}
+                      >
+                        <Show when={hasFilters(filters())}>
+                          <button type="button" class="button" onClick={clearFilters}>
+                            Clear Filters
+                          </button>
+                        </Show>
+                      </ErrorState>
                     </td>
                   </tr>
                 </Match>
@@ -277,25 +319,28 @@ export const AuditLogsPage: Component = () => {
           </table>
         </div>
 
-        <Show when={pageCount() > 1}>
+        <Show when={!problem() && !list.isError && pageCount() > 1}>
           <nav class="pagination" aria-label="Pagination">
             <span class="pages num">
-              Page {list.data?.page ?? filters().page} of {pageCount().toLocaleString()}
+              Page {(list.data?.page ?? 1).toLocaleString()} of {pageCount().toLocaleString()}
             </span>
             <div class="buttons">
               <button
                 type="button"
                 class="button small"
-                disabled={filters().page <= 1 || list.isFetching}
-                onClick={() => goToPage(filters().page - 1, list.data?.prevCursor ?? null)}
+                disabled={filters().page <= 1}
+                // Not disabled while loading: a focused button that is disabled drops focus to the body.
+                aria-disabled={list.isFetching ? 'true' : undefined}
+                onClick={() => !list.isFetching && goToPage(filters().page - 1, list.data?.prevCursor ?? null)}
               >
                 <ChevronLeft aria-hidden /> Previous
               </button>
               <button
                 type="button"
                 class="button small"
-                disabled={filters().page >= pageCount() || list.isFetching}
-                onClick={() => goToPage(filters().page + 1, list.data?.nextCursor ?? null)}
+                disabled={filters().page >= pageCount()}
+                aria-disabled={list.isFetching ? 'true' : undefined}
+                onClick={() => !list.isFetching && goToPage(filters().page + 1, list.data?.nextCursor ?? null)}
               >
                 Next <ChevronRight aria-hidden />
               </button>

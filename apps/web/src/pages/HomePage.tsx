@@ -2,9 +2,11 @@ import { A } from '@solidjs/router';
 import type { Component } from 'solid-js';
 import { Show } from 'solid-js';
 import { useMe } from '../lib/session.tsx';
+import { useTitle } from '../lib/title.ts';
 
 export const HomePage: Component = () => {
   const me = useMe();
+  useTitle(() => 'Overview');
   return (
     <div class="card">
       <div class="card-header">
@@ -34,7 +36,12 @@ export const HomePage: Component = () => {
   );
 };
 
-export const NotFoundPage: Component = () => (
+export const NotFoundPage: Component = () => {
+  useTitle(() => 'Page not found');
+  return <NotFound />;
+};
+
+const NotFound: Component = () => (
   <div class="card">
     <div class="state full-page">
       <h2>Page not found</h2>

@@ -5,6 +5,7 @@ import { createSignal, Show } from 'solid-js';
 import Shield from 'lucide-solid/icons/shield';
 import { api, errorCode, errorMessage } from '../lib/api.ts';
 import { ME_KEY, safeNext } from '../lib/session.tsx';
+import { useTitle } from '../lib/title.ts';
 
 export const LoginPage: Component = () => {
   const [params] = useSearchParams<{ next?: string }>();
@@ -12,6 +13,7 @@ export const LoginPage: Component = () => {
   const client = useQueryClient();
   const [error, setError] = createSignal<string | null>(null);
   const [pending, setPending] = createSignal(false);
+  useTitle(() => 'Sign in');
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
