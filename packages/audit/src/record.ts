@@ -160,7 +160,10 @@ export interface RecordManyInput {
 }
 
 /** `entries.3.action: The action must be …`: each problem named by the entry's index, as the API reports it. */
-function batchProblems(entries: readonly unknown[]): { data: z.output<typeof recordEntrySchema>[]; problems: string[] } {
+function batchProblems(entries: readonly unknown[]): {
+  data: z.output<typeof recordEntrySchema>[];
+  problems: string[];
+} {
   const data: z.output<typeof recordEntrySchema>[] = [];
   const problems: string[] = [];
   entries.forEach((entry, index) => {

@@ -107,7 +107,9 @@ describe.each(testEngines)('many custom entries on %s', (engine) => {
     await expect(call([first, { action: 'export', entityType: 'invoice', entityId: '' }])).rejects.toThrow(
       /entry 1: needs an entity id/,
     );
-    await expect(call([{ ...first, metadata: [1, 2] }])).rejects.toThrow(/entry 0: changes and metadata must be objects/);
+    await expect(call([{ ...first, metadata: [1, 2] }])).rejects.toThrow(
+      /entry 0: changes and metadata must be objects/,
+    );
     await expect(call([first, 'not an entry'])).rejects.toThrow(/entry 1: must be an object/);
     expect(await entriesFor(prisma(), [ok])).toEqual([]);
   });

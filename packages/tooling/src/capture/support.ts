@@ -276,7 +276,8 @@ function recordManyFunction(config: ResolvedAuditConfig, names: SqlNames): strin
   const name = literal(NAME_PATTERN.source);
   const text = (key: string) => `e.value->>${literal(key)}`;
   const isText = (key: string) => `jsonb_typeof(e.value->${literal(key)}) = 'string'`;
-  const objectOrNull = (key: string) => `coalesce(jsonb_typeof(e.value->${literal(key)}), 'null') IN ('object', 'null')`;
+  const objectOrNull = (key: string) =>
+    `coalesce(jsonb_typeof(e.value->${literal(key)}), 'null') IN ('object', 'null')`;
   return `-- Many custom entries in one statement, with record()'s checks per entry and one INSERT for all of them.
 CREATE OR REPLACE FUNCTION ${names.fn('record_many')}(p_organization_id text, p_entries jsonb)
 RETURNS TABLE (id uuid, created_at timestamptz)

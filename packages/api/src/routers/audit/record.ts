@@ -87,7 +87,8 @@ export const recordMany = auditWriterProcedure
     }
     throttled(
       await throttle.admitRecord(actorOf(identity), count),
-      (wait) => `Too many audit entries: these ${count} would pass this actor's limit of ${limit} per ${throttle.record.windowSeconds} seconds; try again in ${wait} second(s).`,
+      (wait) =>
+        `Too many audit entries: these ${count} would pass this actor's limit of ${limit} per ${throttle.record.windowSeconds} seconds; try again in ${wait} second(s).`,
     );
     // Through the client's $recordMany: the app's own secret field names (the audit config) are redacted too.
     const written = await ctx.prisma.$recordMany({
