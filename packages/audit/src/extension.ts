@@ -4,8 +4,8 @@
  */
 import { Prisma } from '@prisma/client/extension';
 import type { ModelQueryOptionsCbArgs } from '@prisma/client/runtime/client';
-import { record } from './record.ts';
-import type { RawQueryClient, RecordEntryInput, RecordedEntry } from './record.ts';
+import { record, recordMany } from './record.ts';
+import type { RawQueryClient, RecordEntryInput, RecordedEntry, RecordManyInput } from './record.ts';
 
 const WRITE_OPERATIONS = new Set([
   'create',
@@ -56,6 +56,13 @@ export function auditExtension(options: AuditExtensionOptions = {}) {
       /** Writes a custom entry (login, export, …) in this client's transaction, if it is one. */
       $record(input: RecordEntryInput): Promise<RecordedEntry> {
         return record(Prisma.getExtensionContext(this) as unknown as RawQueryClient, input, {
+          sensitive: options.sensitive,
+          internalSchema: options.internalSchema,
+        });
+      },
+      /** Writes many custom entries of one organization in one statement, all or nothing, in the order given. */
+      $recordMany(input: RecordManyInput): Promise<RecordedEntry[]> {
+        return recordMany(Prisma.getExtensionContext(this) as unknown as RawQueryClient, input, {
           sensitive: options.sensitive,
           internalSchema: options.internalSchema,
         });

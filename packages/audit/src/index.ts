@@ -8,12 +8,14 @@ export type { AuditExtensionOptions } from './extension.ts';
 export {
   AuditRecordError,
   MAX_JSON_BYTES,
+  MAX_RECORD_MANY,
   record,
+  recordMany,
   recordEntrySchema,
   redactChanges,
   redactMetadata,
 } from './record.ts';
-export type { RawQueryClient, RecordEntryInput, RecordedEntry, RecordOptions } from './record.ts';
+export type { RawQueryClient, RecordEntryInput, RecordedEntry, RecordManyInput, RecordOptions } from './record.ts';
 export {
   canonicalName,
   capJson,

@@ -149,3 +149,69 @@ export async function record(
   if (!row) throw new Error('record() returned no row: are the audit migrations applied?');
   return { id: row.id, createdAt: row.created_at };
 }
+
+/** The most entries one `recordMany()` call takes (the database's record_many() takes as many). */
+export const MAX_RECORD_MANY = 1000;
+
+/** A batch of custom entries of one organization (null in a single-tenant app). */
+export interface RecordManyInput {
+  organizationId: string | null;
+  entries: readonly z.input<typeof recordEntrySchema>[];
+}
+
+/** `entries.3.action: The action must be …`: each problem named by the entry's index, as the API reports it. */
+function batchProblems(entries: readonly unknown[]): {
+  data: z.output<typeof recordEntrySchema>[];
+  problems: string[];
+} {
+  const data: z.output<typeof recordEntrySchema>[] = [];
+  const problems: string[] = [];
+  entries.forEach((entry, index) => {
+    const parsed = recordEntrySchema.safeParse(entry);
+    if (parsed.success) data.push(parsed.data);
+    else
+      for (const issue of parsed.error.issues)
+        problems.push(`entries.${[index, ...issue.path].join('.')}: ${issue.message}`);
+  });
+  return { data, problems };
+}
+
+/**
+ * Writes many custom entries in one statement (`record_many()`: the same checks as `record()`, one INSERT), all or
+ * nothing, redacted here like `record()`'s. Returns the entries in the order given; their ids follow that order.
+ */
+export async function recordMany(
+  client: RawQueryClient,
+  input: RecordManyInput,
+  options: RecordOptions = {},
+): Promise<RecordedEntry[]> {
+  const entries: unknown = input.entries;
+  if (!Array.isArray(entries) || entries.length === 0 || entries.length > MAX_RECORD_MANY)
+    throw new AuditRecordError(`entries: between 1 and ${MAX_RECORD_MANY} entries per call`);
+  const { data, problems } = batchProblems(entries);
+  if (problems.length) throw new AuditRecordError(problems.slice(0, 20).join('; '));
+  const given: unknown = input.organizationId;
+  const organizationId = given === null ? null : typeof given === 'string' ? given.trim() : '';
+  if (organizationId === '')
+    throw new AuditRecordError(
+      'organizationId: entries belong to an organization (null in a single-tenant app, tenant: false)',
+    );
+  const json = JSON.stringify(
+    data.map(({ action, entityType, entityId, changes, metadata }) => ({
+      action,
+      entityType,
+      entityId,
+      changes: changes ? redactChanges(changes, options.sensitive) : null,
+      metadata: metadata ? redactMetadata(metadata, options.sensitive) : null,
+    })),
+  );
+  const schema = quoteIdent(options.internalSchema ?? 'auditlog');
+  const rows = await client.$queryRawUnsafe<{ id: string; created_at: Date }[]>(
+    `SELECT id::text, created_at FROM ${schema}.record_many($1, $2::jsonb)`,
+    organizationId,
+    json,
+  );
+  if (rows.length !== data.length)
+    throw new Error(`record_many() wrote ${rows.length} of ${data.length} entries: are the audit migrations applied?`);
+  return rows.map((row) => ({ id: row.id, createdAt: row.created_at }));
+}

@@ -45,7 +45,7 @@ export const DEFAULT_LOGIN_POLICY: LoginThrottlePolicy = {
 };
 
 export interface RecordRatePolicy {
-  /** Calls of one actor per window (default 120). */
+  /** Entries one actor may record per window (default 120): one per `audit.record` call, one per entry of `audit.recordMany`. */
   limit: number;
   /** Window length in seconds (default 60). */
   windowSeconds: number;
@@ -205,10 +205,31 @@ export class Throttle {
     ]);
   }
 
-  /** Counts an `audit.record` call of `actor`; a refusal once the actor has used the window's budget. */
-  async admitRecord(actor: string): Promise<Refusal | null> {
-    const { count, wait } = await this.count(keyOf('record', actor), this.record.windowSeconds);
-    return count > this.record.limit ? { retryAfterSeconds: Math.max(1, Math.ceil(wait)), scope: 'actor' } : null;
+  /**
+   * Counts `entries` audit entries of `actor` (one per `audit.record` call, one per entry of `audit.recordMany`) if
+   * they all fit in the window's budget, in one atomic statement (concurrent calls and batches cannot slip past the
+   * limit); a refusal otherwise, and nothing counted. A batch larger than the whole budget is refused too: the caller
+   * checks `entries <= record.limit` first to say so.
+   */
+  async admitRecord(actor: string, entries = 1): Promise<Refusal | null> {
+    const { limit, windowSeconds } = this.record;
+    const key = keyOf('record', actor);
+    if (entries > limit) return { retryAfterSeconds: windowSeconds, scope: 'actor' };
+    const expired = Prisma.sql`c."windowStart" <= clock_timestamp() - make_interval(secs => ${windowSeconds}::float8)`;
+    const admitted = await this.prisma.$queryRaw<{ count: number }[]>`
+      INSERT INTO "RateLimitCounter" AS c (key, count, "windowStart", "nextAllowedAt", "updatedAt")
+      VALUES (${key}, ${entries}::int, clock_timestamp(), clock_timestamp(), clock_timestamp())
+      ON CONFLICT (key) DO UPDATE SET
+        count = CASE WHEN ${expired} THEN ${entries}::int ELSE c.count + ${entries}::int END,
+        "windowStart" = CASE WHEN ${expired} THEN clock_timestamp() ELSE c."windowStart" END,
+        "updatedAt" = clock_timestamp()
+      WHERE ${expired} OR c.count + ${entries}::bigint <= ${limit}::bigint
+      RETURNING count`;
+    if (admitted.length) return null;
+    const [row] = await this.prisma.$queryRaw<{ wait: number }[]>`
+      SELECT greatest(extract(epoch FROM "windowStart" + make_interval(secs => ${windowSeconds}::float8) - clock_timestamp()), 0)::float8 AS wait
+      FROM "RateLimitCounter" WHERE key = ${key}`;
+    return { retryAfterSeconds: Math.max(1, Math.ceil(row?.wait ?? 1)), scope: 'actor' };
   }
 
   /** Forgets counters untouched for a day, at most every ten minutes per process. */

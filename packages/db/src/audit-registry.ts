@@ -4,13 +4,13 @@ import type { AuditRegistry } from '@auditlog/audit';
 
 export const auditRegistry = {
   "version": 2,
-  "captureHash": "5735a12055e15e22",
+  "captureHash": "22b0731b60a42e7c",
   "schema": "public",
   "internalSchema": "auditlog",
   "auditTable": "AuditLog",
   "functions": {
     "append_seal_block": "f0041f2a542e9fdce83168ddcd2942f9",
-    "apply_grants": "a89f872281b2cd63928fefcb45d42ac4",
+    "apply_grants": "b22040eb80a4c0b9feb78c7bfec2ae01",
     "audit_json": "a08459915d96ec773f2a969904c6f189",
     "audit_text": "b4ce931ef0f43f6b884b2a13ae9df210",
     "cap_json": "bd52588bf896a974010066ff4797ea65",
@@ -50,6 +50,7 @@ export const auditRegistry = {
     "passes_luhn": "9e38df02e695fcf4346cb9e8e9941fc9",
     "prune_months": "7cb49d6201fba49ba0b494a557b5e35d",
     "record": "98d7b48276ac84ee444b5a5311336455",
+    "record_many": "773c8cd2a1b6d2e6a8f04a9e63e75a0a",
     "record_seal_verification": "5bfb39f470009195cb74c40a7d1b7fd5",
     "redact_card_numbers": "0202b24bd89357b2eed3941b386577f0",
     "redact_cards_in_run": "a7f3e6510dcddde116807543b962e0ae",

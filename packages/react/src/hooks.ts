@@ -37,3 +37,17 @@ export function useRecordAuditEntry(
     },
   });
 }
+
+/** Records up to 500 custom entries in one call, all or nothing (`audit.recordMany`); lists refetch once written. */
+export function useRecordAuditEntries(
+  options?: Options['recordMany'],
+): UseTRPCMutationResult<Outputs['recordMany'], AuditError, RouterInputs['audit']['recordMany'], unknown> {
+  const utils = trpc.useUtils();
+  return trpc.audit.recordMany.useMutation({
+    ...options,
+    async onSuccess(...args) {
+      await utils.audit.list.invalidate();
+      await options?.onSuccess?.(...args);
+    },
+  });
+}

@@ -5,5 +5,5 @@
 export { trpc } from './trpc.ts';
 export { AuditProvider } from './provider.tsx';
 export type { AuditProviderProps } from './provider.tsx';
-export { useAuditEntry, useAuditList, useRecordAuditEntry } from './hooks.ts';
+export { useAuditEntry, useAuditList, useRecordAuditEntries, useRecordAuditEntry } from './hooks.ts';
 export type { RouterInputs, RouterOutputs } from '@auditlog/client';

@@ -223,6 +223,23 @@ export const recordInputSchema = z.object({
 
 export const recordOutputSchema = z.object({ id: z.string(), createdAt: z.string() });
 
+/** The most entries one `audit.recordMany` call takes (each counts against the per-actor limit). */
+export const MAX_RECORD_MANY_ENTRIES = 500;
+
+/**
+ * Many custom entries in one call, each as `audit.record` takes it; a problem is named by the entry's index
+ * (`entries.3.action: …`). Written all or nothing, in one statement.
+ */
+export const recordManyInputSchema = z.object({
+  entries: z
+    .array(recordInputSchema, { error: 'entries must be a list of entries, each as audit.record takes it' })
+    .min(1, 'entries must hold at least one entry')
+    .max(MAX_RECORD_MANY_ENTRIES, `entries holds at most ${MAX_RECORD_MANY_ENTRIES} entries per call: split the batch`),
+});
+
+/** The entries written, in the order given. */
+export const recordManyOutputSchema = z.object({ count: z.number().int(), entries: z.array(recordOutputSchema) });
+
 export { MAX_JSON_BYTES };
 export type EntrySummary = z.infer<typeof entrySummarySchema>;
 export type EntryDetail = z.infer<typeof entryDetailSchema>;

@@ -77,6 +77,10 @@ describe.each(testEngines)('the runtime role on %s', (engine) => {
     ['call the seeding marker', `SELECT auditlog.seed_clock()`],
     ['reinstall the DDL watch', `SELECT auditlog.install_ddl_watch()`],
     ['record a row change through record()', `SELECT auditlog.record('o', 'delete', 'ticket', 't', NULL, NULL)`],
+    [
+      'record a row change through record_many()',
+      `SELECT * FROM auditlog.record_many('o', '[{"action":"export","entityType":"ticket","entityId":"t"},{"action":"update","entityType":"ticket","entityId":"t"}]')`,
+    ],
   ])('may not %s', async (_what, sql) => {
     expect(await asRuntime(sql)).toMatch(/permission denied|must be owner|written by the capture triggers only/);
   });
@@ -106,6 +110,10 @@ describe.each(testEngines)('the runtime role on %s', (engine) => {
           entityType: 'vendor',
           entityId: 'all',
         });
+        await tx.$recordMany({
+          organizationId: organization.id,
+          entries: [{ action: 'import', entityType: 'vendor', entityId: 'all' }],
+        });
         const [count] = await tx.$queryRawUnsafe<{ counted: Date | null }[]>(
           `SELECT audit_refresh_daily_counts($1) AS counted`,
           organization.id,
@@ -122,6 +130,7 @@ describe.each(testEngines)('the runtime role on %s', (engine) => {
       ['create', user.id, 'req-runtime'],
       ['update', user.id, 'req-runtime'],
       ['export', user.id, 'req-runtime'],
+      ['import', user.id, 'req-runtime'],
       ['delete', user.id, 'req-runtime'],
     ]);
   });

@@ -251,6 +251,93 @@ END;
 $audit$;`;
 }
 
+/** record_many()'s organization: the same rule as record()'s, for the whole batch. */
+function recordManyTenantCheck(config: ResolvedAuditConfig): string {
+  if (config.audit.columns.organizationId !== null) {
+    return `IF coalesce(p_organization_id, '') = '' THEN
+    RAISE EXCEPTION 'record_many(): entries need an organization' USING ERRCODE = 'invalid_parameter_value';
+  END IF;`;
+  }
+  return `IF p_organization_id IS NOT NULL THEN
+    RAISE EXCEPTION 'record_many(): this app is single-tenant (tenant: false), so entries have no organization (got %)', p_organization_id USING ERRCODE = 'invalid_parameter_value';
+  END IF;`;
+}
+
+/** The most entries one record_many() call takes (the API takes fewer: MAX_RECORD_MANY_ENTRIES). */
+export const RECORD_MANY_LIMIT = 1000;
+
+/**
+ * Many custom entries in one statement: the same checks as record(), each naming the entry's index (from 0, as the
+ * API's `entries.3.action` does), then one set-based INSERT, all or nothing. `p_entries` is a JSON array of
+ * `{ action, entityType, entityId, changes?, metadata? }`; the ids follow the array's order.
+ */
+function recordManyFunction(config: ResolvedAuditConfig, names: SqlNames): string {
+  const reserved = `ARRAY[${TRIGGER_ONLY_ACTIONS.map(literal).join(', ')}]`;
+  const name = literal(NAME_PATTERN.source);
+  const text = (key: string) => `e.value->>${literal(key)}`;
+  const isText = (key: string) => `jsonb_typeof(e.value->${literal(key)}) = 'string'`;
+  const objectOrNull = (key: string) =>
+    `coalesce(jsonb_typeof(e.value->${literal(key)}), 'null') IN ('object', 'null')`;
+  return `-- Many custom entries in one statement, with record()'s checks per entry and one INSERT for all of them.
+CREATE OR REPLACE FUNCTION ${names.fn('record_many')}(p_organization_id text, p_entries jsonb)
+RETURNS TABLE (id uuid, created_at timestamptz)
+LANGUAGE plpgsql
+SECURITY DEFINER
+${PINNED_SEARCH_PATH}
+SET plan_cache_mode = force_generic_plan
+AS $audit$
+#variable_conflict use_column
+DECLARE
+  ctx record := ${names.context}();
+  bad record;
+BEGIN
+  IF jsonb_typeof(p_entries) IS DISTINCT FROM 'array' OR jsonb_array_length(p_entries) > ${RECORD_MANY_LIMIT} THEN
+    RAISE EXCEPTION 'record_many(): entries must be a JSON array of at most ${RECORD_MANY_LIMIT} entries' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  ${recordManyTenantCheck(config)}
+  IF ctx.strict_mode AND ctx.actor_type = 'UNATTRIBUTED' AND ctx.issue IS NULL THEN
+    RAISE EXCEPTION 'record_many(): ${STRICT_MODE_MESSAGE}' USING HINT = 'Call it inside withAuditContext() or runAsSystem().';
+  END IF;
+  SELECT e.ord - 1 AS i, ${text('action')} AS action,
+    CASE
+      WHEN jsonb_typeof(e.value) IS DISTINCT FROM 'object' THEN 'must be an object'
+      WHEN ${text('action')} = ANY (${reserved}) THEN 'reserved'
+      WHEN NOT ${isText('action')} OR ${text('action')} !~ ${name} OR NOT ${isText('entityType')} OR ${text('entityType')} !~ ${name}
+        THEN 'action and entity type must be lower-case names'
+      WHEN NOT ${isText('entityId')} OR ${text('entityId')} = '' THEN 'needs an entity id'
+      WHEN NOT ${objectOrNull('changes')} OR NOT ${objectOrNull('metadata')} THEN 'changes and metadata must be objects'
+    END AS problem
+  INTO bad
+  FROM jsonb_array_elements(p_entries) WITH ORDINALITY AS e(value, ord)
+  WHERE jsonb_typeof(e.value) IS DISTINCT FROM 'object' OR ${text('action')} = ANY (${reserved})
+     OR NOT ${isText('action')} OR ${text('action')} !~ ${name} OR NOT ${isText('entityType')} OR ${text('entityType')} !~ ${name}
+     OR NOT ${isText('entityId')} OR ${text('entityId')} = '' OR NOT ${objectOrNull('changes')} OR NOT ${objectOrNull('metadata')}
+  ORDER BY e.ord
+  LIMIT 1;
+  IF FOUND AND bad.problem = 'reserved' THEN
+    RAISE EXCEPTION 'record_many(): entry %: "%" entries are written by the capture triggers only', bad.i, bad.action USING ERRCODE = 'insufficient_privilege';
+  ELSIF FOUND THEN
+    RAISE EXCEPTION 'record_many(): entry %: %', bad.i, bad.problem USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- Volatile expressions are evaluated after the sort: the ids follow the entries' order.
+  RETURN QUERY
+  WITH numbered AS MATERIALIZED (
+    SELECT e.ord, ${names.nextId}(ctx.at) AS entry_id, e.value
+    FROM jsonb_array_elements(p_entries) WITH ORDINALITY AS e(value, ord)
+    ORDER BY e.ord),
+  written AS (
+    INSERT INTO ${names.auditTable} (${insertColumns(config)})
+    SELECT n.entry_id, ${organizationValue(config, 'p_organization_id')}ctx.at, n.value->>'action', n.value->>'entityType', n.value->>'entityId',
+      ${contextValues(names)}, nullif(n.value->'changes', 'null'::jsonb),
+      CASE WHEN ctx.issue IS NULL THEN nullif(n.value->'metadata', 'null'::jsonb)
+           ELSE coalesce(nullif(n.value->'metadata', 'null'::jsonb), '{}'::jsonb) || jsonb_build_object('auditContext', ctx.issue) END
+    FROM numbered n
+    RETURNING 1)
+  SELECT n.entry_id, ctx.at FROM numbered n ORDER BY n.ord;
+END;
+$audit$;`;
+}
+
 function appendOnly(config: ResolvedAuditConfig, names: SqlNames): string {
   const fn = names.fn('reject_change');
   return `-- Audit entries are append-only in the database itself, whoever connects: UPDATE, DELETE and TRUNCATE raise an
@@ -441,6 +528,7 @@ BEGIN
     EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO %I', ${literal(config.schema)}, r.role_name);
     EXECUTE format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO %I', ${literal(config.schema)}, r.role_name);
     EXECUTE format('GRANT EXECUTE ON FUNCTION ${names.record}(text, text, text, text, jsonb, jsonb) TO %I', r.role_name);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION ${names.fn('record_many')}(text, jsonb) TO %I', r.role_name);
     -- The start-up check compares this with the registry.
     EXECUTE format('GRANT SELECT ON ${names.internal}.installed TO %I', r.role_name);${sealed(config) ? `\n${sealGrantsSql(names)}` : ''}
   END LOOP;
@@ -503,6 +591,7 @@ export function supportSql(config: ResolvedAuditConfig, names: SqlNames): Suppor
       valuesSql(names),
       contextFunction(config, names),
       recordFunction(config, names),
+      recordManyFunction(config, names),
       appendOnly(config, names),
       ...seal(sealFunctionsSql(names)),
     ].join('\n\n'),
