@@ -1,11 +1,15 @@
 import { Route, Router } from '@solidjs/router';
 import { QueryClient, QueryClientProvider } from '@tanstack/solid-query';
 import type { Component, ParentComponent } from 'solid-js';
+import { lazy } from 'solid-js';
 import { Shell } from './components/Shell.tsx';
 import { RequireSignIn } from './lib/session.tsx';
 import { AuditLogsPage } from './pages/AuditLogsPage.tsx';
 import { HomePage, NotFoundPage } from './pages/HomePage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
+
+/** A record's history is its own chunk: the list page's first visit does not load it. */
+const RecordHistoryPage = lazy(() => import('./pages/RecordHistoryPage.tsx'));
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { staleTime: 15_000, refetchOnWindowFocus: false } },
@@ -24,6 +28,7 @@ export const App: Component = () => (
       <Route path="/" component={SignedIn}>
         <Route path="/" component={HomePage} />
         <Route path="/admin/audit-logs" component={AuditLogsPage} />
+        <Route path="/admin/audit-logs/records/:entityType/:entityId" component={RecordHistoryPage} />
         <Route path="*404" component={NotFoundPage} />
       </Route>
     </Router>

@@ -11,6 +11,7 @@ import { api, errorCode, errorMessage } from '../lib/api.ts';
 import { formatExact } from '../lib/time.ts';
 import { ActionBadge } from './ActionBadge.tsx';
 import { ActorCell, EntityCell } from './cells.tsx';
+import { historyHref } from '../lib/filters.ts';
 import { ChangesTable, Value } from './ChangesTable.tsx';
 import { EntrySealFact } from './SealStatus.tsx';
 
@@ -120,6 +121,9 @@ export const EntryDialog: Component<{ id: string; onClose: () => void }> = (prop
                   <dt>Entity</dt>
                   <dd>
                     <EntityCell entity={data().entity} />
+                    <a class="record-history-link" href={historyHref(data().entity)}>
+                      Record history
+                    </a>
                   </dd>
                   <dt>User</dt>
                   <dd>

@@ -10,7 +10,10 @@ import { createMemo, createSignal, For, Match, onCleanup, Show, Switch } from 's
 import ChevronLeft from 'lucide-solid/icons/chevron-left';
 import ChevronRight from 'lucide-solid/icons/chevron-right';
 import { ActionBadge } from '../components/ActionBadge.tsx';
-import { ActorCell, EntityCell, IpCell, TimestampCell } from '../components/cells.tsx';
+import { TimestampCell } from '../components/cells.tsx';
+import { FilterableActor, FilterableEntity, FilterableIp } from '../components/FilterCells.tsx';
+import { InvestigationFilters } from '../components/InvestigationFilters.tsx';
+import { SearchBar } from '../components/SearchBar.tsx';
 import { EntryDialog } from '../components/EntryDialog.tsx';
 import { FiltersBar } from '../components/FiltersBar.tsx';
 import { EmptyState, ErrorState, PermissionError, SkeletonRows } from '../components/states.tsx';
@@ -28,6 +31,10 @@ const column = createColumnHelper<typeof features, AuditEntrySummary>();
 /** The clock the relative times are computed against, refreshed every minute. */
 const [now, setNow] = createSignal(new Date());
 
+/** What a click on a row's user, entity or IP does: the page sets it (the columns live at module scope). */
+let filterFromRow: (next: Partial<Filters>) => void = () => undefined;
+const byRow = (next: Partial<Filters>) => filterFromRow(next);
+
 // Columns at module scope: the table is rebuilt only when its data changes.
 const columns = column.columns([
   column.accessor('createdAt', {
@@ -35,7 +42,11 @@ const columns = column.columns([
     header: 'Timestamp',
     cell: (info) => <TimestampCell at={info.getValue()} now={now()} />,
   }),
-  column.accessor('actor', { id: 'user', header: 'User', cell: (info) => <ActorCell actor={info.getValue()} /> }),
+  column.accessor('actor', {
+    id: 'user',
+    header: 'User',
+    cell: (info) => <FilterableActor actor={info.getValue()} onFilter={byRow} />,
+  }),
   column.accessor('action', {
     id: 'action',
     header: 'Action',
@@ -44,9 +55,13 @@ const columns = column.columns([
   column.accessor('entity', {
     id: 'entity',
     header: 'Entity',
-    cell: (info) => <EntityCell entity={info.getValue()} />,
+    cell: (info) => <FilterableEntity entity={info.getValue()} onFilter={byRow} />,
   }),
-  column.accessor('ipAddress', { id: 'ip', header: 'IP Address', cell: (info) => <IpCell ip={info.getValue()} /> }),
+  column.accessor('ipAddress', {
+    id: 'ip',
+    header: 'IP Address',
+    cell: (info) => <FilterableIp ip={info.getValue()} onFilter={byRow} />,
+  }),
   column.display({ id: 'details', header: () => <span class="visually-hidden">Actions</span> }),
 ]);
 
@@ -59,6 +74,19 @@ const COLUMN_CLASSES: Record<string, string> = {
   details: 'col-details',
 };
 
+/** The actor picker's and the search bar's people: the organization's users, searched as the admin types. */
+function useActors(enabled: () => boolean) {
+  const [actorQuery, setActorQuery] = createSignal('');
+  const actors = useQuery(() => ({
+    queryKey: ['audit.actors', actorQuery()],
+    queryFn: () => api.audit.actors.query({ query: actorQuery() || undefined, limit: 50 }),
+    enabled: enabled(),
+    placeholderData: keepPreviousData,
+    staleTime: 60_000,
+  }));
+  return [actors, setActorQuery] as const;
+}
+
 export const AuditLogsPage: Component = () => {
   const [params, setParams] = useSearchParams<{
     action?: string;
@@ -67,16 +95,20 @@ export const AuditLogsPage: Component = () => {
     to?: string;
     page?: string;
     entry?: string;
+    actor?: string;
+    ip?: string;
+    record?: string;
+    within?: string;
+    request?: string;
   }>();
   const filters = createMemo(() => readFilters(params), undefined, {
-    equals: (a, b) =>
-      a.action === b.action && a.entityType === b.entityType && a.from === b.from && a.to === b.to && a.page === b.page,
+    equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
   });
   const problem = () => rangeProblem(filters());
 
   // Cursors met while paging, so Previous/Next walk by keyset instead of an offset; page numbers stay in the URL.
   const cursors = new Map<string, string>();
-  const cursorKey = (f: Filters) => JSON.stringify([f.action, f.entityType, f.from, f.to, f.page]);
+  const cursorKey = (f: Filters) => JSON.stringify(f);
 
   const list = useQuery(() => ({
     queryKey: ['audit.list', filters()],
@@ -86,6 +118,9 @@ export const AuditLogsPage: Component = () => {
     retry: (count: number, error: unknown) =>
       !['FORBIDDEN', 'UNAUTHORIZED', 'BAD_REQUEST'].includes(errorCode(error) ?? '') && count < 2,
   }));
+
+  const forbidden = () => errorCode(list.error) === 'FORBIDDEN';
+  const [actors, setActorQuery] = useActors(() => !forbidden());
 
   const timer = setInterval(() => setNow(new Date()), 60_000);
   onCleanup(() => clearInterval(timer));
@@ -103,8 +138,14 @@ export const AuditLogsPage: Component = () => {
   const setFilters = (next: Partial<Filters>) => {
     setParams({ ...filterParams({ ...filters(), ...next, page: 1 }), entry: undefined });
   };
+  filterFromRow = setFilters;
   const clearFilters = () =>
     setParams({
+      actor: undefined,
+      ip: undefined,
+      record: undefined,
+      within: undefined,
+      request: undefined,
       action: undefined,
       entity: undefined,
       from: undefined,
@@ -128,7 +169,6 @@ export const AuditLogsPage: Component = () => {
     );
   };
 
-  const forbidden = () => errorCode(list.error) === 'FORBIDDEN';
   const total = () => list.data?.total;
   const pageCount = () => list.data?.pageCount ?? 0;
 
@@ -153,7 +193,19 @@ export const AuditLogsPage: Component = () => {
         <SealStatusLine now={now()} />
         <EvidencePackButton filters={filters()} disabled={problem() !== null} />
 
+        <SearchBar
+          filters={filters()}
+          users={actors.data?.users ?? []}
+          systems={(actors.data?.apiKeys ?? []).map((key) => key.name)}
+          onApply={(next) => setFilters(next)}
+        />
         <FiltersBar filters={filters()} problem={problem()} onChange={setFilters} onClear={clearFilters} />
+        <InvestigationFilters
+          filters={filters()}
+          actors={actors.data}
+          onActorQuery={setActorQuery}
+          onChange={setFilters}
+        />
 
         <div class="table-wrap">
           <table class="log">
