@@ -193,6 +193,8 @@ describe.each(testEngines)('investigation filters on %s', (engine) => {
     const related = await owner.audit.history({ entityType: 'client', entityId: ids.acme ?? '', includeRelated: true });
     expect(related.total).toBe(11);
     expect(related.items[0]?.entity.id).toBe(ids.acme);
+    const gone = related.items.filter((item) => item.entity.id === ids.doomed).map((item) => item.entity);
+    expect(gone).toEqual([0, 1].map(() => ({ type: 'ticket', id: ids.doomed, label: '#2 Doomed', exists: false })));
     const elsewhere = await owner.audit.history({ entityType: 'client', entityId: 'no-such-client' });
     expect(elsewhere.items).toEqual([]);
   });

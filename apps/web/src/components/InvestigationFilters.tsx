@@ -6,7 +6,7 @@
 import { entityTypeLabel } from '@auditlog/audit/catalog';
 import { parseIpFilter } from '@auditlog/audit/search';
 import type { Component } from 'solid-js';
-import { createEffect, createSignal, For, on, Show } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js';
 import X from 'lucide-solid/icons/x';
 import type { ActorsList } from '../lib/api.ts';
 import { actorOf, historyHref, recordOf } from '../lib/filters.ts';
@@ -29,6 +29,13 @@ export function actorOptions(actors: ActorsList | undefined): { value: string; l
     { value: 'anonymous', label: 'Anonymous: failed sign-ins' },
     { value: 'unattributed', label: 'Unattributed: written outside any audit context' },
   ];
+}
+
+/** `user:<id>` shown as the user's email when the organization has them (both filter the same entries). */
+function actorDisplay(value: string, actors: ActorsList | undefined): string {
+  const actor = actorOf(value);
+  if (actor?.type !== 'user' || !('id' in actor)) return value;
+  return actors?.users.find((user) => user.id === actor.id)?.email.toLowerCase() ?? value;
 }
 
 /** A text field applied on change (Enter or leaving it), with its own validation message. */
@@ -124,6 +131,8 @@ export const InvestigationFilters: Component<{
   onChange: Change;
 }> = (props) => {
   const options = () => actorOptions(props.actors);
+  // A memo: the field resets its text only when the shown value really changes, not on every picker search.
+  const shownActor = createMemo(() => actorDisplay(props.filters.actor, props.actors));
   const record = () => recordOf(props.filters.record);
   const within = () => recordOf(props.filters.within);
   const short = (id: string) => (id.length > 14 ? `${id.slice(0, 6)}…${id.slice(-4)}` : id);
@@ -132,7 +141,7 @@ export const InvestigationFilters: Component<{
       <TextFilter
         id="filter-actor"
         label="User"
-        value={props.filters.actor}
+        value={shownActor()}
         placeholder="Name, email, System…"
         list="actor-options"
         onInput={(text) => props.onActorQuery(text)}

@@ -53,6 +53,27 @@ export async function snapshotLabel(
   return Object.keys(values).length ? renderLabel(model.label.template, values) || null : null;
 }
 
+/** Entries of deleted records named from their last snapshot (at most 50 distinct records a page). */
+async function namedFromSnapshots<T extends { entity: HistoryOutput['record'] }>(
+  prisma: AuditedPrismaClient,
+  organizationId: string,
+  items: T[],
+): Promise<T[]> {
+  const deleted = [
+    ...new Set(items.filter((i) => i.entity.exists === false).map((i) => `${i.entity.type}:${i.entity.id}`)),
+  ];
+  const names = new Map<string, string>();
+  for (const key of deleted.slice(0, 50)) {
+    const [type = '', ...rest] = key.split(':');
+    const label = await snapshotLabel(prisma, organizationId, type, rest.join(':'));
+    if (label) names.set(key, label);
+  }
+  return items.map((item) => {
+    const label = names.get(`${item.entity.type}:${item.entity.id}`);
+    return label ? { ...item, entity: { ...item.entity, label } } : item;
+  });
+}
+
 /** The record as the history names it: live, or from its last snapshot. */
 async function recordOf(
   prisma: AuditedPrismaClient,
@@ -95,7 +116,7 @@ export async function recordHistory(
     ORDER BY "createdAt" ASC, id ASC LIMIT ${input.limit + 1}`;
   const more = rows.length > input.limit;
   const page = rows.slice(0, input.limit);
-  const items = await summaries(prisma, organizationId, page);
+  const items = await namedFromSnapshots(prisma, organizationId, await summaries(prisma, organizationId, page));
   const last = page[page.length - 1];
   return {
     record: await recordOf(prisma, organizationId, input),
