@@ -12,8 +12,14 @@ import ChevronRight from 'lucide-solid/icons/chevron-right';
 import { ActionBadge } from '../components/ActionBadge.tsx';
 import { TimestampCell } from '../components/cells.tsx';
 import { FilterableActor, FilterableEntity, FilterableIp } from '../components/FilterCells.tsx';
-import { InvestigationFilters } from '../components/InvestigationFilters.tsx';
-import { SearchBar } from '../components/SearchBar.tsx';
+import { lazy } from 'solid-js';
+
+// The search bar and the investigation's controls are a chunk of their own, loaded while the first rows are: the
+// first visit's JavaScript stays within its budget. Their slots keep their height (no layout shift).
+const SearchBar = lazy(() => import('../components/SearchBar.tsx').then((m) => ({ default: m.SearchBar })));
+const InvestigationFilters = lazy(() =>
+  import('../components/InvestigationFilters.tsx').then((m) => ({ default: m.InvestigationFilters })),
+);
 import { EntryDialog } from '../components/EntryDialog.tsx';
 import { FiltersBar } from '../components/FiltersBar.tsx';
 import { EmptyState, ErrorState, PermissionError, SkeletonRows } from '../components/states.tsx';
@@ -193,19 +199,23 @@ export const AuditLogsPage: Component = () => {
         <SealStatusLine now={now()} />
         <EvidencePackButton filters={filters()} disabled={problem() !== null} />
 
-        <SearchBar
-          filters={filters()}
-          users={actors.data?.users ?? []}
-          systems={(actors.data?.apiKeys ?? []).map((key) => key.name)}
-          onApply={(next) => setFilters(next)}
-        />
+        <div class="search-slot">
+          <SearchBar
+            filters={filters()}
+            users={actors.data?.users ?? []}
+            systems={(actors.data?.apiKeys ?? []).map((key) => key.name)}
+            onApply={(next) => setFilters(next)}
+          />
+        </div>
         <FiltersBar filters={filters()} problem={problem()} onChange={setFilters} onClear={clearFilters} />
-        <InvestigationFilters
-          filters={filters()}
-          actors={actors.data}
-          onActorQuery={setActorQuery}
-          onChange={setFilters}
-        />
+        <div class="investigation-slot">
+          <InvestigationFilters
+            filters={filters()}
+            actors={actors.data}
+            onActorQuery={setActorQuery}
+            onChange={setFilters}
+          />
+        </div>
 
         <div class="table-wrap">
           <table class="log">
