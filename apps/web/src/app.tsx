@@ -1,12 +1,16 @@
 import { Route, Router } from '@solidjs/router';
 import { QueryClient, QueryClientProvider } from '@tanstack/solid-query';
 import type { Component, ParentComponent } from 'solid-js';
+import { lazy } from 'solid-js';
 import { Shell } from './components/Shell.tsx';
 import { preloadList } from './lib/list-query.ts';
 import { RequireSignIn } from './lib/session.tsx';
 import { AuditLogsPage } from './pages/AuditLogsPage.tsx';
 import { HomePage, NotFoundPage } from './pages/HomePage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
+
+/** A record's history is its own chunk: the list page's first visit does not load it. */
+const RecordHistoryPage = lazy(() => import('./pages/RecordHistoryPage.tsx'));
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { staleTime: 15_000, refetchOnWindowFocus: false } },
@@ -30,6 +34,7 @@ export const App: Component = () => (
           // A first load asks for the list with the session, not after it (no waterfall).
           preload={({ location, intent }) => intent === 'initial' && preloadList(queryClient, location.query)}
         />
+        <Route path="/admin/audit-logs/records/:entityType/:entityId" component={RecordHistoryPage} />
         <Route path="*404" component={NotFoundPage} />
       </Route>
     </Router>

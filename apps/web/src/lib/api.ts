@@ -29,3 +29,5 @@ export function errorMessage(error: unknown): string {
   }
   return error instanceof Error ? error.message : 'Something went wrong.';
 }
+export type ActorsList = RouterOutputs['audit']['actors'];
+export type RecordHistory = RouterOutputs['audit']['history'];

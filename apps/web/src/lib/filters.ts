@@ -12,6 +12,8 @@ import {
   FILTER_ENTITY_TYPES,
   NAME_PATTERN,
 } from '@auditlog/audit/catalog';
+import { formatSearch, parseIpFilter, parseSearch } from '@auditlog/audit/search';
+import type { ActorFilter, RecordRef, SearchFilters } from '@auditlog/audit/search';
 import type { AuditListInput } from './api.ts';
 import { instantOf, isZone, localZone, wallTime } from './zone.ts';
 import type { WallTime } from './zone.ts';
@@ -24,6 +26,12 @@ export interface Filters {
   /** The zone the dates are in and times are shown in; '' = the admin's own. */
   tz: string;
   page: number;
+  /** The investigation's filters, as the search grammar writes their values: `actor=adam@…`, `record=ticket/ck1`. */
+  actor: string;
+  ip: string;
+  record: string;
+  within: string;
+  request: string;
 }
 
 /** The spec's menus, from the catalog: "All …" first, then its filter subsets in order. */
@@ -83,6 +91,7 @@ export function readFilters(params: Params): Filters {
     to: parseDayTime(to) ? to : '',
     tz: isZone(tz) ? tz : '',
     page: Number.isSafeInteger(page) && page >= 1 ? page : 1,
+    ...readInvestigation(params),
   };
 }
 
@@ -95,6 +104,11 @@ export function filterParams(filters: Filters): Record<string, string | undefine
     to: filters.to || undefined,
     tz: filters.tz || undefined,
     page: filters.page > 1 ? String(filters.page) : undefined,
+    actor: filters.actor || undefined,
+    ip: filters.ip || undefined,
+    record: filters.record || undefined,
+    within: filters.within || undefined,
+    request: filters.request || undefined,
   };
 }
 
@@ -141,11 +155,22 @@ export function toListInput(filters: Filters, pageSize: number, cursor?: string)
     page: requestablePage(filters.page),
     pageSize,
     cursor,
+    ...investigationInput(filters),
   };
 }
 
 export const hasFilters = (filters: Filters) =>
-  Boolean(filters.action || filters.entityType || filters.from || filters.to);
+  Boolean(
+    filters.action ||
+    filters.entityType ||
+    filters.from ||
+    filters.to ||
+    filters.actor ||
+    filters.ip ||
+    filters.record ||
+    filters.within ||
+    filters.request,
+  );
 
 const pad = (n: number) => String(n).padStart(2, '0');
 /** `YYYY-MM-DD` of `instant` in `zone`. */
@@ -191,3 +216,86 @@ export function packRange(filters: Filters, now: Date): { from: string; to: stri
   const from = startInstant(filters.from, zone) ?? new Date(to.getTime() - MAX_PACK_DAYS * 86_400_000);
   return { from: from.toISOString(), to: to.toISOString() };
 }
+
+// ───────────────────────────── the investigation's filters and the search bar ─────────────────────────────
+
+/** Parameters no page link could carry are dropped (`actor` must read as an actor, `ip` as an address or range). */
+function readInvestigation(params: Params): Pick<Filters, 'actor' | 'ip' | 'record' | 'within' | 'request'> {
+  const ip = parseIpFilter(one(params.ip));
+  const ref = (key: string) => {
+    const text = one(params[key]).slice(0, 400);
+    const parsed = recordOf(text);
+    return parsed && NAME_PATTERN.test(parsed.entityType) && parsed.entityId ? text : '';
+  };
+  return {
+    actor: actorOf(one(params.actor).slice(0, 400)) ? one(params.actor) : '',
+    ip: one(params.ip) && ip.ok ? ip.value.text : '',
+    record: ref('record'),
+    within: ref('within'),
+    request: one(params.request).slice(0, 200),
+  };
+}
+
+/** The actor filter the URL value (the grammar's, after `actor:`) says. */
+export function actorOf(text: string): ActorFilter | undefined {
+  const parsed = text ? parseSearch(`actor:${text}`) : null;
+  return parsed?.ok ? parsed.filters.actor : undefined;
+}
+
+/** The URL value of an actor filter. */
+export const actorParam = (actor: ActorFilter) => formatSearch({ actor }).slice('actor:'.length);
+
+export function recordOf(text: string): RecordRef | undefined {
+  const slash = text.indexOf('/');
+  return slash > 0 ? { entityType: text.slice(0, slash), entityId: text.slice(slash + 1) } : undefined;
+}
+
+/** `type/id` for the URL. */
+export const recordParam = (ref: RecordRef) => `${ref.entityType}/${ref.entityId}`;
+
+function investigationInput(filters: Filters): Partial<AuditListInput> {
+  const record = recordOf(filters.record);
+  return {
+    actor: actorOf(filters.actor),
+    ip: filters.ip || undefined,
+    ...(record ? { entityType: record.entityType, entityId: record.entityId } : {}),
+    within: recordOf(filters.within),
+    requestId: filters.request || undefined,
+  };
+}
+
+/** What the search bar shows for the filters. */
+export function searchOf(filters: Filters): string {
+  const record = recordOf(filters.record);
+  const search: SearchFilters = {
+    actor: actorOf(filters.actor),
+    action: filters.action || undefined,
+    entityType: record?.entityType ?? (filters.entityType || undefined),
+    entityId: record?.entityId,
+    within: recordOf(filters.within),
+    ip: filters.ip || undefined,
+    from: filters.from || undefined,
+    to: filters.to || undefined,
+    requestId: filters.request || undefined,
+  };
+  return formatSearch(JSON.parse(JSON.stringify(search)) as SearchFilters);
+}
+
+/** The filters a parsed query sets (every filter: what the query leaves out is cleared). */
+export function filtersOfSearch(search: SearchFilters): Omit<Filters, 'page' | 'tz'> {
+  return {
+    action: search.action ?? '',
+    entityType: search.entityId === undefined ? (search.entityType ?? '') : '',
+    from: search.from ?? '',
+    to: search.to ?? '',
+    actor: search.actor ? actorParam(search.actor) : '',
+    ip: search.ip ?? '',
+    record: search.entityType && search.entityId !== undefined ? `${search.entityType}/${search.entityId}` : '',
+    within: search.within ? recordParam(search.within) : '',
+    request: search.requestId ?? '',
+  };
+}
+
+/** Where a record's history lives. */
+export const historyHref = (ref: { type: string; id: string }) =>
+  `/admin/audit-logs/records/${encodeURIComponent(ref.type)}/${encodeURIComponent(ref.id)}`;

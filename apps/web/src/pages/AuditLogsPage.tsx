@@ -11,10 +11,18 @@ import { createEffect, createMemo, createSignal, For, lazy, Match, onCleanup, Sh
 import ChevronLeft from 'lucide-solid/icons/chevron-left';
 import ChevronRight from 'lucide-solid/icons/chevron-right';
 import { ActionBadge } from '../components/ActionBadge.tsx';
-import { ActorCell, EntityCell, IpCell, TimestampCell, TimestampHeader } from '../components/cells.tsx';
+import { TimestampCell, TimestampHeader } from '../components/cells.tsx';
+import { FilterableActor, FilterableEntity, FilterableIp } from '../components/FilterCells.tsx';
+
+// The search bar and the investigation's controls are a chunk of their own, loaded while the first rows are: the
+// first visit's JavaScript stays within its budget. Their slots keep their height (no layout shift).
+const SearchBar = lazy(() => import('../components/SearchBar.tsx').then((m) => ({ default: m.SearchBar })));
+const InvestigationFilters = lazy(() =>
+  import('../components/InvestigationFilters.tsx').then((m) => ({ default: m.InvestigationFilters })),
+);
 import { FiltersBar } from '../components/FiltersBar.tsx';
 import { EmptyState, ErrorState, PermissionError, SkeletonRows } from '../components/states.tsx';
-import { errorCode, errorMessage } from '../lib/api.ts';
+import { api, errorCode, errorMessage } from '../lib/api.ts';
 import type { AuditEntrySummary } from '../lib/api.ts';
 import { filterParams, hasFilters, rangeProblem, readFilters, zoneOf } from '../lib/filters.ts';
 import type { Filters } from '../lib/filters.ts';
@@ -47,6 +55,10 @@ const column = createColumnHelper<typeof features, AuditEntrySummary>();
 /** The clock the relative times are computed against, refreshed every minute. */
 const [now, setNow] = createSignal(new Date());
 
+/** What a click on a row's user, entity or IP does: the page sets it (the columns live at module scope). */
+let filterFromRow: (next: Partial<Filters>) => void = () => undefined;
+const byRow = (next: Partial<Filters>) => filterFromRow(next);
+
 // Columns at module scope: the table is rebuilt only when its data changes.
 const columns = column.columns([
   column.accessor('createdAt', {
@@ -54,7 +66,11 @@ const columns = column.columns([
     header: () => <TimestampHeader />,
     cell: (info) => <TimestampCell at={info.getValue()} now={now()} />,
   }),
-  column.accessor('actor', { id: 'user', header: 'User', cell: (info) => <ActorCell actor={info.getValue()} /> }),
+  column.accessor('actor', {
+    id: 'user',
+    header: 'User',
+    cell: (info) => <FilterableActor actor={info.getValue()} onFilter={byRow} />,
+  }),
   column.accessor('action', {
     id: 'action',
     header: 'Action',
@@ -63,9 +79,13 @@ const columns = column.columns([
   column.accessor('entity', {
     id: 'entity',
     header: 'Entity',
-    cell: (info) => <EntityCell entity={info.getValue()} />,
+    cell: (info) => <FilterableEntity entity={info.getValue()} onFilter={byRow} />,
   }),
-  column.accessor('ipAddress', { id: 'ip', header: 'IP Address', cell: (info) => <IpCell ip={info.getValue()} /> }),
+  column.accessor('ipAddress', {
+    id: 'ip',
+    header: 'IP Address',
+    cell: (info) => <FilterableIp ip={info.getValue()} onFilter={byRow} />,
+  }),
   column.display({ id: 'details', header: () => <span class="visually-hidden">Actions</span> }),
 ]);
 
@@ -78,6 +98,19 @@ const COLUMN_CLASSES: Record<string, string> = {
   details: 'col-details',
 };
 
+/** The actor picker's and the search bar's people: the organization's users, searched as the admin types. */
+function useActors(enabled: () => boolean) {
+  const [actorQuery, setActorQuery] = createSignal('');
+  const actors = useQuery(() => ({
+    queryKey: ['audit.actors', actorQuery()],
+    queryFn: () => api.audit.actors.query({ query: actorQuery() || undefined, limit: 50 }),
+    enabled: enabled(),
+    placeholderData: keepPreviousData,
+    staleTime: 60_000,
+  }));
+  return [actors, setActorQuery] as const;
+}
+
 export const AuditLogsPage: Component = () => {
   const [params, setParams] = useSearchParams<{
     action?: string;
@@ -87,6 +120,11 @@ export const AuditLogsPage: Component = () => {
     tz?: string;
     page?: string;
     entry?: string;
+    actor?: string;
+    ip?: string;
+    record?: string;
+    within?: string;
+    request?: string;
   }>();
   const filters = createMemo(() => readFilters(params), undefined, {
     equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
@@ -107,6 +145,9 @@ export const AuditLogsPage: Component = () => {
   /** The answer for the filters in the URL (not the previous one kept on screen while it loads). */
   const current = () => (list.isPlaceholderData ? undefined : list.data);
 
+  const forbidden = () => errorCode(list.error) === 'FORBIDDEN';
+  const [actors, setActorQuery] = useActors(() => !forbidden());
+
   const timer = setInterval(() => setNow(new Date()), 60_000);
   onCleanup(() => clearInterval(timer));
 
@@ -123,8 +164,14 @@ export const AuditLogsPage: Component = () => {
   const setFilters = (next: Partial<Filters>, options?: ChangeOptions) => {
     setParams({ ...filterParams({ ...filters(), ...next, page: 1 }), entry: undefined }, { replace: options?.replace });
   };
+  filterFromRow = setFilters;
   const clearFilters = () =>
     setParams({
+      actor: undefined,
+      ip: undefined,
+      record: undefined,
+      within: undefined,
+      request: undefined,
       action: undefined,
       entity: undefined,
       from: undefined,
@@ -153,7 +200,6 @@ export const AuditLogsPage: Component = () => {
   };
   const listedIds = createMemo(() => list.data?.items.map((item) => item.id) ?? []);
 
-  const forbidden = () => errorCode(list.error) === 'FORBIDDEN';
   // No total for a range that is not sent (it would be the previous range's).
   const total = () => (problem() ? undefined : list.data?.total);
   const pageCount = () => list.data?.pageCount ?? 0;
@@ -189,7 +235,23 @@ export const AuditLogsPage: Component = () => {
         <SealStatusLine now={now()} />
         <EvidencePackButton filters={filters()} disabled={problem() !== null} />
 
+        <div class="search-slot">
+          <SearchBar
+            filters={filters()}
+            users={actors.data?.users ?? []}
+            systems={(actors.data?.apiKeys ?? []).map((key) => key.name)}
+            onApply={(next) => setFilters(next)}
+          />
+        </div>
         <FiltersBar filters={filters()} problem={problem()} onChange={setFilters} onClear={clearFilters} />
+        <div class="investigation-slot">
+          <InvestigationFilters
+            filters={filters()}
+            actors={actors.data}
+            onActorQuery={setActorQuery}
+            onChange={setFilters}
+          />
+        </div>
 
         <div
           class="table-wrap"
