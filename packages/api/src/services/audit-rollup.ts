@@ -7,7 +7,7 @@
  * to a parent from the entry that set its key to that parent up to the entry that changed it away (both included),
  * so a moved ticket's entries are split between its old and new client at the move.
  *
- * Queries, per child model and level (docs/decisions/0XX-investigation-filters.md):
+ * Queries, per child model and level (docs/decisions/017-investigation-filters.md):
  *   1. candidates from the log: the model's entries whose changes hold the key with a parent's id, before or after;
  *   2. candidates from the live table: rows whose key is a parent's id now;
  *   3. the candidates' timelines: their entries whose changes hold the key, in list order (by type and id).
