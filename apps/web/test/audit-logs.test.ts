@@ -280,7 +280,7 @@ describe('the Audit Logs page', () => {
     await at(page, '/admin/audit-logs');
     await expect
       .poll(() => page.getByRole('alert').innerText())
-      .toContain('Audit Logs are restricted to the Owner and Admin roles.');
+      .toContain('Audit Logs are restricted to the Owner, Admin, and Auditor roles.');
     expect(await page.locator('table.log').count()).toBe(0);
     await screenshot(page, 'permission-error');
     await page.getByRole('button', { name: 'Sign out' }).click();
