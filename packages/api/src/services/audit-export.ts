@@ -43,7 +43,8 @@ export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
   ndjson: 'application/x-ndjson; charset=utf-8',
 };
 
-// Every column as text: createdAt in ISO 8601 UTC with milliseconds (as stored, timestamptz(3)), Json as PostgreSQL
+// Every column as text (so the ORDER BY names the table's columns: a bare "createdAt" would sort by the text output
+// column, every matching row, for each page): createdAt in ISO 8601 UTC with milliseconds (as stored, timestamptz(3)), Json as PostgreSQL
 // prints it. No value is parsed or converted in JavaScript.
 const COLUMNS = Prisma.sql`id::text AS id,
   to_char("createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt",
@@ -98,7 +99,7 @@ export async function* exportChunks(
     if (after) where.push(Prisma.sql`("createdAt", id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`);
     const rows: ExportRow[] = await prisma.$queryRaw<ExportRow[]>`
       SELECT ${COLUMNS} FROM "AuditLog" WHERE ${allOf(where)}
-      ORDER BY "createdAt" DESC, id DESC LIMIT ${batchRows}`;
+      ORDER BY "AuditLog"."createdAt" DESC, "AuditLog".id DESC LIMIT ${batchRows}`;
     if (!rows.length) return;
     let chunk = '';
     for (const row of rows) chunk += format1(row);
