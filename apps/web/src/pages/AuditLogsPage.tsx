@@ -20,6 +20,7 @@ import { filterParams, hasFilters, rangeProblem, readFilters, toListInput } from
 import type { Filters } from '../lib/filters.ts';
 import { SealStatusLine } from '../components/SealStatus.tsx';
 import { EvidencePackButton } from '../components/EvidencePackButton.tsx';
+import { ExportButton } from '../components/ExportButton.tsx';
 
 const PAGE_SIZE = 25;
 const features = tableFeatures({});
@@ -152,6 +153,7 @@ export const AuditLogsPage: Component = () => {
 
         <SealStatusLine now={now()} />
         <EvidencePackButton filters={filters()} disabled={problem() !== null} />
+        <ExportButton filters={filters()} disabled={problem() !== null} />
 
         <FiltersBar filters={filters()} problem={problem()} onChange={setFilters} onClear={clearFilters} />
 
