@@ -25,7 +25,7 @@ export const auditWriterProcedure = authedProcedure.use(({ ctx, next }) => {
 
 /**
  * Records that the caller read the log (an `access` entry, at most once per session or API key and hour), in the
- * caller's audit context: after the read, before its answer leaves.
+ * caller's audit context, before the read.
  */
 export function noteAccess(
   ctx: Pick<Context, 'prisma'> & {

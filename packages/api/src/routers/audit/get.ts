@@ -11,8 +11,8 @@ export const get = auditReaderProcedure
   .input(getInputSchema)
   .output(entryDetailSchema)
   .query(async ({ ctx, input }) => {
-    const entry = await getAuditEntry(ctx.prisma, ctx.organizationId, input.id);
     await noteAccess(ctx, 'audit.get', { id: input.id });
+    const entry = await getAuditEntry(ctx.prisma, ctx.organizationId, input.id);
     if (!entry) throw new TRPCError({ code: 'NOT_FOUND', message: 'No audit entry has this id in your organization.' });
     return entry;
   });

@@ -11,7 +11,7 @@ export const list = auditReaderProcedure
   .input(listInputSchema)
   .output(listOutputSchema)
   .query(async ({ ctx, input }) => {
-    const page = await listAuditEntries(ctx.prisma, ctx.organizationId, input, ctx.cursorKey);
+    // Before the read: the reader's own access entry is in what they read, so the page's total is the log's.
     await noteAccess(ctx, 'audit.list', filtersUsed(input));
-    return page;
+    return listAuditEntries(ctx.prisma, ctx.organizationId, input, ctx.cursorKey);
   });
