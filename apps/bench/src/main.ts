@@ -6,11 +6,13 @@
  *   BENCH_PARTS=write,list,record   which measurements (record: audit.record and audit.recordMany over HTTP) (also: redaction, the SQL redaction's cost per value)
  *   BENCH_RUNS=11                   alternating runs for the write overhead
  *   BENCH_LIST_ENTRIES=1000000      entries in the measured organization (the nine others get a tenth each)
+ *   BENCH_EXPORT_ENTRIES=1000000    entries the export part (BENCH_PARTS=export) streams as CSV and NDJSON
  */
 import os from 'node:os';
 import { PGlite } from '@electric-sql/pglite';
 import { pgliteBench, postgresBench } from './databases.ts';
 import type { BenchDatabase } from './databases.ts';
+import { exportTable, measureExportSpeed } from './export-speed.ts';
 import { measureListSpeed } from './list-speed.ts';
 import type { ListResult } from './list-speed.ts';
 import { measureRecordThroughput } from './record-throughput.ts';
@@ -25,6 +27,7 @@ const runs = Number(process.env.BENCH_RUNS ?? 11);
 const engines = (process.env.BENCH_ENGINES ?? 'postgres,pglite').split(',');
 const parts = new Set((process.env.BENCH_PARTS ?? 'write,list,record').split(','));
 const listEntries = Number(process.env.BENCH_LIST_ENTRIES ?? 1_000_000);
+const exportEntries = Number(process.env.BENCH_EXPORT_ENTRIES ?? 1_000_000);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const WRITE_TARGETS: Record<string, number> = {
@@ -148,6 +151,19 @@ async function main() {
         bench = await open();
         log(`${bench.label}: redaction cost…`);
         console.log(`${redactionCostTable(bench.label, await measureRedactionCost(bench, runs, log))}\n`);
+      } finally {
+        await bench?.drop();
+      }
+    }
+    if (parts.has('export')) {
+      let bench: BenchDatabase | undefined;
+      try {
+        bench = engine === 'postgres' ? await postgresBench(serverUrl) : undefined;
+        const database =
+          bench?.engine === 'postgres' && bench.url ? { url: bench.url } : { pglite: await PGlite.create() };
+        log(`${engine}: export speed…`);
+        const results = await measureExportSpeed(database, exportEntries, log);
+        console.log(`${exportTable(bench?.label ?? 'PGlite', exportEntries, results, targeted)}\n`);
       } finally {
         await bench?.drop();
       }

@@ -33,6 +33,7 @@ import { useTitle } from '../lib/title.ts';
 import { setDisplayZone } from '../lib/zone.ts';
 import { SealStatusLine } from '../components/SealStatus.tsx';
 import { EvidencePackButton } from '../components/EvidencePackButton.tsx';
+import { ExportButton } from '../components/ExportButton.tsx';
 
 
 /** The details drawer is fetched on demand (first hover or focus of a Details button): not in the first download. */
@@ -234,6 +235,7 @@ export const AuditLogsPage: Component = () => {
 
         <SealStatusLine now={now()} />
         <EvidencePackButton filters={filters()} disabled={problem() !== null} />
+        <ExportButton filters={filters()} disabled={problem() !== null} />
 
         <div class="search-slot">
           <SearchBar
