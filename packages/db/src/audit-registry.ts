@@ -4,7 +4,7 @@ import type { AuditRegistry } from '@auditlog/audit';
 
 export const auditRegistry = {
   "version": 2,
-  "captureHash": "79d03bee9cb929c9",
+  "captureHash": "aaf47b88392734d7",
   "schema": "public",
   "internalSchema": "auditlog",
   "auditTable": "AuditLog",
@@ -30,7 +30,7 @@ export const auditRegistry = {
     "capture_User": "82e234edf63f202ae94f8795e905247f",
     "capture_Vendor": "460de9f9ade4f74541add61a240cedd7",
     "context": "18e78848d639c62a64e9eb56601270dc",
-    "create_partition": "bf6a33980d1765de0109985e15537f29",
+    "create_partition": "b76408da53f6b93ca457aa08a22ab09e",
     "ddl_relevant": "ddca335452eff34e221b4322550a78f2",
     "drop_partitions_of": "30663829c3c035d827a610cc744c1b35",
     "final_before": "1f58240690369dc9b0f808a67805bed5",

@@ -35,7 +35,7 @@ $audit$;`;
 /**
  * One month's partition, made as a plain table and attached (ATTACH takes a lighter lock on the parent than
  * CREATE … PARTITION OF, so writes to other months go on). Entries of that month already in the DEFAULT partition
- * are moved into it first, under a lock on the DEFAULT partition only.
+ * are moved into it first, under an exclusive lock on the whole table (readers wait rather than miss them).
  */
 function createPartitionSql(names: SqlNames): string {
   const schema = literal(names.internalName);
@@ -58,7 +58,11 @@ BEGIN
   END IF;
   IF to_regclass(format('%I.%I', ${schema}, part)) IS NOT NULL THEN RETURN false; END IF;
   EXECUTE format('CREATE TABLE %I.%I (LIKE ${names.auditTable} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', ${schema}, part);
-  IF to_regclass(${literal(`${names.internal}."${DEFAULT_PARTITION}"`)}) IS NOT NULL THEN
+  IF to_regclass(${literal(`${names.internal}."${DEFAULT_PARTITION}"`)}) IS NOT NULL
+     AND EXISTS (SELECT 1 FROM ${names.internal}."${DEFAULT_PARTITION}" d WHERE d."createdAt" >= m_from AND d."createdAt" < m_to) THEN
+    -- Moving rows: a reader planned before the ATTACH would scan DEFAULT only and, with a later snapshot, miss
+    -- them. So readers and writers wait for the move (rare: only entries of a month nobody created).
+    LOCK TABLE ${names.auditTable} IN ACCESS EXCLUSIVE MODE;
     LOCK TABLE ${names.internal}."${DEFAULT_PARTITION}" IN ACCESS EXCLUSIVE MODE;
     PERFORM set_config(${literal(PRUNE_SETTING)}, pg_current_xact_id()::text, true);
     EXECUTE format('WITH m AS (DELETE FROM ${names.internal}."${DEFAULT_PARTITION}" d WHERE d."createdAt" >= $1 AND d."createdAt" < $2 RETURNING d.*)
