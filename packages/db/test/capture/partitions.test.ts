@@ -55,7 +55,7 @@ describe.each(testEngines)('monthly partitions on %s', (engine) => {
     expect(await partitions()).not.toContain(monthName(far));
 
     // A business write meanwhile is captured as usual (its month exists).
-    const vendor = await runAsSystem('test', () =>
+    const vendor = await runAsSystem({ name: 'test' }, () =>
       db().prisma.vendor.create({ data: { id: randomUUID(), organizationId: organization.id, name: 'Acme' } }),
     );
     expect(vendor.name).toBe('Acme');
