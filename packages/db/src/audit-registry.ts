@@ -4,7 +4,7 @@ import type { AuditRegistry } from '@auditlog/audit';
 
 export const auditRegistry = {
   "version": 2,
-  "captureHash": "aaf47b88392734d7",
+  "captureHash": "bfaf187b95d3ad14",
   "schema": "public",
   "internalSchema": "auditlog",
   "auditTable": "AuditLog",
@@ -32,7 +32,7 @@ export const auditRegistry = {
     "context": "18e78848d639c62a64e9eb56601270dc",
     "create_partition": "b76408da53f6b93ca457aa08a22ab09e",
     "ddl_relevant": "ddca335452eff34e221b4322550a78f2",
-    "drop_partitions_of": "30663829c3c035d827a610cc744c1b35",
+    "drop_partitions_of": "77acda8292d96579def28cda93e009a7",
     "final_before": "1f58240690369dc9b0f808a67805bed5",
     "fingerprint": "ab51d584f993b64fb77639ffc7f083b0",
     "fingerprints": "3e296b86050e069423218e8569d2ae56",

@@ -154,7 +154,12 @@ BEGIN
     EXECUTE format('SELECT EXISTS (SELECT 1 FROM %1$I.%2$I l WHERE l."organizationId" < $1) OR EXISTS (SELECT 1 FROM %1$I.%2$I l WHERE l."organizationId" > $1)',
       ${literal(names.internalName)}, part.relname) INTO other USING p_organization_id;
     CONTINUE WHEN other;
-    EXECUTE format('SELECT count(*) FROM %I.%I', ${literal(names.internalName)}, part.relname) INTO n;
+    -- Its entries are exactly its sealed blocks' (prune_months() checked the months are whole sealed blocks, and
+    -- append_seal_block() that a block leaves no entry out): no count(*) of a million rows.
+    SELECT coalesce(sum(b."entryCount"), 0) INTO n FROM ${names.internal}."AuditSealBlock" b
+     WHERE b."organizationId" = p_organization_id
+       AND b."firstCreatedAt" >= to_date(substr(part.relname, ${PARTITION_PREFIX.length + 1}) || '_01', 'YYYY_MM_DD')::timestamp AT TIME ZONE 'UTC'
+       AND b."lastCreatedAt" < (to_date(substr(part.relname, ${PARTITION_PREFIX.length + 1}) || '_01', 'YYYY_MM_DD')::timestamp + interval '1 month') AT TIME ZONE 'UTC';
     EXECUTE format('ALTER TABLE ${names.auditTable} DETACH PARTITION %I.%I', ${literal(names.internalName)}, part.relname);
     EXECUTE format('DROP TABLE %I.%I', ${literal(names.internalName)}, part.relname);
     dropped := dropped + n;
