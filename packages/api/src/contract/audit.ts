@@ -4,6 +4,7 @@
  * transformer), so any HTTP client can use the API; the types reach the web app and clients through `AppRouter`.
  */
 import { isReservedAction, MAX_JSON_BYTES, NAME_PATTERN, recordEntrySchema, RESERVED_ACTIONS } from '@auditlog/audit';
+import { parseIpFilter } from '@auditlog/audit/search';
 import { z } from 'zod';
 
 /** An instant PostgreSQL and JavaScript both represent: years 1970 to 9999. */
@@ -28,6 +29,53 @@ const name = (what: string) =>
 
 export const MAX_PAGE_SIZE = 100;
 
+const recordId = (what: string) =>
+  z.string().min(1, `${what} must not be empty`).max(191, `${what} is at most 191 characters`);
+
+/**
+ * Whose entries: a user (by id, or by email: the user of that email in the organization, else entries that carried
+ * it), the system (any job or API key, or the one of that name), anonymous callers (failed sign-ins), or writes made
+ * outside any audit context.
+ */
+export const actorFilterSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('user'),
+      id: recordId('actor.id').optional(),
+      email: z.string().trim().max(320).optional(),
+    })
+    .refine((actor) => (actor.id === undefined) !== (actor.email === undefined), {
+      message: 'a user actor needs exactly one of id and email',
+    }),
+  z.object({ type: z.literal('system'), name: z.string().min(1).max(200).optional() }),
+  z.object({ type: z.literal('anonymous') }),
+  z.object({ type: z.literal('unattributed') }),
+]);
+
+/** One IP address or a CIDR range, validated and put in canonical form (`203.0.113.7/24` → `203.0.113.0/24`). */
+export const ipFilterSchema = z
+  .string()
+  .max(64, 'ip is at most 64 characters')
+  .transform((value, context) => {
+    const parsed = parseIpFilter(value);
+    if (parsed.ok) return parsed.value.text;
+    context.addIssue({ code: 'custom', message: parsed.message });
+    return z.NEVER;
+  });
+
+export const recordRefSchema = z.object({ entityType: name('entityType'), entityId: recordId('entityId') });
+
+/** The investigation's filters, beside the spec's: combinable with them and with each other. */
+const investigationFilters = {
+  actor: actorFilterSchema.optional(),
+  ip: ipFilterSchema.optional(),
+  /** With entityType: the entries of one record. */
+  entityId: recordId('entityId').optional(),
+  /** A record and every record that belongs to it (through the schema's relations), deleted or moved ones too. */
+  within: recordRefSchema.optional(),
+  requestId: z.string().min(1).max(200, 'requestId is at most 200 characters').optional(),
+};
+
 export const listInputSchema = z
   .object({
     action: name('action').optional(),
@@ -40,13 +88,19 @@ export const listInputSchema = z
     pageSize: z.number().int().min(1).max(MAX_PAGE_SIZE, `pageSize is at most ${MAX_PAGE_SIZE}`).default(25),
     /** From a previous response's nextCursor or prevCursor; walks without reading the skipped rows. */
     cursor: z.string().max(512).optional(),
+    ...investigationFilters,
   })
   .refine((input) => !input.startDate || !input.endDate || new Date(input.startDate) <= new Date(input.endDate), {
     message: 'startDate must not be after endDate',
     path: ['startDate'],
+  })
+  .refine((input) => input.entityId === undefined || input.entityType !== undefined, {
+    message: 'entityId needs entityType (the record is a type and an id)',
+    path: ['entityId'],
   });
 
 export type ListInput = z.infer<typeof listInputSchema>;
+export type ActorFilterInput = z.infer<typeof actorFilterSchema>;
 
 /**
  * Who acted: a user (as they were named then), the system (a job, an integration, an API key), an anonymous caller
@@ -127,6 +181,40 @@ export const entryDetailSchema = entrySummarySchema.extend({
   seal: entrySealSchema,
 });
 
+/** One record's entries, oldest first (with `includeRelated`, those of every record belonging to it too). */
+export const historyInputSchema = recordRefSchema.extend({
+  includeRelated: z.boolean().default(false),
+  limit: z.number().int().min(1).max(500, 'limit is at most 500').default(200),
+  /** From a previous response's nextCursor. */
+  cursor: z.string().max(512).optional(),
+});
+
+export const historyEntrySchema = entrySummarySchema.extend({
+  requestId: z.string().nullable(),
+  changes: z.record(z.string(), changeSchema).nullable(),
+});
+
+export const historyOutputSchema = z.object({
+  /** The record, named live, or from its last snapshot when deleted. */
+  record: entitySchema,
+  items: z.array(historyEntrySchema),
+  /** How many entries the history holds in all. */
+  total: z.number().int(),
+  nextCursor: z.string().nullable(),
+});
+
+export const actorsInputSchema = z
+  .object({ query: z.string().trim().max(200).optional(), limit: z.number().int().min(1).max(100).default(50) })
+  .default({ limit: 50 });
+
+/** Who can be picked in the actor filter: the organization's users, its API keys, and the kinds without a person. */
+export const actorsOutputSchema = z.object({
+  users: z.array(
+    z.object({ id: z.string(), name: z.string(), email: z.string(), role: z.string(), deactivated: z.boolean() }),
+  ),
+  apiKeys: z.array(z.object({ id: z.string(), name: z.string(), revoked: z.boolean() })),
+});
+
 /** The largest metadata `audit.record` takes, as JSON, and how deeply it may nest. */
 export const MAX_RECORD_METADATA_BYTES = 8 * 1024;
 export const MAX_RECORD_METADATA_DEPTH = 4;
@@ -191,3 +279,7 @@ export type EntryDetail = z.infer<typeof entryDetailSchema>;
 export type EntrySeal = z.infer<typeof entrySealSchema>;
 export type SealStatus = z.infer<typeof sealStatusSchema>;
 export type ListOutput = z.infer<typeof listOutputSchema>;
+export type HistoryInput = z.infer<typeof historyInputSchema>;
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+export type HistoryOutput = z.infer<typeof historyOutputSchema>;
+export type ActorsOutput = z.infer<typeof actorsOutputSchema>;

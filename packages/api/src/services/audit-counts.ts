@@ -10,7 +10,7 @@
  */
 import type { AuditedPrismaClient } from '@auditlog/db';
 import { Prisma } from '@auditlog/db';
-import { allOf, entryConditions, sharedConditions } from './audit-filters.ts';
+import { allOf, entryConditions, hasEntryOnlyFilters, sharedConditions } from './audit-filters.ts';
 import type { AuditFilters } from './audit-filters.ts';
 
 const DAY = 86_400_000;
@@ -34,8 +34,14 @@ export async function countEntries(
   organizationId: string,
   filters: AuditFilters,
 ): Promise<number> {
-  const countedUntil = await ensureDailyCounts(prisma, organizationId);
   const inRange = entryConditions(organizationId, filters);
+  // The daily counts know actions and entity types only: the investigation's filters count the entries they match
+  // (narrow by nature: one actor, record, request or address), from the index that serves the filter.
+  if (hasEntryOnlyFilters(filters)) {
+    const [row] = await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "AuditLog" WHERE ${allOf(inRange)}`;
+    return Number(row?.n ?? 0);
+  }
+  const countedUntil = await ensureDailyCounts(prisma, organizationId);
 
   // The whole days inside the range that are counted already: [from, to).
   const from = filters.start ? ceilDay(filters.start) : null;

@@ -5,17 +5,19 @@
 import type { AuditedPrismaClient } from '@auditlog/db';
 import { Prisma } from '@auditlog/db';
 import type { AuditActorType } from '@auditlog/db';
-import type { EntryDetail, EntrySummary, ListInput, ListOutput } from '../contract/audit.ts';
+import type { ActorFilterInput, EntryDetail, EntrySummary, ListInput, ListOutput } from '../contract/audit.ts';
 import { DomainError } from '../errors.ts';
 import { countEntries } from './audit-counts.ts';
 import { allOf, entryConditions, filtersOf } from './audit-filters.ts';
+import type { ResolvedActor } from './audit-filters.ts';
+import { resolveRollup } from './audit-rollup.ts';
 import type { AuditFilters } from './audit-filters.ts';
 import { decodeCursor, encodeCursor, filtersFingerprint, InvalidCursorError } from './cursor.ts';
 import type { Cursor } from './cursor.ts';
 import { resolveEntityLabels } from './entity-labels.ts';
 import { getEntrySeal } from './audit-seal.ts';
 
-interface Row {
+export interface Row {
   id: string;
   createdAt: Date;
   action: string;
@@ -32,7 +34,7 @@ interface Row {
   contextIssue: string | null;
 }
 
-const COLUMNS = Prisma.sql`id::text AS id, "createdAt", action, "entityType", "entityId", "actorType"::text AS "actorType",
+export const COLUMNS = Prisma.sql`id::text AS id, "createdAt", action, "entityType", "entityId", "actorType"::text AS "actorType",
   "actorUserId", "actorName", "actorEmail", "ipAddress", metadata->>'auditContext' AS "contextIssue",
   CASE WHEN "actorType" = 'ANONYMOUS' THEN metadata->>'attemptedEmail' END AS "attemptedEmail"`;
 
@@ -73,7 +75,11 @@ function toActor(
   }
 }
 
-async function summaries(prisma: AuditedPrismaClient, organizationId: string, rows: Row[]): Promise<EntrySummary[]> {
+export async function summaries(
+  prisma: AuditedPrismaClient,
+  organizationId: string,
+  rows: Row[],
+): Promise<EntrySummary[]> {
   const labels = await resolveEntityLabels(
     prisma,
     organizationId,
@@ -96,6 +102,49 @@ async function summaries(prisma: AuditedPrismaClient, organizationId: string, ro
     };
   });
 }
+
+/** An actor filter as SQL can use it: an email becomes the organization's user of that email, when there is one. */
+async function resolveActor(
+  prisma: AuditedPrismaClient,
+  organizationId: string,
+  actor: ActorFilterInput,
+): Promise<ResolvedActor> {
+  if (actor.type !== 'user') return actor;
+  if (actor.id !== undefined) return { type: 'user', ids: [actor.id] };
+  const email = (actor.email ?? '').toLowerCase();
+  const users = await prisma.user.findMany({
+    where: { organizationId, email: { equals: email, mode: 'insensitive' } },
+    select: { id: true },
+  });
+  return users.length ? { type: 'user', ids: users.map((user) => user.id) } : { type: 'user-email', email };
+}
+
+/** Every filter of `input`, with actor emails and roll-ups looked up. */
+export async function resolveFilters(
+  prisma: AuditedPrismaClient,
+  organizationId: string,
+  input: Omit<ListInput, 'page' | 'pageSize'>,
+): Promise<AuditFilters> {
+  const filters = filtersOf({ ...input, page: 1, pageSize: 1 });
+  if (input.actor) filters.actor = await resolveActor(prisma, organizationId, input.actor);
+  if (input.within) filters.within = await resolveRollup(prisma, organizationId, input.within);
+  return filters;
+}
+
+/** What a cursor is bound to: every filter and the page size. */
+const listFingerprint = (input: ListInput) =>
+  filtersFingerprint({
+    a: input.action,
+    e: input.entityType,
+    s: input.startDate,
+    n: input.endDate,
+    z: input.pageSize,
+    ...(input.entityId !== undefined ? { r: input.entityId } : {}),
+    ...(input.actor ? { u: input.actor } : {}),
+    ...(input.ip ? { ip: input.ip } : {}),
+    ...(input.requestId !== undefined ? { q: input.requestId } : {}),
+    ...(input.within ? { w: input.within } : {}),
+  });
 
 /** A page number past the last page: refused with the last page's number, so a client can go there. */
 export class PageOutOfRangeError extends DomainError {
@@ -121,17 +170,11 @@ export async function listAuditEntries(
 ): Promise<ListOutput> {
   const { pageSize } = input;
   const scope = { organizationId, key: cursorKey };
-  const fingerprint = filtersFingerprint({
-    a: input.action,
-    e: input.entityType,
-    s: input.startDate,
-    n: input.endDate,
-    z: pageSize,
-  });
+  const fingerprint = listFingerprint(input);
   const cursor = input.cursor ? decodeCursor(input.cursor, fingerprint, scope) : undefined;
   const page = cursor?.p ?? input.page;
 
-  const filters = filtersOf(input);
+  const filters = await resolveFilters(prisma, organizationId, input);
   const total = await countEntries(prisma, organizationId, filters);
   const pageCount = Math.ceil(total / pageSize);
   if (page > Math.max(pageCount, 1)) {
