@@ -13,7 +13,8 @@ export function scaleListTable(label: string, step: ScaleStep): string {
     if (r.missing) return `| ${r.case} | — | — | — | ${r.missing} |`;
     const verdict =
       r.p95 <= SCALE_LIST_TARGET_MS ? `≤ ${SCALE_LIST_TARGET_MS} ms ✓` : `> ${SCALE_LIST_TARGET_MS} ms ✗ missed`;
-    return `| ${r.case} | ${n(r.total ?? 0)} | ${ms(r.p50)} ms | ${ms(r.p95)} ms | ${verdict} |`;
+    const calls = r.calls !== undefined && r.calls < 30 ? ` (${r.calls} calls)` : '';
+    return `| ${r.case}${calls} | ${n(r.total ?? 0)} | ${ms(r.p50)} ms | ${ms(r.p95)} ms | ${verdict} |`;
   });
   const loaded =
     step.loadSeconds > 0
