@@ -257,7 +257,7 @@ describe.each(testEngines)('access and tenant isolation on %s', { timeout: 30_00
       }
       case 'audit.record': {
         const { id } = data as { id: string };
-        const row = await prisma.auditLog.findUniqueOrThrow({ where: { id } });
+        const row = await prisma.auditLog.findFirstOrThrow({ where: { id } });
         expect(row).toMatchObject({ organizationId: org.id, action: 'export', entityType: 'report', entityId });
         if (isRole(caller)) {
           expect(row).toMatchObject({
@@ -459,7 +459,7 @@ describe.each(testEngines)('access and tenant isolation on %s', { timeout: 30_00
         // Stripped, not refused: the call succeeds and none of the extra keys has any effect.
         const { id } = await make().audit.record(input);
         expect(id).toEqual(expect.any(String));
-        const row = await prisma.auditLog.findUniqueOrThrow({ where: { id } });
+        const row = await prisma.auditLog.findFirstOrThrow({ where: { id } });
         expect(row.organizationId).toBe(orgs.A.org.id);
         expect(row.actorUserId).not.toBe(orgs.B.org.users.OWNER.id);
         expect(row.ipAddress).toBe('127.0.0.1');

@@ -257,7 +257,7 @@ describe.each(testEngines)('audit.record and malformed input on %s', { timeout: 
         entityType: 'invoice',
         entityId: 'inv-1',
       });
-      const row = await api().prisma.auditLog.findUniqueOrThrow({ where: { id: recorded.id } });
+      const row = await api().prisma.auditLog.findFirstOrThrow({ where: { id: recorded.id } });
       expect(row.createdAt.toISOString()).toBe(recorded.createdAt);
       expect(row).toMatchObject({
         organizationId: org.id,
@@ -318,7 +318,7 @@ describe.each(testEngines)('audit.record and malformed input on %s', { timeout: 
         entityId: 'y'.repeat(191),
         metadata: { blob: 'x'.repeat(7 * KB), deep: { b: { c: 1 } } },
       });
-      const row = await api().prisma.auditLog.findUniqueOrThrow({ where: { id } });
+      const row = await api().prisma.auditLog.findFirstOrThrow({ where: { id } });
       expect(row).toMatchObject({ action: 'export', entityId: 'y'.repeat(191) });
       expect(row.metadata).toEqual({ blob: 'x'.repeat(7 * KB), deep: { b: { c: 1 } } });
     });

@@ -216,14 +216,21 @@ export async function listAuditEntries(
   };
 }
 
+/** The millisecond a UUIDv7 carries in its first 48 bits. */
+function uuidv7Millis(id: string): number {
+  return Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16);
+}
+
 /** One entry of the organization, or null: another organization's entry is as absent as a missing one. */
 export async function getAuditEntry(
   prisma: AuditedPrismaClient,
   organizationId: string,
   id: string,
 ): Promise<EntryDetail | null> {
+  // An id is a UUIDv7 of its entry's millisecond (decision 008): the time finds the primary key and the partition.
+  const at = uuidv7Millis(id);
   const entry = await prisma.auditLog.findFirst({
-    where: { id, organizationId },
+    where: { id, organizationId, createdAt: { gte: new Date(at), lt: new Date(at + 1) } },
     select: {
       id: true,
       createdAt: true,
