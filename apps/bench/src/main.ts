@@ -7,6 +7,10 @@
  *   BENCH_RUNS=11                   alternating runs for the write overhead
  *   BENCH_LIST_ENTRIES=1000000      entries in the measured organization (the nine others get a tenth each)
  *   BENCH_EXPORT_ENTRIES=1000000    entries the export part (BENCH_PARTS=export) streams as CSV and NDJSON
+ *   BENCH_PARTS=scale               the growth bench (PostgreSQL only, not in the default parts): 10k, 100k, 1M, 10M
+ *   BENCH_SCALE=10m                 its largest size (steps 10k, 100k, 1M, 10M up to it)
+ *   BENCH_SCALE_DB=name             grow or reuse that database instead of a fresh one; BENCH_SCALE_KEEP=1 keeps it
+ *   BENCH_SCALE_WRITE_RUNS=3        write-overhead runs at each size (0: none)
  */
 import os from 'node:os';
 import { PGlite } from '@electric-sql/pglite';
@@ -19,6 +23,9 @@ import { measureRecordThroughput } from './record-throughput.ts';
 import type { RecordThroughput } from './record-throughput.ts';
 import { measureRedactionCost, redactionCostTable } from './redaction-cost.ts';
 import { ms } from './stats.ts';
+import { measureScale, parseScale } from './scale.ts';
+import type { ScaleStep } from './scale.ts';
+import { growthTable, scaleListTable } from './scale-report.ts';
 import { measureWriteOverhead } from './write-overhead.ts';
 import type { WriteResult } from './write-overhead.ts';
 
@@ -106,11 +113,40 @@ function recordTable(label: string, targeted: boolean, { single, many }: RecordT
   ].join('\n');
 }
 
+/** The growth bench on PostgreSQL: a list table per size as it is measured, then the growth table. */
+async function scalePart() {
+  const bench = await postgresBench(serverUrl, {
+    name: process.env.BENCH_SCALE_DB,
+    keep: process.env.BENCH_SCALE_KEEP === '1',
+  });
+  try {
+    log(`${bench.label}: scale…`);
+    const steps: ScaleStep[] = [];
+    await measureScale(
+      bench,
+      {
+        max: parseScale(process.env.BENCH_SCALE ?? '10m'),
+        samples: Number(process.env.BENCH_SCALE_SAMPLES ?? 30),
+        writeRuns: Number(process.env.BENCH_SCALE_WRITE_RUNS ?? 3),
+      },
+      log,
+      (step) => {
+        steps.push(step);
+        console.log(`${scaleListTable(bench.label, step)}\n`);
+      },
+    );
+    console.log(`${growthTable(bench.label, steps)}\n`);
+  } finally {
+    await bench.drop();
+  }
+}
+
 async function main() {
   const cpus = os.cpus();
   console.log(
     `# Benchmarks\n\n${new Date().toISOString().slice(0, 10)} · ${cpus[0]?.model ?? 'cpu'} × ${cpus.length} · ${Math.round(os.totalmem() / 2 ** 30)} GB RAM · Node ${process.version}\n`,
   );
+  if (parts.has('scale')) await scalePart();
   for (const engine of engines) {
     const open = () => (engine === 'postgres' ? postgresBench(serverUrl) : pgliteBench());
     const targeted = engine === 'postgres';

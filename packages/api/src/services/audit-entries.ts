@@ -195,10 +195,12 @@ export async function listAuditEntries(
       SELECT ${COLUMNS} FROM "AuditLog" WHERE ${whereClause(organizationId, filters, cursor)}
       ORDER BY "createdAt" DESC, id DESC LIMIT ${pageSize}`;
   } else {
-    // A page by number skips its offset in the index alone (an index-only scan), then reads just the page's rows.
+    // A page by number skips its offset in the index alone (an index-only scan), then reads just the page's rows by
+    // the list key (organization, time, id): the primary key of a table partitioned by month, where `id` alone is
+    // indexed in no partition (`id IN (…)` read every partition: 1.5 s at 1M entries).
     rows = await prisma.$queryRaw<Row[]>`
-      SELECT ${COLUMNS} FROM "AuditLog" WHERE id IN (
-        SELECT id FROM "AuditLog" WHERE ${whereClause(organizationId, filters)}
+      SELECT ${COLUMNS} FROM "AuditLog" WHERE "organizationId" = ${organizationId} AND ("createdAt", id) IN (
+        SELECT "createdAt", id FROM "AuditLog" WHERE ${whereClause(organizationId, filters)}
         ORDER BY "createdAt" DESC, id DESC LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize})
       ORDER BY "createdAt" DESC, id DESC`;
   }
