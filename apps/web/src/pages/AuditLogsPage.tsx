@@ -35,7 +35,6 @@ import { SealStatusLine } from '../components/SealStatus.tsx';
 import { EvidencePackButton } from '../components/EvidencePackButton.tsx';
 import { ExportButton } from '../components/ExportButton.tsx';
 
-
 /** The details drawer is fetched on demand (first hover or focus of a Details button): not in the first download. */
 const loadDrawer = () => import('../components/EntryDrawer.tsx');
 const EntryDrawer = lazy(loadDrawer);
@@ -110,6 +109,23 @@ function useActors(enabled: () => boolean) {
     staleTime: 60_000,
   }));
   return [actors, setActorQuery] as const;
+}
+
+/** Opening, stepping through and closing the drawer's entry, in the URL (`entry`) and the history depth it pushed. */
+function entryNavigation(
+  entry: () => string | undefined,
+  setParams: (params: { entry?: string }, options?: { replace?: boolean; state?: unknown }) => void,
+) {
+  const openEntry = (id: string) => setParams({ entry: id }, { state: { drawer: drawerDepth() + 1 } });
+  const stepEntry = (id: string) => setParams({ entry: id }, { replace: true, state: { drawer: drawerDepth() } });
+  const closeEntry = () => {
+    // Focus returns to the Details button of the entry shown (the list stays, so the button is there).
+    document.querySelector<HTMLButtonElement>(`button[data-entry="${CSS.escape(entry() ?? '')}"]`)?.focus();
+    const depth = drawerDepth();
+    if (depth > 0) window.history.go(-depth);
+    else setParams({ entry: undefined }, { replace: true });
+  };
+  return { openEntry, stepEntry, closeEntry };
 }
 
 export const AuditLogsPage: Component = () => {
@@ -190,15 +206,7 @@ export const AuditLogsPage: Component = () => {
     results?.scrollIntoView({ block: 'start' });
   };
 
-  const openEntry = (id: string) => setParams({ entry: id }, { state: { drawer: drawerDepth() + 1 } });
-  const stepEntry = (id: string) => setParams({ entry: id }, { replace: true, state: { drawer: drawerDepth() } });
-  const closeEntry = () => {
-    // Focus returns to the Details button of the entry shown (the list stays, so the button is there).
-    document.querySelector<HTMLButtonElement>(`button[data-entry="${CSS.escape(params.entry ?? '')}"]`)?.focus();
-    const depth = drawerDepth();
-    if (depth > 0) window.history.go(-depth);
-    else setParams({ entry: undefined }, { replace: true });
-  };
+  const { openEntry, stepEntry, closeEntry } = entryNavigation(() => params.entry, setParams);
   const listedIds = createMemo(() => list.data?.items.map((item) => item.id) ?? []);
 
   // No total for a range that is not sent (it would be the previous range's).
