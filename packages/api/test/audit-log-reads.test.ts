@@ -127,6 +127,13 @@ describe.each(testEngines)('reads of the audit log on %s', { timeout: 30_000 }, 
         expect(failure, action).toMatchObject({ code: 'FORBIDDEN', httpStatus: 403 });
         expect(failure.message).toBe(`Your role (Auditor) may not record "${action}". Allowed: none.`);
       }
+      // Nor in a batch: recordMany applies the same policy per entry.
+      const batch = await failureOf(
+        auditor.audit.recordMany({
+          entries: [{ action: 'view', entityType: 'audit_log', entityId: org.id, metadata: { forged: true } }],
+        }),
+      );
+      expect(batch).toMatchObject({ code: 'FORBIDDEN', httpStatus: 403 });
       const forged = await api().prisma.auditLog.count({
         where: { organizationId: org.id, actorUserId: org.users.AUDITOR.id, action: { not: 'access' } },
       });
@@ -142,6 +149,7 @@ describe.each(testEngines)('reads of the audit log on %s', { timeout: 30_000 }, 
         .sort();
       expect(mutations).toEqual([
         'audit.record',
+        'audit.recordMany',
         'auth.changePassword',
         'auth.login',
         'auth.logout',
