@@ -103,6 +103,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     allowedOrigins: options.allowedOrigins ?? [],
     webRoot: options.webRoot === null ? undefined : (options.webRoot ?? DEFAULT_WEB_ROOT),
   });
+  // The months ahead are made before the first connection is accepted: on the embedded engine the work holds the event
+  // loop, and a connection left waiting in the backlog meanwhile would be reset by an early stop().
+  const partitions = startBackgroundPartitions(db);
+  await partitions.runNow().then(
+    (made) => made && logger.info('audit partitions created', { made }),
+    (error: unknown) => logger.error('audit partition maintenance failed', { error }),
+  );
   const server = app.listen(options.port, options.host ?? '0.0.0.0');
   await once(server, 'listening');
   const address = server.address();
@@ -110,7 +117,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = !options.host || options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host;
 
   const jobs = {
-    partitions: startBackgroundPartitions(db),
+    partitions,
     sealing: options.seal && startBackgroundSealing(db, options.seal),
     pruning: options.prune && maintenance && startBackgroundPruning(maintenance, options.prune),
   };
@@ -136,7 +143,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 function startBackgroundPartitions(db: Database) {
   return startPartitionMaintenance(db, {
     intervalMs: 24 * 3_600_000,
-    atStart: true,
     onRun: (made) => {
       if (made) logger.info('audit partitions created', { made });
     },
