@@ -34,7 +34,6 @@ import { setDisplayZone } from '../lib/zone.ts';
 import { SealStatusLine } from '../components/SealStatus.tsx';
 import { EvidencePackButton } from '../components/EvidencePackButton.tsx';
 
-
 /** The details drawer is fetched on demand (first hover or focus of a Details button): not in the first download. */
 const loadDrawer = () => import('../components/EntryDrawer.tsx');
 const EntryDrawer = lazy(loadDrawer);
@@ -49,6 +48,23 @@ const drawerDepth = (): number => {
   const depth = state && typeof state === 'object' ? (state as { drawer?: unknown }).drawer : undefined;
   return typeof depth === 'number' && depth > 0 ? depth : 0;
 };
+
+type SetEntryParam = (params: { entry?: string }, options?: { replace?: boolean; state?: unknown }) => void;
+
+/** Opening, stepping through and closing the drawer, with the history entries that `drawerDepth` counts. */
+function entryNavigation(entry: () => string | undefined, setParams: SetEntryParam) {
+  const openEntry = (id: string) => setParams({ entry: id }, { state: { drawer: drawerDepth() + 1 } });
+  const stepEntry = (id: string) => setParams({ entry: id }, { replace: true, state: { drawer: drawerDepth() } });
+  const closeEntry = () => {
+    // Focus returns to the Details button of the entry shown (the list stays, so the button is there).
+    document.querySelector<HTMLButtonElement>(`button[data-entry="${CSS.escape(entry() ?? '')}"]`)?.focus();
+    const depth = drawerDepth();
+    if (depth > 0) window.history.go(-depth);
+    else setParams({ entry: undefined }, { replace: true });
+  };
+  return { openEntry, stepEntry, closeEntry };
+}
+
 const features = tableFeatures({});
 const column = createColumnHelper<typeof features, AuditEntrySummary>();
 
@@ -189,15 +205,7 @@ export const AuditLogsPage: Component = () => {
     results?.scrollIntoView({ block: 'start' });
   };
 
-  const openEntry = (id: string) => setParams({ entry: id }, { state: { drawer: drawerDepth() + 1 } });
-  const stepEntry = (id: string) => setParams({ entry: id }, { replace: true, state: { drawer: drawerDepth() } });
-  const closeEntry = () => {
-    // Focus returns to the Details button of the entry shown (the list stays, so the button is there).
-    document.querySelector<HTMLButtonElement>(`button[data-entry="${CSS.escape(params.entry ?? '')}"]`)?.focus();
-    const depth = drawerDepth();
-    if (depth > 0) window.history.go(-depth);
-    else setParams({ entry: undefined }, { replace: true });
-  };
+  const { openEntry, stepEntry, closeEntry } = entryNavigation(() => params.entry, setParams);
   const listedIds = createMemo(() => list.data?.items.map((item) => item.id) ?? []);
 
   // No total for a range that is not sent (it would be the previous range's).
