@@ -27,6 +27,9 @@ function floorTriggersSql(table: string): string {
   const insert = (alias: string, action: string) =>
     `INSERT INTO "AuditLog" (id, "organizationId", "createdAt", action, "entityType", "entityId", "actorType") SELECT gen_random_uuid(), ${alias}."organizationId", now(), '${action}', 'bench', ${alias}.id, 'SYSTEM' FROM ${alias === 'n' ? 'bench_new' : 'bench_old'} ${alias};`;
   return `
+DROP TRIGGER IF EXISTS bench_floor_insert ON "${table}";
+DROP TRIGGER IF EXISTS bench_floor_update ON "${table}";
+DROP TRIGGER IF EXISTS bench_floor_delete ON "${table}";
 CREATE OR REPLACE FUNCTION bench_floor_capture() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN ${insert('n', 'create')}
@@ -75,11 +78,19 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-export async function postgresBench(serverUrl: string): Promise<BenchDatabase> {
-  const name = `auditlog_bench_${Date.now().toString(36)}`;
+/**
+ * A fresh benchmark database on the server, dropped by `drop()`; with `name`, that database (made and migrated if it
+ * does not exist yet), and with `keep`, `drop()` leaves it in place for the next run (the scale bench's reuse).
+ */
+export async function postgresBench(
+  serverUrl: string,
+  options: { name?: string | undefined; keep?: boolean } = {},
+): Promise<BenchDatabase> {
+  const name = options.name ?? `auditlog_bench_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
+  const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+  if (!exists) await admin.query(`CREATE DATABASE "${name}"`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const conn = new pg.Client({ connectionString: url.href });
@@ -116,7 +127,7 @@ export async function postgresBench(serverUrl: string): Promise<BenchDatabase> {
     },
     async drop() {
       await conn.end();
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      if (!options.keep) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await admin.end();
     },
   };

@@ -101,7 +101,7 @@ async function createOrganizations(prisma: Database['prisma']) {
 }
 
 /** The router called as the signed-in admin, with no HTTP in between. */
-async function callerFor(
+export async function callerFor(
   prisma: Database['prisma'],
   admin: { id: string; name: string; email: string; role: User['role'] },
   organizationId: string,
@@ -122,7 +122,7 @@ async function callerFor(
   );
 }
 
-type Caller = Awaited<ReturnType<typeof callerFor>>;
+export type Caller = Awaited<ReturnType<typeof callerFor>>;
 
 /** The measured inputs: each filter alone, all together, and page 2,000 by number and by cursor. */
 async function listCases(caller: Caller): Promise<[string, ListInput][]> {

@@ -6,17 +6,26 @@
  *   BENCH_PARTS=write,list,record   which measurements (record: audit.record and audit.recordMany over HTTP) (also: redaction, the SQL redaction's cost per value)
  *   BENCH_RUNS=11                   alternating runs for the write overhead
  *   BENCH_LIST_ENTRIES=1000000      entries in the measured organization (the nine others get a tenth each)
+ *   BENCH_EXPORT_ENTRIES=1000000    entries the export part (BENCH_PARTS=export) streams as CSV and NDJSON
+ *   BENCH_PARTS=scale               the growth bench (PostgreSQL only, not in the default parts): 10k, 100k, 1M, 10M
+ *   BENCH_SCALE=10m                 its largest size (steps 10k, 100k, 1M, 10M up to it)
+ *   BENCH_SCALE_DB=name             grow or reuse that database instead of a fresh one; BENCH_SCALE_KEEP=1 keeps it
+ *   BENCH_SCALE_WRITE_RUNS=3        write-overhead runs at each size (0: none)
  */
 import os from 'node:os';
 import { PGlite } from '@electric-sql/pglite';
 import { pgliteBench, postgresBench } from './databases.ts';
 import type { BenchDatabase } from './databases.ts';
+import { exportTable, measureExportSpeed } from './export-speed.ts';
 import { measureListSpeed } from './list-speed.ts';
 import type { ListResult } from './list-speed.ts';
 import { measureRecordThroughput } from './record-throughput.ts';
 import type { RecordThroughput } from './record-throughput.ts';
 import { measureRedactionCost, redactionCostTable } from './redaction-cost.ts';
 import { ms } from './stats.ts';
+import { measureScale, parseScale } from './scale.ts';
+import type { ScaleStep } from './scale.ts';
+import { growthTable, scaleListTable } from './scale-report.ts';
 import { measureWriteOverhead } from './write-overhead.ts';
 import type { WriteResult } from './write-overhead.ts';
 
@@ -25,6 +34,7 @@ const runs = Number(process.env.BENCH_RUNS ?? 11);
 const engines = (process.env.BENCH_ENGINES ?? 'postgres,pglite').split(',');
 const parts = new Set((process.env.BENCH_PARTS ?? 'write,list,record').split(','));
 const listEntries = Number(process.env.BENCH_LIST_ENTRIES ?? 1_000_000);
+const exportEntries = Number(process.env.BENCH_EXPORT_ENTRIES ?? 1_000_000);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const WRITE_TARGETS: Record<string, number> = {
@@ -103,11 +113,40 @@ function recordTable(label: string, targeted: boolean, { single, many }: RecordT
   ].join('\n');
 }
 
+/** The growth bench on PostgreSQL: a list table per size as it is measured, then the growth table. */
+async function scalePart() {
+  const bench = await postgresBench(serverUrl, {
+    name: process.env.BENCH_SCALE_DB,
+    keep: process.env.BENCH_SCALE_KEEP === '1',
+  });
+  try {
+    log(`${bench.label}: scale…`);
+    const steps: ScaleStep[] = [];
+    await measureScale(
+      bench,
+      {
+        max: parseScale(process.env.BENCH_SCALE ?? '10m'),
+        samples: Number(process.env.BENCH_SCALE_SAMPLES ?? 30),
+        writeRuns: Number(process.env.BENCH_SCALE_WRITE_RUNS ?? 3),
+      },
+      log,
+      (step) => {
+        steps.push(step);
+        console.log(`${scaleListTable(bench.label, step)}\n`);
+      },
+    );
+    console.log(`${growthTable(bench.label, steps)}\n`);
+  } finally {
+    await bench.drop();
+  }
+}
+
 async function main() {
   const cpus = os.cpus();
   console.log(
     `# Benchmarks\n\n${new Date().toISOString().slice(0, 10)} · ${cpus[0]?.model ?? 'cpu'} × ${cpus.length} · ${Math.round(os.totalmem() / 2 ** 30)} GB RAM · Node ${process.version}\n`,
   );
+  if (parts.has('scale')) await scalePart();
   for (const engine of engines) {
     const open = () => (engine === 'postgres' ? postgresBench(serverUrl) : pgliteBench());
     const targeted = engine === 'postgres';
@@ -148,6 +187,19 @@ async function main() {
         bench = await open();
         log(`${bench.label}: redaction cost…`);
         console.log(`${redactionCostTable(bench.label, await measureRedactionCost(bench, runs, log))}\n`);
+      } finally {
+        await bench?.drop();
+      }
+    }
+    if (parts.has('export')) {
+      let bench: BenchDatabase | undefined;
+      try {
+        bench = engine === 'postgres' ? await postgresBench(serverUrl) : undefined;
+        const database =
+          bench?.engine === 'postgres' && bench.url ? { url: bench.url } : { pglite: await PGlite.create() };
+        log(`${engine}: export speed…`);
+        const results = await measureExportSpeed(database, exportEntries, log);
+        console.log(`${exportTable(bench?.label ?? 'PGlite', exportEntries, results, targeted)}\n`);
       } finally {
         await bench?.drop();
       }

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import { compressResponses, precompressedAssets } from './compress.ts';
+import { AUDIT_EXPORT_PATH, auditExportRoute } from './audit-export.ts';
 import { corsForOrigins } from './cors.ts';
 import { EVIDENCE_PACK_PATH, evidencePackRoute } from './evidence-pack.ts';
 import { logger } from './logger.ts';
@@ -57,6 +58,11 @@ export function createApp(options: AppOptions): express.Express {
       allowedOrigins: options.allowedOrigins,
       ...options.evidencePack,
     }),
+  );
+
+  app.get(
+    AUDIT_EXPORT_PATH,
+    auditExportRoute({ services, trustProxy: options.trustProxy, allowedOrigins: options.allowedOrigins }),
   );
 
   app.use('/trpc', corsForOrigins(options.allowedOrigins));

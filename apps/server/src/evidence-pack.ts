@@ -15,6 +15,7 @@ import { buildEvidencePack } from '@auditlog/seal';
 import type { SqlClient } from '@auditlog/seal';
 import type express from 'express';
 import { z } from 'zod';
+import { downloadRefusal } from './download-refusal.ts';
 import { logger } from './logger.ts';
 import { tarArchive } from './tar.ts';
 
@@ -50,7 +51,7 @@ export function evidencePackRoute(options: EvidencePackOptions): express.Request
   const createContext = createHttpContext(options.services, options);
   return async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    const fail = (status: number, message: string) => res.status(status).json({ error: { message } });
+    const fail = (status: number, message: string) => downloadRefusal(res, status, message);
     try {
       const ctx = await createContext({ req: req as IncomingMessage, res: res as ServerResponse });
       const { identity } = ctx;

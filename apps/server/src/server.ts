@@ -6,8 +6,8 @@ import { createApiServices, NO_PROXY } from '@auditlog/api';
 import type { ApiServices, ApiServicesOptions, TrustProxy } from '@auditlog/api';
 import { DatabaseConfigError, redactUrl, resolvePostgresConfig } from '@auditlog/db';
 import type { Database, DatabaseConnection, DatabaseOptions } from '@auditlog/db';
-import { sqlClientFor, startPruning, startSealing } from '@auditlog/seal';
-import type { PruneSchedule, SealSchedule } from '@auditlog/seal';
+import { sqlClientFor, startPartitionMaintenance, startPruning, startSealing } from '@auditlog/seal';
+import type { PruneSchedule, Schedule, SealSchedule } from '@auditlog/seal';
 import { createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { createApp } from './app.ts';
@@ -20,7 +20,7 @@ export interface RunningServer {
   db: Database;
   server: Server;
   /** The background jobs that run (to run one now: tests, and nothing else). */
-  jobs: { sealing?: SealSchedule; pruning?: PruneSchedule };
+  jobs: { partitions: Schedule<number>; sealing?: SealSchedule; pruning?: PruneSchedule };
   /** Stops accepting connections, lets requests in flight finish (up to `graceMs`), then closes the database. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -110,12 +110,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = !options.host || options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host;
 
   const jobs = {
+    partitions: startBackgroundPartitions(db),
     sealing: options.seal && startBackgroundSealing(db, options.seal),
     pruning: options.prune && maintenance && startBackgroundPruning(maintenance, options.prune),
   };
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = 10_000) =>
     (stopping ??= (async () => {
+      await jobs.partitions.stop();
       await jobs.sealing?.stop();
       await jobs.pruning?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -128,6 +130,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     })());
 
   return { url: `http://${host}:${port}`, db, server, jobs, stop };
+}
+
+/** The audit table's months ahead, at start and daily (decision 0XX). */
+function startBackgroundPartitions(db: Database) {
+  return startPartitionMaintenance(db, {
+    intervalMs: 24 * 3_600_000,
+    atStart: true,
+    onRun: (made) => {
+      if (made) logger.info('audit partitions created', { made });
+    },
+    onError: (error) => logger.error('audit partition maintenance failed', { error }),
+  });
 }
 
 function startBackgroundSealing(db: Database, seal: NonNullable<ServerOptions['seal']>) {

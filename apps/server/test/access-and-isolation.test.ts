@@ -80,7 +80,7 @@ describe.each(testEngines)('access over HTTP on %s', { timeout: 30_000 }, (engin
       send: () => rawQuery(server.url, 'audit.list', {}, withCookie(technicianCookie)),
       status: 403,
       code: 'FORBIDDEN',
-      message: /restricted to the Owner and Admin roles/,
+      message: /restricted to the Owner, Admin, and Auditor roles/,
     },
     {
       name: 'a record with a read key',

@@ -10,6 +10,7 @@ import type { TestOrganization, TestServer } from '@auditlog/server/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { recordVerification, sealOrganization, sqlClientFor, verifyOrganizations } from '@auditlog/seal';
 import { launchBrowser, screenshot, watchForErrors } from './browser.ts';
 
@@ -279,7 +280,7 @@ describe('the Audit Logs page', () => {
     await at(page, '/admin/audit-logs');
     await expect
       .poll(() => page.getByRole('alert').innerText())
-      .toContain('Audit Logs are restricted to the Owner and Admin roles.');
+      .toContain('Audit Logs are restricted to the Owner, Admin, and Auditor roles.');
     expect(await page.locator('table.log').count()).toBe(0);
     await screenshot(page, 'permission-error');
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -370,4 +371,32 @@ describe('the Audit Logs page', () => {
     expect(errors.filter((error) => !/status of 404/.test(error))).toEqual([]);
     await context.close();
   });
+  it.each([1440, 768])(
+    'exports the filtered view as CSV from the toolbar, with its progress, at %d px',
+    async (width) => {
+      const { context, page, errors } = await newPage();
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(`${server.url}/admin/audit-logs?action=view`);
+      await signIn(page, org.users.OWNER.email);
+      await at(page, '/admin/audit-logs', /action=view/);
+      const button = page.getByRole('button', { name: 'Export', exact: true });
+      await expect.poll(() => button.isVisible()).toBe(true);
+      const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
+      expect(download.suggestedFilename()).toMatch(/^audit-log-.+Z\.csv$/);
+      const text = await readFile((await download.path()) ?? '', 'utf8');
+      const lines = text.trimEnd().split('\r\n');
+      expect(lines[0]).toMatch(/^"id","createdAt","action"/);
+      expect(lines.length - 1).toBe(await count({ action: 'view' }));
+      await expect
+        .poll(() => page.getByRole('status').filter({ hasText: 'Exported' }).innerText())
+        .toBe(`Exported ${(lines.length - 1).toLocaleString('en-US')} entries as CSV.`);
+      const [entry] = await server.db.prisma.$queryRaw<{ metadata: { filters: unknown } }[]>`
+      SELECT metadata FROM "AuditLog" WHERE "organizationId" = ${org.id} AND action = 'export'
+        AND "entityType" = 'audit_log' AND metadata->>'kind' = 'entries' ORDER BY "createdAt" DESC LIMIT 1`;
+      expect(entry?.metadata.filters).toEqual({ action: 'view' });
+      await screenshot(page, `audit-logs-export-${width}`);
+      expect(errors).toEqual([]);
+      await context.close();
+    },
+  );
 });

@@ -37,17 +37,19 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Wraps the procedure in the caller's audit context: the user, System under an API key's name, or anonymous. */
-const withCallerAuditContext = t.middleware(({ ctx, next }) => {
+/** Runs `fn` in the caller's audit context: the user, System under an API key's name, or anonymous. */
+export function asCaller<T>(ctx: Pick<Context, 'identity' | 'origin'>, fn: () => T | PromiseLike<T>): Promise<T> {
   const { identity, origin } = ctx;
   if (identity.kind === 'user') {
     const { user } = identity;
-    return withAuditContext({ userId: user.id, name: user.name, email: user.email, ...origin }, () => next());
+    return withAuditContext({ userId: user.id, name: user.name, email: user.email, ...origin }, fn);
   }
-  if (identity.kind === 'apiKey')
-    return withAuditContext({ systemName: identity.apiKey.name, ...origin }, () => next());
-  return withAuditContext({ anonymous: true, ...origin }, () => next());
-});
+  if (identity.kind === 'apiKey') return withAuditContext({ systemName: identity.apiKey.name, ...origin }, fn);
+  return withAuditContext({ anonymous: true, ...origin }, fn);
+}
+
+/** Wraps the procedure in the caller's audit context. */
+const withCallerAuditContext = t.middleware(({ ctx, next }) => asCaller(ctx, () => next()));
 
 /**
  * The one place domain errors become API answers (errors.ts): an error carrying a caller's code, thrown by a service,

@@ -121,6 +121,8 @@ const ENTITY_TYPES = {
   opportunity: { label: 'Opportunity', filter: false },
   api_key: { label: 'API key', filter: false },
   database: { label: 'Database', filter: false },
+  /** The log itself: what `access` (a read) and `export` entries name, under the organization's id. */
+  audit_log: { label: 'Audit log', filter: false },
 } as const satisfies Record<string, EntityTypeDefinition>;
 
 export type KnownEntityType = keyof typeof ENTITY_TYPES;

@@ -12,16 +12,20 @@ export const ROLE_LABELS: Record<Role, string> = {
   TECHNICIAN: 'Technician',
   BILLING: 'Billing',
   READ_ONLY: 'Read-only',
+  AUDITOR: 'Auditor',
 };
 
-/** The roles that read the audit log: whoever runs the organization. */
-export const AUDIT_READER_ROLES: readonly Role[] = [Role.OWNER, Role.ADMIN];
+/**
+ * The roles that read (and export) the audit log: whoever runs the organization, and the Auditor, whose role does
+ * nothing else: it records no action (record-policy.ts) and changes no business data, users or keys.
+ */
+export const AUDIT_READER_ROLES: readonly Role[] = [Role.OWNER, Role.ADMIN, Role.AUDITOR];
 
 export function canReadAuditLog(role: Role): boolean {
   return AUDIT_READER_ROLES.includes(role);
 }
 
-/** "Audit Logs are restricted to the Owner and Admin roles.", from AUDIT_READER_ROLES. */
+/** "Audit Logs are restricted to the Owner, Admin, and Auditor roles.", from AUDIT_READER_ROLES. */
 const readers = new Intl.ListFormat('en', { type: 'conjunction' }).format(
   AUDIT_READER_ROLES.map((role) => ROLE_LABELS[role]),
 );

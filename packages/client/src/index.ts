@@ -42,3 +42,5 @@ export type AuditClient = ReturnType<typeof createAuditClient>;
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type { AppRouter };
+export { AuditExportError, exportAuditLog } from './export.ts';
+export type { AuditExportFilters, AuditExportRequest, AuditLogExport } from './export.ts';

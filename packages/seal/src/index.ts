@@ -18,7 +18,7 @@ export type { SqlClient } from './sql.ts';
 export { verifyOrganization } from './verifier.ts';
 export { VerifyPool } from './parallel.ts';
 export type { OrganizationVerification, VerifyFailure, VerifyOptions } from './verifier.ts';
-export { startPruning, startSealing } from './schedule.ts';
+export { startPartitionMaintenance, startPruning, startSealing } from './schedule.ts';
 export type { PruneSchedule, Schedule, SealRun, SealSchedule } from './schedule.ts';
 export { configuredPrivateKey, configuredPublicKey } from './env.ts';
 export { CHECKPOINT_FORMAT, exportCheckpoints, parseCheckpointFile } from './export.ts';

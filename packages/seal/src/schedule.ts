@@ -82,3 +82,21 @@ export function startPruning(
 ): PruneSchedule {
   return every(sqlClientFor(maintenance), (sql) => pruneExpired(sql, options.privateKey), options);
 }
+
+/**
+ * Keeps the audit table's months supplied (decision 0XX): `maintain_partitions()` creates the months ahead and files
+ * any entry that landed in the DEFAULT partition. The runtime role may call it (it can only add months).
+ */
+export function startPartitionMaintenance(
+  db: Pick<Database, 'connection'>,
+  options: JobOptions<number>,
+): Schedule<number> {
+  return every(
+    sqlClientFor(db),
+    async (sql) => {
+      const [row] = await sql.query<{ made: number }>(`SELECT auditlog.maintain_partitions() AS made`);
+      return Number(row?.made ?? 0);
+    },
+    options,
+  );
+}

@@ -26,6 +26,8 @@ describe.each(testEngines)('pruning on %s', (engine) => {
     const start = monthsAgo(3);
     const days = Math.floor((Math.floor(now.getTime() / DAY) * DAY - start.getTime()) / DAY);
     await insertEntries(sql, ORG, { count: days * 4, start, stepMs: DAY / 4 });
+    // The backdated entries landed in the DEFAULT partition: file them into their months, as the server job does.
+    await sql.query(`SELECT auditlog.maintain_partitions()`);
     await sealOrganization(sql, ORG, { privateKey, blockSize: 50 });
     checkpoint = (await lastBlock(sql, ORG)) as SignedBlock;
   });
@@ -60,6 +62,13 @@ describe.each(testEngines)('pruning on %s', (engine) => {
       [ORG, monthsAgo(2).toISOString()],
     );
     expect(n).toBe(0);
+    // The months held by this organization alone went as whole partitions.
+    const partitions = await sql.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = '"AuditLog"'::regclass`,
+    );
+    const month = (d: Date) => `AuditLog_p${d.getUTCFullYear()}_${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+    expect(partitions.map((p) => p.name)).not.toContain(month(monthsAgo(3)));
+    expect(partitions.map((p) => p.name)).toContain(month(monthsAgo(2)));
     const [entry] = await sql.query<{ metadata: Record<string, unknown> }>(
       `SELECT metadata FROM "AuditLog" WHERE "organizationId" = $1 AND action = 'prune'`,
       [ORG],

@@ -25,7 +25,22 @@ export function migrationFactoryFor(db: Database): SqlMigrationAwareDriverAdapte
 export async function migrateDatabase(db: Database, paths: MigrationPaths = defaultPaths): Promise<string[]> {
   const applied = await deployMigrations(migrationFactoryFor(db), paths);
   if (applied.length > 0) await db.prisma.$executeRawUnsafe(`SELECT ${auditRegistry.internalSchema}.apply_grants()`);
+  await maintainPartitions(db);
   return applied;
+}
+
+/**
+ * The audit table's months ahead (decision 0XX), on every deploy: `maintain_partitions()` when the capture has it
+ * (an app without the seal has no partitions). Returns how many partitions it made.
+ */
+export async function maintainPartitions(db: Database): Promise<number> {
+  const fn = `${auditRegistry.internalSchema}.maintain_partitions`;
+  const rows = await db.prisma.$queryRawUnsafe<{ made: number | null }[]>(
+    `SELECT CASE WHEN to_regprocedure('${fn}(integer)') IS NULL THEN NULL ELSE 0 END AS made`,
+  );
+  if (rows[0]?.made === null || rows[0]?.made === undefined) return 0;
+  const [made] = await db.prisma.$queryRawUnsafe<{ made: number }[]>(`SELECT ${fn}() AS made`);
+  return Number(made?.made ?? 0);
 }
 
 /**

@@ -44,7 +44,7 @@ describe.each(testEngines)('client addresses behind proxies on %s', { timeout: 6
       { ...withCookie(cookie), 'x-forwarded-for': forwardedFor },
     );
     expect(response.status, response.text).toBe(200);
-    const row = await server.db.prisma.auditLog.findUniqueOrThrow({ where: { id: response.data?.id ?? '' } });
+    const row = await server.db.prisma.auditLog.findFirstOrThrow({ where: { id: response.data?.id ?? '' } });
     return row.ipAddress;
   }
 

@@ -72,7 +72,7 @@ describe.each(testEngines)('the secret rule of the log and the audit table on %s
       bearer(key),
     );
     expect(response.status, response.text).toBe(200);
-    const stored = await server.db.prisma.auditLog.findUniqueOrThrow({ where: { id: response.data?.id ?? '' } });
+    const stored = await server.db.prisma.auditLog.findFirstOrThrow({ where: { id: response.data?.id ?? '' } });
     const inAudit = redactedKeys(stored.metadata as Record<string, unknown>);
     const logged = scrubLogFields({ request: { body: metadata } }) as { request: { body: Record<string, unknown> } };
     const inLog = redactedKeys(logged.request.body);

@@ -33,6 +33,7 @@ import { useTitle } from '../lib/title.ts';
 import { setDisplayZone } from '../lib/zone.ts';
 import { SealStatusLine } from '../components/SealStatus.tsx';
 import { EvidencePackButton } from '../components/EvidencePackButton.tsx';
+import { ExportButton } from '../components/ExportButton.tsx';
 
 /** The details drawer is fetched on demand (first hover or focus of a Details button): not in the first download. */
 const loadDrawer = () => import('../components/EntryDrawer.tsx');
@@ -48,23 +49,6 @@ const drawerDepth = (): number => {
   const depth = state && typeof state === 'object' ? (state as { drawer?: unknown }).drawer : undefined;
   return typeof depth === 'number' && depth > 0 ? depth : 0;
 };
-
-type SetEntryParam = (params: { entry?: string }, options?: { replace?: boolean; state?: unknown }) => void;
-
-/** Opening, stepping through and closing the drawer, with the history entries that `drawerDepth` counts. */
-function entryNavigation(entry: () => string | undefined, setParams: SetEntryParam) {
-  const openEntry = (id: string) => setParams({ entry: id }, { state: { drawer: drawerDepth() + 1 } });
-  const stepEntry = (id: string) => setParams({ entry: id }, { replace: true, state: { drawer: drawerDepth() } });
-  const closeEntry = () => {
-    // Focus returns to the Details button of the entry shown (the list stays, so the button is there).
-    document.querySelector<HTMLButtonElement>(`button[data-entry="${CSS.escape(entry() ?? '')}"]`)?.focus();
-    const depth = drawerDepth();
-    if (depth > 0) window.history.go(-depth);
-    else setParams({ entry: undefined }, { replace: true });
-  };
-  return { openEntry, stepEntry, closeEntry };
-}
-
 const features = tableFeatures({});
 const column = createColumnHelper<typeof features, AuditEntrySummary>();
 
@@ -125,6 +109,23 @@ function useActors(enabled: () => boolean) {
     staleTime: 60_000,
   }));
   return [actors, setActorQuery] as const;
+}
+
+/** Opening, stepping through and closing the drawer's entry, in the URL (`entry`) and the history depth it pushed. */
+function entryNavigation(
+  entry: () => string | undefined,
+  setParams: (params: { entry?: string }, options?: { replace?: boolean; state?: unknown }) => void,
+) {
+  const openEntry = (id: string) => setParams({ entry: id }, { state: { drawer: drawerDepth() + 1 } });
+  const stepEntry = (id: string) => setParams({ entry: id }, { replace: true, state: { drawer: drawerDepth() } });
+  const closeEntry = () => {
+    // Focus returns to the Details button of the entry shown (the list stays, so the button is there).
+    document.querySelector<HTMLButtonElement>(`button[data-entry="${CSS.escape(entry() ?? '')}"]`)?.focus();
+    const depth = drawerDepth();
+    if (depth > 0) window.history.go(-depth);
+    else setParams({ entry: undefined }, { replace: true });
+  };
+  return { openEntry, stepEntry, closeEntry };
 }
 
 export const AuditLogsPage: Component = () => {
@@ -242,6 +243,7 @@ export const AuditLogsPage: Component = () => {
 
         <SealStatusLine now={now()} />
         <EvidencePackButton filters={filters()} disabled={problem() !== null} />
+        <ExportButton filters={filters()} disabled={problem() !== null} />
 
         <div class="search-slot">
           <SearchBar

@@ -57,9 +57,14 @@ export async function countEntries(
     ...(from ? [Prisma.sql`day >= ${from}`] : []),
     Prisma.sql`day < ${to}`,
   ];
-  const outside = from ? Prisma.sql`("createdAt" < ${from} OR "createdAt" >= ${to})` : Prisma.sql`"createdAt" >= ${to}`;
-  const [row] = await prisma.$queryRaw<{ counted: bigint | null; rest: bigint }[]>`
+  // The rows outside the counted days, as two ranges the index can seek to: [start, from) and [to, end]. One
+  // condition `createdAt < from OR createdAt >= to` scans every row from the start on (the whole range).
+  const before = from
+    ? Prisma.sql`(SELECT count(*) FROM "AuditLog" WHERE ${allOf([...inRange, Prisma.sql`"createdAt" < ${from}`])})`
+    : Prisma.sql`0`;
+  const [row] = await prisma.$queryRaw<{ counted: bigint | null; before: bigint; after: bigint }[]>`
     SELECT (SELECT sum(count) FROM "AuditLogDailyCount" WHERE ${allOf(days)})::bigint AS counted,
-           (SELECT count(*) FROM "AuditLog" WHERE ${allOf([...inRange, outside])}) AS rest`;
-  return Number(row?.counted ?? 0) + Number(row?.rest ?? 0);
+           ${before}::bigint AS before,
+           (SELECT count(*) FROM "AuditLog" WHERE ${allOf([...inRange, Prisma.sql`"createdAt" >= ${to}`])}) AS after`;
+  return Number(row?.counted ?? 0) + Number(row?.before ?? 0) + Number(row?.after ?? 0);
 }

@@ -195,10 +195,12 @@ export async function listAuditEntries(
       SELECT ${COLUMNS} FROM "AuditLog" WHERE ${whereClause(organizationId, filters, cursor)}
       ORDER BY "createdAt" DESC, id DESC LIMIT ${pageSize}`;
   } else {
-    // A page by number skips its offset in the index alone (an index-only scan), then reads just the page's rows.
+    // A page by number skips its offset in the index alone (an index-only scan), then reads just the page's rows by
+    // the list key (organization, time, id): the primary key of a table partitioned by month, where `id` alone is
+    // indexed in no partition (`id IN (…)` read every partition: 1.5 s at 1M entries).
     rows = await prisma.$queryRaw<Row[]>`
-      SELECT ${COLUMNS} FROM "AuditLog" WHERE id IN (
-        SELECT id FROM "AuditLog" WHERE ${whereClause(organizationId, filters)}
+      SELECT ${COLUMNS} FROM "AuditLog" WHERE "organizationId" = ${organizationId} AND ("createdAt", id) IN (
+        SELECT "createdAt", id FROM "AuditLog" WHERE ${whereClause(organizationId, filters)}
         ORDER BY "createdAt" DESC, id DESC LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize})
       ORDER BY "createdAt" DESC, id DESC`;
   }
@@ -243,14 +245,21 @@ async function sameRequest(
   return { total: counted[0]?.total ?? rows.length, items: await summaries(prisma, organizationId, rows) };
 }
 
+/** The millisecond a UUIDv7 carries in its first 48 bits. */
+function uuidv7Millis(id: string): number {
+  return Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16);
+}
+
 /** One entry of the organization, or null: another organization's entry is as absent as a missing one. */
 export async function getAuditEntry(
   prisma: AuditedPrismaClient,
   organizationId: string,
   id: string,
 ): Promise<EntryDetail | null> {
+  // An id is a UUIDv7 of its entry's millisecond (decision 008): the time finds the primary key and the partition.
+  const at = uuidv7Millis(id);
   const entry = await prisma.auditLog.findFirst({
-    where: { id, organizationId },
+    where: { id, organizationId, createdAt: { gte: new Date(at), lt: new Date(at + 1) } },
     select: {
       id: true,
       createdAt: true,

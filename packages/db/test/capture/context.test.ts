@@ -99,7 +99,7 @@ describe.each(testEngines)('actor context on %s', (engine) => {
         entityId: 'someone',
       }),
     );
-    const row = await prisma().auditLog.findUniqueOrThrow({ where: { id: entry.id } });
+    const row = await prisma().auditLog.findFirstOrThrow({ where: { id: entry.id } });
     expect(row).toMatchObject({
       actorType: 'ANONYMOUS',
       actorUserId: null,

@@ -44,6 +44,8 @@ describe.each(testEngines)('the runtime role on %s', (engine) => {
       );
   }
 
+  const now = new Date();
+  const thisMonth = `auditlog."AuditLog_p${now.getUTCFullYear()}_${String(now.getUTCMonth() + 1).padStart(2, '0')}"`;
   const entry = `(id, "organizationId", action, "entityType", "entityId", "actorType") VALUES ('${randomUUID()}', 'o', 'login', 'user', 'u', 'USER')`;
 
   it.each([
@@ -81,6 +83,23 @@ describe.each(testEngines)('the runtime role on %s', (engine) => {
       'record a row change through record_many()',
       `SELECT * FROM auditlog.record_many('o', '[{"action":"export","entityType":"ticket","entityId":"t"},{"action":"update","entityType":"ticket","entityId":"t"}]')`,
     ],
+    // Monthly partitions (decision 0XX): the runtime role reads the parent only, and owns nothing.
+    ['read a partition directly', `SELECT * FROM ${thisMonth}`],
+    ['INSERT into a partition, past the parent', `INSERT INTO ${thisMonth} ${entry}`],
+    ['INSERT into the DEFAULT partition', `INSERT INTO auditlog."AuditLog_default" ${entry}`],
+    ['UPDATE a partition', `UPDATE ${thisMonth} SET action = 'forged'`],
+    ['DELETE from a partition', `DELETE FROM ${thisMonth}`],
+    ['TRUNCATE a partition', `TRUNCATE ${thisMonth}`],
+    ['DETACH a partition', `ALTER TABLE "AuditLog" DETACH PARTITION ${thisMonth}`],
+    ['DROP a partition', `DROP TABLE ${thisMonth}`],
+    ['DROP the DEFAULT partition', `DROP TABLE auditlog."AuditLog_default"`],
+    ['disable the guard of a partition', `ALTER TABLE ${thisMonth} DISABLE TRIGGER audit_append_only`],
+    [
+      'ATTACH another table as a month',
+      `ALTER TABLE "AuditLog" ATTACH PARTITION auditlog.rekeyed FOR VALUES FROM ('2001-01-01') TO ('2001-02-01')`,
+    ],
+    ['create a table in the engine schema', `CREATE TABLE auditlog."AuditLog_p2001_01" (LIKE "AuditLog")`],
+    ['drop a partition through the prune helper', `SELECT auditlog.drop_partitions_of('o', now())`],
   ])('may not %s', async (_what, sql) => {
     expect(await asRuntime(sql)).toMatch(/permission denied|must be owner|written by the capture triggers only/);
   });

@@ -34,7 +34,7 @@ describe.each(testEngines)('custom entries on %s', (engine) => {
           metadata: { via: 'test' },
         }),
     );
-    const stored = await prisma().auditLog.findUniqueOrThrow({ where: { id: entry.id } });
+    const stored = await prisma().auditLog.findFirstOrThrow({ where: { id: entry.id } });
     expect(stored).toMatchObject({
       action,
       entityType: 'user',
@@ -105,6 +105,7 @@ describe.each(testEngines)('custom entries on %s', (engine) => {
       entityType: 'client',
       entityId: 'c1',
     });
+    const key = { organizationId: organization.id, createdAt: entry.createdAt, id: entry.id };
     const attempts = [
       () =>
         prisma().auditLog.create({
@@ -117,13 +118,13 @@ describe.each(testEngines)('custom entries on %s', (engine) => {
             actorType: 'SYSTEM',
           },
         }),
-      () => prisma().auditLog.update({ where: { id: entry.id }, data: { action: 'tampered' } }),
+      () => prisma().auditLog.update({ where: { organizationId_createdAt_id: key }, data: { action: 'tampered' } }),
       () => prisma().auditLog.updateMany({ data: { action: 'tampered' } }),
-      () => prisma().auditLog.delete({ where: { id: entry.id } }),
+      () => prisma().auditLog.delete({ where: { organizationId_createdAt_id: key } }),
       () => prisma().auditLog.deleteMany({}),
       () =>
         prisma().auditLog.upsert({
-          where: { id: entry.id },
+          where: { organizationId_createdAt_id: key },
           create: {
             id: entry.id,
             organizationId: 'o',
@@ -138,9 +139,9 @@ describe.each(testEngines)('custom entries on %s', (engine) => {
     for (const [i, attempt] of attempts.entries()) {
       await expect(attempt(), `attempt ${i}`).rejects.toThrow(AuditLogImmutableError);
     }
-    await expect(prisma().auditLog.delete({ where: { id: entry.id } })).rejects.toThrow(
+    await expect(prisma().auditLog.delete({ where: { organizationId_createdAt_id: key } })).rejects.toThrow(
       /AuditLog is append-only: delete is not allowed/,
     );
-    expect(await prisma().auditLog.findUnique({ where: { id: entry.id } })).toMatchObject({ action: 'view' });
+    expect(await prisma().auditLog.findFirst({ where: { id: entry.id } })).toMatchObject({ action: 'view' });
   });
 });

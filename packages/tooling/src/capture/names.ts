@@ -27,6 +27,9 @@ export const TRIGGER_PREFIX = 'audit_capture_';
 export const CAPTURE_FUNCTION_PREFIX = 'capture_';
 export const REKEY_FUNCTION_PREFIX = 'rekey_';
 
+/** Set by prune_months() to its transaction id: the append-only guard lets that transaction's DELETEs through. */
+export const PRUNE_SETTING = 'auditlog.prune_tx';
+
 /** The append-only trigger on the audit table. */
 export const APPEND_ONLY_TRIGGER = 'audit_append_only';
 

@@ -4,7 +4,8 @@
  * (decision 007), and the one function through which a block is written. Both tables are append-only under the same
  * trigger as the audit table; the runtime role only reads them (grants in support.ts).
  */
-import { APPEND_ONLY_TRIGGER, literal, PINNED_SEARCH_PATH } from './names.ts';
+import { APPEND_ONLY_TRIGGER, literal, PINNED_SEARCH_PATH, PRUNE_SETTING } from './names.ts';
+import { dropPartitionsSql } from './partitions-sql.ts';
 import type { SqlNames } from './names.ts';
 
 export const SEAL_TABLES = {
@@ -13,8 +14,7 @@ export const SEAL_TABLES = {
   retention: 'AuditRetention',
 } as const;
 
-/** Set by prune_months() to its transaction id: the append-only guard lets that transaction's DELETEs through. */
-export const PRUNE_SETTING = 'auditlog.prune_tx';
+export { PRUNE_SETTING } from './names.ts';
 
 export function sealTableNames(names: SqlNames) {
   return {
@@ -132,7 +132,8 @@ BEGIN
   SELECT count(*) INTO found FROM ${names.auditTable} l
    WHERE l."organizationId" = p_organization_id AND (l."createdAt", l.id) <= (p_last_at, p_last_id)
      AND (prev.sequence IS NULL OR (l."createdAt", l.id) > (prev."lastCreatedAt", prev."lastEntryId"));
-  IF found <> p_count OR NOT EXISTS (SELECT 1 FROM ${names.auditTable} l WHERE l.id = p_first_id AND l."organizationId" = p_organization_id) THEN
+  IF found <> p_count OR NOT EXISTS (SELECT 1 FROM ${names.auditTable} l
+      WHERE l."organizationId" = p_organization_id AND l."createdAt" = p_first_at AND l.id = p_first_id) THEN
     RAISE EXCEPTION 'append_seal_block(): block % of % names % entries, the table holds % in its range', p_sequence, p_organization_id, p_count, found
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -163,8 +164,8 @@ $audit$;`;
  * hold and records it; prune_months() deletes whole months before `p_before` (a month start) that are older than the
  * retention period, sealed, and under no hold, with their blocks and daily counts, and writes one `prune` entry
  * naming the range, the count and the last pruned block (its sequence, chained hash and the operator's signature
- * over them), from which the verifier accepts the chain that remains. The audit table is not partitioned yet, so
- * this deletes rows (decision 015).
+ * over them), from which the verifier accepts the chain that remains. Months held by the organization alone are
+ * dropped as partitions; rows of a month shared with other organizations are deleted (decision 0XX).
  */
 function retention(names: SqlNames): string {
   const tables = sealTableNames(names);
@@ -186,15 +187,19 @@ BEGIN
 END;
 $audit$;
 
+${dropPartitionsSql(names)}
+
 CREATE OR REPLACE FUNCTION ${names.fn('prune_months')}(p_organization_id text, p_before timestamptz, p_through_sequence bigint,
   p_through_hash text, p_signature text, p_key_id text, OUT entries bigint, OUT blocks bigint)
 LANGUAGE plpgsql
 SECURITY DEFINER
 ${PINNED_SEARCH_PATH}
+SET lock_timeout = '10s'
 AS $audit$
 DECLARE
   policy record;
   through record;
+  found bigint;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtextextended('audit-seal:' || p_organization_id, 0));
   SELECT coalesce(r."retentionDays", 400) AS days, coalesce(r."legalHold", false) AS hold INTO policy
@@ -215,8 +220,11 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   PERFORM set_config(${literal(PRUNE_SETTING)}, pg_current_xact_id()::text, true);
+  -- Whole months held by this organization alone go as partitions; what others share is deleted row by row.
+  entries := ${names.fn('drop_partitions_of')}(p_organization_id, p_before);
   DELETE FROM ${names.auditTable} l WHERE l."organizationId" = p_organization_id AND l."createdAt" < p_before;
-  GET DIAGNOSTICS entries = ROW_COUNT;
+  GET DIAGNOSTICS found = ROW_COUNT;
+  entries := entries + found;
   DELETE FROM ${tables.block} b WHERE b."organizationId" = p_organization_id AND b.sequence <= p_through_sequence;
   GET DIAGNOSTICS blocks = ROW_COUNT;
   DELETE FROM ${names.app}."AuditLogDailyCount" c WHERE c."organizationId" = p_organization_id AND c.day < p_before;

@@ -7,6 +7,7 @@ import { AUDIT_COMMENT_KEY, NAME_PATTERN, ROW_CHANGE_ACTIONS, SCHEMA_CHANGE_ACTI
 import { contextValues, insertColumns, organizationValue, STRICT_MODE_MESSAGE } from './capture.ts';
 import type { ResolvedAuditConfig } from './config.ts';
 import { redactionSql } from './redaction-sql.ts';
+import { partitionGrantsSql, partitionsSql } from './partitions-sql.ts';
 import { PRUNE_SETTING, sealFunctionsSql, sealGrantsSql, sealStorageSql } from './seal-sql.ts';
 import { valuesSql } from './values-sql.ts';
 import {
@@ -530,7 +531,7 @@ BEGIN
     EXECUTE format('GRANT EXECUTE ON FUNCTION ${names.record}(text, text, text, text, jsonb, jsonb) TO %I', r.role_name);
     EXECUTE format('GRANT EXECUTE ON FUNCTION ${names.fn('record_many')}(text, jsonb) TO %I', r.role_name);
     -- The start-up check compares this with the registry.
-    EXECUTE format('GRANT SELECT ON ${names.internal}.installed TO %I', r.role_name);${sealed(config) ? `\n${sealGrantsSql(names)}` : ''}
+    EXECUTE format('GRANT SELECT ON ${names.internal}.installed TO %I', r.role_name);${sealed(config) ? `\n${sealGrantsSql(names)}\n${partitionGrantsSql(names)}` : ''}
   END LOOP;
 END;
 $audit$;
@@ -593,6 +594,7 @@ export function supportSql(config: ResolvedAuditConfig, names: SqlNames): Suppor
       recordFunction(config, names),
       recordManyFunction(config, names),
       appendOnly(config, names),
+      ...seal(partitionsSql(names)),
       ...seal(sealFunctionsSql(names)),
     ].join('\n\n'),
     after: [ddlWatch(config, names), grants(config, names), privileges(names)].join('\n\n'),

@@ -1,11 +1,15 @@
 /**
- * pnpm db:migrate --name <name>   write a new migration from schema.prisma (and the audit triggers, and the registry)
+ * pnpm db:migrate --name <name> [--step <file.sql>]
+ *                                 write a new migration from schema.prisma (and the audit triggers, and the registry);
+ *                                 a hand-written step leads it, and the diff is taken after it
  * pnpm db:deploy                  apply pending migrations to DATABASE_URL, or to the embedded database in DATA_DIR
  * pnpm db:status                  show applied, pending and failed migrations
  * pnpm db:check                   compare the capture installed in the database with the registry; exit 1 if it differs
  * pnpm db:grant --runtime <role> [--seeder <role>]
  *                                 give the application's role what it needs and nothing more (run as the owner)
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { assertPostgresUrl, auditRegistry, databaseEnv as env, DatabaseConfigError, openDatabase } from '@auditlog/db';
@@ -26,15 +30,20 @@ async function withDatabase(fn: (db: Database) => Promise<void>): Promise<void> 
 }
 
 /** Writes a new migration from schema.prisma and the audit triggers, and the registry when it changed. */
-async function migrate(name: string | undefined): Promise<void> {
+async function migrate(name: string | undefined, stepFile: string | undefined): Promise<void> {
   if (!name) throw new DatabaseConfigError('Name the migration: pnpm db:migrate --name add_contracts');
+  const step =
+    stepFile === undefined
+      ? undefined
+      : await readFile(path.resolve(process.env.INIT_CWD ?? process.cwd(), stepFile), 'utf8');
   // Only a shadow database is needed to compute the difference: the server's when configured, else in memory.
   const shadowHost = env.databaseUrl ? undefined : await PGlite.create();
   const factory = env.databaseUrl
     ? postgresMigrationFactory(assertPostgresUrl(env.databaseUrl).href)
     : pgliteMigrationFactory(shadowHost as PGlite);
   try {
-    const created = await createMigration(factory, { name, extraSql: auditTriggerMigrationSql(defaultPaths.schema) });
+    const extraSql = auditTriggerMigrationSql(defaultPaths.schema);
+    const created = await createMigration(factory, { name, step, extraSql });
     console.log(
       created ? `Created ${created.path}` : 'schema.prisma and the audit triggers match the migrations: nothing to do.',
     );
@@ -83,10 +92,15 @@ async function grant(db: Database, roles: { runtime?: string; seeder?: string })
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { name: { type: 'string', short: 'n' }, runtime: { type: 'string' }, seeder: { type: 'string' } },
+    options: {
+      name: { type: 'string', short: 'n' },
+      step: { type: 'string' },
+      runtime: { type: 'string' },
+      seeder: { type: 'string' },
+    },
   });
   const command = positionals[0];
-  if (command === 'migrate') return migrate(values.name);
+  if (command === 'migrate') return migrate(values.name, values.step);
   if (command === 'deploy') return withDatabase(deploy);
   if (command === 'status')
     return withDatabase(async (db) =>

@@ -120,8 +120,15 @@ function isEmptyScript(script: string | null): boolean {
 export async function diffMigrationsToSchema(
   factory: SqlMigrationAwareDriverAdapterFactory,
   paths: MigrationPaths = defaultPaths,
+  step?: string,
 ): Promise<string | null> {
   const migrationsList = await readMigrations(paths.migrations);
+  // A hand-written step is replayed after the migrations, so the diff holds only what the step left undone.
+  if (step)
+    migrationsList.migrationDirectories.push({
+      path: '99999999999999_hand_written_step',
+      migrationFile: { path: 'migration.sql', content: { tag: 'ok', value: step } },
+    });
   if (!migrationsList.lockfile.content) migrationsList.lockfile.content = LOCKFILE_CONTENT;
   return withEngine(factory, paths.schema, async (engine, content) => {
     const { stdout } = await engine.diff({
@@ -179,6 +186,11 @@ export async function createMigration(
     paths?: MigrationPaths;
     now?: Date;
     extraSql?: (migrations: MigrationList) => Promise<string | null> | string | null;
+    /**
+     * Hand-written SQL for what Prisma's diff cannot say (converting a table to a partitioned one, say): it leads the
+     * migration, and the diff is computed after it, so Prisma adds only what the step did not do.
+     */
+    step?: string;
   },
 ): Promise<CreatedMigration | null> {
   const paths = options.paths ?? defaultPaths;
@@ -188,12 +200,13 @@ export async function createMigration(
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_|_$/g, '');
   if (!slug) throw new Error('A migration needs a name made of letters or digits, e.g. `--name add_contracts`.');
-  const schemaSql = await diffMigrationsToSchema(factory, paths);
+  const step = options.step?.trim() ? options.step : undefined;
+  const schemaSql = await diffMigrationsToSchema(factory, paths, step);
   const extra = (await options.extraSql?.(await readMigrations(paths.migrations))) ?? null;
-  if (!schemaSql && !extra) return null;
+  if (!step && !schemaSql && !extra) return null;
   const name = `${timestamp(options.now ?? new Date())}_${slug}`;
   const folder = path.join(paths.migrations, name);
-  const sql = [schemaSql, extra].filter(Boolean).join('\n');
+  const sql = [step, schemaSql, extra].filter(Boolean).join('\n');
   await mkdir(folder, { recursive: true });
   const lockPath = path.join(paths.migrations, LOCKFILE);
   if (!existsSync(lockPath)) await writeFile(lockPath, LOCKFILE_CONTENT);

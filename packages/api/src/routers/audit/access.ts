@@ -1,18 +1,13 @@
-import { AUDIT_READ_FORBIDDEN, canReadAuditLog } from '@auditlog/auth';
 import { TRPCError } from '@trpc/server';
+import type { Context } from '../../context.ts';
+import { logReaderOf, noteAuditLogAccess, readerKey } from '../../services/audit-log-reads.ts';
 import { authedProcedure } from '../../trpc.ts';
 
 /** The organization whose log the caller may read: users whose role may (`canReadAuditLog`), or API keys with `audit:read`. */
 export const auditReaderProcedure = authedProcedure.use(({ ctx, next }) => {
-  const { identity } = ctx;
-  if (identity.kind === 'user') {
-    if (!canReadAuditLog(identity.user.role)) throw new TRPCError({ code: 'FORBIDDEN', message: AUDIT_READ_FORBIDDEN });
-    return next({ ctx: { organizationId: identity.user.organizationId } });
-  }
-  if (!identity.apiKey.scopes.includes('audit:read')) {
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'This API key does not have the audit:read scope.' });
-  }
-  return next({ ctx: { organizationId: identity.apiKey.organizationId } });
+  const reader = logReaderOf(ctx.identity);
+  if ('refused' in reader) throw new TRPCError({ code: 'FORBIDDEN', message: reader.refused });
+  return next({ ctx: { organizationId: reader.organizationId } });
 });
 
 /**
@@ -27,3 +22,23 @@ export const auditWriterProcedure = authedProcedure.use(({ ctx, next }) => {
   }
   return next({ ctx: { organizationId: identity.apiKey.organizationId } });
 });
+
+/**
+ * Records that the caller read the log (an `access` entry, at most once per session or API key and hour), in the
+ * caller's audit context, before the read.
+ */
+export function noteAccess(
+  ctx: Pick<Context, 'prisma'> & {
+    organizationId: string;
+    identity: Exclude<Context['identity'], { kind: 'anonymous' }>;
+  },
+  via: string,
+  filters: Record<string, unknown>,
+): Promise<boolean> {
+  return noteAuditLogAccess(ctx.prisma, {
+    organizationId: ctx.organizationId,
+    reader: readerKey(ctx.identity),
+    via,
+    filters,
+  });
+}

@@ -19,6 +19,8 @@ export const RECORDABLE_ACTIONS: {
     TECHNICIAN: ['view', 'access', 'export', 'sync'],
     BILLING: ['view', 'access', 'export'],
     READ_ONLY: ['view', 'access', 'export'],
+    // Reads and exports the log, nothing else: its own reads and exports are recorded by the server, not by it.
+    AUDITOR: [],
   },
   apiKeyScopes: {
     'audit:write': ['view', 'access', 'export', 'import', 'sync', 'archive', 'restore'],
