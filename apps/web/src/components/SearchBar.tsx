@@ -4,8 +4,9 @@
  * says which part is wrong and changes nothing.
  */
 import { actionLabel, entityTypeLabel, KNOWN_ACTIONS, KNOWN_ENTITY_TYPES } from '@auditlog/audit/catalog';
-import { parseSearch, suggestSearch } from '@auditlog/audit/search';
-import type { SearchSuggestion } from '@auditlog/audit/search';
+import { parseSearch } from '@auditlog/audit/search';
+import { suggestSearch } from '@auditlog/audit/search-suggest';
+import type { SearchSuggestion } from '@auditlog/audit/search-suggest';
 import type { Component } from 'solid-js';
 import { createEffect, createSignal, For, on, Show } from 'solid-js';
 import Search from 'lucide-solid/icons/search';
