@@ -225,7 +225,33 @@ describe.each([1440, 768])('investigating at %i px', (width) => {
     await expect.poll(() => entries.count()).toBe(2);
     expect(await entries.nth(0).locator('.badge, [class*=badge]').first().innerText()).toContain('Create');
     expect(await entries.nth(1).innerText()).toContain('Duplicate');
+    await expect.poll(() => page.title()).toBe('History of Ticket #1043 Duplicate · Audit Logs · Ledgerline');
+    // The changes table's cells line up (no form `.field` flex on its Field column).
+    const cells = await entries
+      .nth(0)
+      .locator('table.changes-table tbody tr')
+      .first()
+      .locator('th, td')
+      .evaluateAll((elements) =>
+        elements.map((element) => {
+          const box = element.getBoundingClientRect();
+          return {
+            display: getComputedStyle(element).display,
+            top: Math.round(box.top),
+            bottom: Math.round(box.bottom),
+          };
+        }),
+      );
+    expect(cells.length).toBeGreaterThan(1);
+    for (const cell of cells)
+      expect(cell).toEqual({ display: 'table-cell', top: cells[0]?.top, bottom: cells[0]?.bottom });
     await screenshot(page, `investigation-history-deleted-${width}`);
+    // Times in the zone the link names, and the way back to the list keeps it.
+    await page.goto(`${server.url}/admin/audit-logs/records/ticket/${ids.doomed}?tz=Asia/Tokyo`);
+    await expect.poll(() => entries.first().locator('time').innerText()).toContain('GMT+9');
+    expect(await page.getByRole('link', { name: 'Show in the list' }).getAttribute('href')).toContain(
+      'tz=Asia%2FTokyo',
+    );
 
     await page.goto(`${server.url}/admin/audit-logs?record=client/${ids.client}&entry=`);
     await rows(page).first().getByRole('button', { name: 'Details' }).click();
