@@ -248,7 +248,7 @@ describe.each([1440, 768])('investigating at %i px', (width) => {
     await screenshot(page, `investigation-history-deleted-${width}`);
     // Times in the zone the link names, and the way back to the list keeps it.
     await page.goto(`${server.url}/admin/audit-logs/records/ticket/${ids.doomed}?tz=Asia/Tokyo`);
-    await expect.poll(() => entries.first().locator('time').innerText()).toContain('GMT+9');
+    await expect.poll(() => entries.first().locator('.history-meta time').innerText()).toContain('GMT+9');
     expect(await page.getByRole('link', { name: 'Show in the list' }).getAttribute('href')).toContain(
       'tz=Asia%2FTokyo',
     );
