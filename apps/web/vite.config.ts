@@ -47,6 +47,28 @@ export default defineConfig({
     // The budget is checked by tests: the built files (test/bundle-size.test.ts) and the bytes on the wire in a
     // browser (test/performance.test.ts): first visit ≤ 60 kB.
     reportCompressedSize: true,
+    rolldownOptions: {
+      // @trpc/client's index re-exports every link (wsLink, the SSE and local links, server error shapes) from modules
+      // without a `sideEffects` field; the page uses httpBatchLink and the client error only. They have no top-level
+      // effects this client needs (the Symbol.dispose polyfill lives in server-only modules), so unused ones go.
+      treeshake: { moduleSideEffects: [{ test: /[\\/]@trpc[\\/]/, sideEffects: false }] },
+      output: {
+        // Each file costs a request and about 1 kB of response headers, so a first visit fetches two files: everything
+        // the entry needs statically (by default Rolldown splits what the lazy chunks share with it into a common
+        // chunk), and the search bar with the investigation controls, which the page loads at once beside the rows.
+        // Everything else (drawer, record history, changes) stays lazy and loads on demand.
+        codeSplitting: {
+          groups: [
+            { name: 'index', tags: ['$initial'], priority: 2 },
+            {
+              name: 'controls',
+              test: /components[\\/](SearchBar|InvestigationFilters)\.tsx$|lucide-solid[\\/].*[\\/]icons[\\/](x|search)\.jsx$/,
+              priority: 1,
+            },
+          ],
+        },
+      },
+    },
   },
   server: {
     // `pnpm --filter @auditlog/web dev` next to `pnpm start`: the API stays on the server's port.

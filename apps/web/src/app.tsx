@@ -6,11 +6,13 @@ import { Shell } from './components/Shell.tsx';
 import { preloadList } from './lib/list-query.ts';
 import { RequireSignIn } from './lib/session.tsx';
 import { AuditLogsPage } from './pages/AuditLogsPage.tsx';
-import { HomePage, NotFoundPage } from './pages/HomePage.tsx';
-import { LoginPage } from './pages/LoginPage.tsx';
 
-/** A record's history is its own chunk: the list page's first visit does not load it. */
+/** A record's history, the sign-in, home and not-found pages are chunks of their own: a first visit of the list
+ * (the page the budget is measured on) does not load them. */
 const RecordHistoryPage = lazy(() => import('./pages/RecordHistoryPage.tsx'));
+const HomePage = lazy(() => import('./pages/HomePage.tsx').then((m) => ({ default: m.HomePage })));
+const NotFoundPage = lazy(() => import('./pages/HomePage.tsx').then((m) => ({ default: m.NotFoundPage })));
+const LoginPage = lazy(() => import('./pages/LoginPage.tsx').then((m) => ({ default: m.LoginPage })));
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { staleTime: 15_000, refetchOnWindowFocus: false } },

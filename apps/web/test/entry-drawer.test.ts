@@ -204,10 +204,12 @@ describe('the details drawer', () => {
     expect(await page.locator('.drawer').getAttribute('aria-modal')).toBe('false');
     await screenshot(page, 'drawer-1440');
     for (const index of [0, 5]) {
-      const box = await rows(page)
+      // Row 5 may be below the fold under the toolbar's controls: scrolled to, it must still be clear of the drawer.
+      const button = rows(page)
         .nth(index)
-        .getByRole('button', { name: /Details/ })
-        .boundingBox();
+        .getByRole('button', { name: /Details/ });
+      await button.scrollIntoViewIfNeeded();
+      const box = await button.boundingBox();
       if (!box) throw new Error('no Details button');
       const hit = await page.evaluate(
         ([x, y]) =>
@@ -315,6 +317,13 @@ describe('the details drawer', () => {
     expect(await drawer(page).locator('dl.facts').innerText()).toContain('req-onboarding-0001');
     await section.locator('button.related').nth(1).click();
     await expect.poll(() => drawer(page).locator('h2').innerText()).toBe('Create · Ticket #1042 Printer offline');
+    // The request id leads to the list's request filter: every change of that request, the drawer closed.
+    await drawer(page).getByRole('link', { name: 'Show the request in the list' }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.toString()).toBe('request=req-onboarding-0001');
+    await expect.poll(() => drawer(page).count()).toBe(0);
+    const sameRequest = await server.db.prisma.auditLog.count({ where: { requestId: 'req-onboarding-0001' } });
+    await expect.poll(() => rows(page).count()).toBe(sameRequest);
+    await expect.poll(() => page.getByLabel('Request ID').inputValue()).toBe('req-onboarding-0001');
     expect(errors).toEqual([]);
     await context.close();
   });

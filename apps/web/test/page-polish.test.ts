@@ -112,6 +112,11 @@ describe('time you can trust (item 7)', () => {
       await expect.poll(() => rows(page).count()).toBe(25);
       const header = page.locator('table.log thead th').first();
       expect(await header.innerText()).toMatch(/TIMESTAMP\s*\(EST\)/);
+      // The zone hint is never split across lines (it may wrap whole under "Timestamp").
+      const hintLines = await header
+        .locator('.zone-hint')
+        .evaluate((element) => new Set([...element.getClientRects()].map((rect) => Math.round(rect.top))).size);
+      expect(hintLines).toBe(1);
       expect(await page.locator('label[for="filter-from"]').innerText()).toMatch(/START DATE · EST/);
       expect(await page.getByLabel('Time zone').inputValue()).toBe('America/New_York');
 

@@ -9,8 +9,8 @@
  *
  * Keys: `actor:` an email, `user:<id>`, `system`, `system:<name>` (a job or an API key), `anonymous`, `unattributed`;
  * `action:<name>`; `entity:<type>` or `entity:<type>/<id>` (one record); `within:<type>/<id>` (a record and every
- * record that belongs to it); `ip:<address or CIDR range>`; `created:<day>`, `<day>..<day>`, `<day>..`, `..<day>`;
- * `request:<id>`.
+ * record that belongs to it); `ip:<address or CIDR range>`; `created:<day>`, `<day>..<day>`, `<day>..`, `..<day>`
+ * (a day may carry a time of day, as the page's date filters write it: `2026-11-01T09:30`); `request:<id>`.
  */
 import { parseIpFilter } from './ip-range.ts';
 
@@ -171,15 +171,27 @@ function parseRecord(value: string, key: string, needsId: boolean): RecordRef | 
   return entityId ? { entityType, entityId } : { entityType };
 }
 
+/** A day, or a day with a time of day (`2026-11-01T09:30`, as the page's date filters write it). */
+function isRealDayTime(value: string): boolean {
+  const time = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})$/.exec(value);
+  if (!time) return isRealDay(value);
+  return isRealDay(time[1] ?? '') && Number(time[2]) <= 23 && Number(time[3]) <= 59;
+}
+
 function parseCreated(value: string): { from?: string; to?: string } | string {
   const [from = '', to, extra] = value.split('..');
   if (extra !== undefined) return `"${value}" is not a date range: use 2026-11-01..2026-11-07`;
   const range = to === undefined ? { from, to: from } : { from, to };
   for (const day of [range.from, range.to]) {
-    if (day && !isRealDay(day)) return `"${day}" is not a date: use YYYY-MM-DD, e.g. 2026-11-01`;
+    if (day && !isRealDayTime(day)) {
+      return `"${day}" is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:mm, e.g. 2026-11-01 or 2026-11-01T09:30`;
+    }
   }
   if (!range.from && !range.to) return 'created: needs a date or a range, e.g. created:2026-11-01..2026-11-07';
-  if (range.from && range.to && range.from > range.to) return `${range.from} is after ${range.to}`;
+  // A day without a time runs from its midnight (as a start) to its last minute (as an end).
+  const start = range.from.length === 10 ? `${range.from}T00:00` : range.from;
+  const end = range.to.length === 10 ? `${range.to}T23:59` : range.to;
+  if (range.from && range.to && start > end) return `${range.from} is after ${range.to}`;
   return { ...(range.from ? { from: range.from } : {}), ...(range.to ? { to: range.to } : {}) };
 }
 
@@ -222,7 +234,7 @@ function applyTerm(filters: SearchFilters, key: SearchKey, value: string): strin
   }
 }
 
-const isSearchKey = (key: string): key is SearchKey => (SEARCH_KEYS as readonly string[]).includes(key);
+export const isSearchKey = (key: string): key is SearchKey => (SEARCH_KEYS as readonly string[]).includes(key);
 
 /** Parses a query into filters, or says which term is wrong and why. */
 export function parseSearch(query: string): SearchResult {
@@ -288,97 +300,6 @@ export function formatSearch(filters: SearchFilters): string {
   }
   if (filters.requestId) terms.push(`request:${quoteSearchValue(filters.requestId)}`);
   return terms.join(' ');
-}
-
-export interface SuggestionSources {
-  actions: readonly { value: string; label: string }[];
-  entityTypes: readonly { value: string; label: string }[];
-  users: readonly { name: string; email: string }[];
-  systems?: readonly string[];
-}
-
-export interface SearchSuggestion {
-  /** The term that replaces the one being typed, e.g. `action:delete`. */
-  term: string;
-  label: string;
-  /** Where the replaced term is in the query: [start, end). */
-  start: number;
-  end: number;
-}
-
-const KEY_HINTS: Record<SearchKey, string> = {
-  actor: 'who acted: an email, system, anonymous, unattributed',
-  action: 'what was done, e.g. delete',
-  entity: 'a record type, or type/id for one record',
-  within: 'a record and everything belonging to it, e.g. client/<id>',
-  ip: 'an address or CIDR range',
-  created: 'a day or a range, e.g. 2026-11-01..2026-11-07',
-  request: 'one request id',
-};
-
-/** The word around `cursor` (from the last space before it to the next space after it). */
-function wordAt(query: string, cursor: number): { start: number; end: number; text: string } {
-  let start = Math.min(cursor, query.length);
-  while (start > 0 && !/\s/.test(query[start - 1] ?? '')) start -= 1;
-  let end = Math.min(cursor, query.length);
-  while (end < query.length && !/\s/.test(query[end] ?? '')) end += 1;
-  return { start, end, text: query.slice(start, end) };
-}
-
-function valueCandidates(key: SearchKey, sources: SuggestionSources): { value: string; label: string }[] {
-  switch (key) {
-    case 'action':
-      return [...sources.actions];
-    case 'entity':
-    case 'within':
-      return sources.entityTypes.map((type) => ({
-        value: key === 'within' ? `${type.value}/` : type.value,
-        label: type.label,
-      }));
-    case 'actor':
-      return [
-        ...sources.users.map((user) => ({ value: user.email.toLowerCase(), label: `${user.name} (${user.email})` })),
-        { value: 'system', label: 'System (any job or API key)' },
-        ...(sources.systems ?? []).map((name) => ({
-          value: `system:${quoteSearchValue(name)}`,
-          label: `System: ${name}`,
-        })),
-        { value: 'anonymous', label: 'Anonymous (failed sign-ins)' },
-        { value: 'unattributed', label: 'Unattributed (written outside any audit context)' },
-      ];
-    default:
-      return [];
-  }
-}
-
-/** Completions for the term at `cursor`: keys while the key is typed, then values from the catalog and the users. */
-export function suggestSearch(
-  query: string,
-  cursor: number,
-  sources: SuggestionSources,
-  limit = 8,
-): SearchSuggestion[] {
-  const word = wordAt(query, cursor);
-  const colon = word.text.indexOf(':');
-  const at = { start: word.start, end: word.end };
-  if (colon < 0) {
-    const prefix = word.text.toLowerCase();
-    return SEARCH_KEYS.filter((key) => key.startsWith(prefix)).map((key) => ({
-      term: `${key}:`,
-      label: `${key}: ${KEY_HINTS[key]}`,
-      ...at,
-    }));
-  }
-  const key = word.text.slice(0, colon).toLowerCase();
-  if (!isSearchKey(key)) return [];
-  const typed = word.text.slice(colon + 1).toLowerCase();
-  return valueCandidates(key, sources)
-    .filter(
-      (candidate) => candidate.value.toLowerCase().includes(typed) || candidate.label.toLowerCase().includes(typed),
-    )
-    .filter((candidate) => candidate.value.toLowerCase() !== typed)
-    .slice(0, limit)
-    .map((candidate) => ({ term: `${key}:${candidate.value}`, label: candidate.label, ...at }));
 }
 
 export { parseIpFilter } from './ip-range.ts';

@@ -5,7 +5,8 @@
  */
 import { BlockList, isIP } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { formatSearch, parseIpFilter, parseSearch, suggestSearch } from '../src/search-query.ts';
+import { formatSearch, parseIpFilter, parseSearch } from '../src/search-query.ts';
+import { suggestSearch } from '../src/search-suggest.ts';
 import type { SearchFilters } from '../src/search-query.ts';
 
 /** A small deterministic PRNG (mulberry32). */
@@ -57,6 +58,12 @@ describe('parseSearch', () => {
       filters: { actor: { type: 'system', name: 'Email sync' }, to: '2026-11-07', requestId: 'a "b"' },
     });
     expect(parseSearch('created:2026-02-03')).toEqual({ ok: true, filters: { from: '2026-02-03', to: '2026-02-03' } });
+    // Times of day, as the page's date filters write them (`from=2026-11-01T09:30`), read back as written.
+    expect(parseSearch('created:2026-11-01T09:30..2026-11-01')).toEqual({
+      ok: true,
+      filters: { from: '2026-11-01T09:30', to: '2026-11-01' },
+    });
+    expect(formatSearch({ from: '2026-11-01', to: '2026-11-07T18:05' })).toBe('created:2026-11-01..2026-11-07T18:05');
     expect(parseSearch('   ')).toEqual({ ok: true, filters: {} });
   });
 
@@ -67,6 +74,8 @@ describe('parseSearch', () => {
     ['ip:10.0.0.0/40', 'ip:10.0.0.0/40', 'ip: "/40" is not a prefix length: use 0 to 32'],
     ['created:2026-02-30', 'created:2026-02-30', 'created: "2026-02-30" is not a date'],
     ['created:2026-11-07..2026-11-01', 'created:2026-11-07..2026-11-01', '2026-11-07 is after 2026-11-01'],
+    ['created:2026-11-01T24:00', 'created:2026-11-01T24:00', 'created: "2026-11-01T24:00" is not a date'],
+    ['created:2026-11-01T10:00..2026-11-01T09:59', 'created:2026-11-01T10:00..2026-11-01T09:59', 'is after'],
     ['action:delete action:create', 'action:create', 'action: is given twice'],
     ['actor:bob', 'actor:bob', '"bob" is not an actor'],
     ['within:client', 'within:client', 'within: needs a record'],

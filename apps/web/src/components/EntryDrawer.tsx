@@ -13,10 +13,12 @@ import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'soli
 import ChevronDown from 'lucide-solid/icons/chevron-down';
 import ChevronUp from 'lucide-solid/icons/chevron-up';
 import History from 'lucide-solid/icons/file-clock';
+import Funnel from 'lucide-solid/icons/funnel';
 import Link from 'lucide-solid/icons/link';
 import X from 'lucide-solid/icons/x';
 import { api, errorCode, errorMessage } from '../lib/api.ts';
 import type { AuditEntryDetail } from '../lib/api.ts';
+import { historyHref, requestHref } from '../lib/filters.ts';
 import { formatExact } from '../lib/time.ts';
 import { describeUserAgent } from '../lib/user-agent.ts';
 import { ActionBadge } from './ActionBadge.tsx';
@@ -102,10 +104,7 @@ const Facts: Component<{ data: AuditEntryDetail }> = (props) => (
     <dd class="entity-fact">
       <EntityCell entity={props.data.entity} />
       <Show when={props.data.entity.exists !== null}>
-        <A
-          class="history-link"
-          href={`/admin/audit-logs/records/${encodeURIComponent(props.data.entity.type)}/${encodeURIComponent(props.data.entity.id)}`}
-        >
+        <A class="history-link" href={historyHref(props.data.entity)}>
           <History aria-hidden /> Record history
         </A>
       </Show>
@@ -123,7 +122,16 @@ const Facts: Component<{ data: AuditEntryDetail }> = (props) => (
     <dt>Entry ID</dt>
     <dd class="mono">{props.data.id}</dd>
     <dt>Request ID</dt>
-    <dd class="mono">{props.data.requestId ?? '—'}</dd>
+    <dd class="request-fact">
+      <span class="mono">{props.data.requestId ?? '—'}</span>
+      <Show when={props.data.requestId}>
+        {(requestId) => (
+          <A class="history-link" href={requestHref(requestId())}>
+            <Funnel aria-hidden /> Show the request in the list
+          </A>
+        )}
+      </Show>
+    </dd>
     <dt>Seal</dt>
     <dd>
       <EntrySealFact seal={props.data.seal} />

@@ -62,7 +62,7 @@ export const FilterableEntity: Component<{ entity: AuditEntrySummary['entity']; 
       }
     />
     <a
-      class="history-link"
+      class="cell-history-link"
       href={historyHref(props.entity)}
       title="History of this record"
       aria-label={`History of ${entityTypeLabel(props.entity.type)} ${props.entity.label}`}

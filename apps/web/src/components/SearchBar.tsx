@@ -4,13 +4,17 @@
  * says which part is wrong and changes nothing.
  */
 import { actionLabel, entityTypeLabel, KNOWN_ACTIONS, KNOWN_ENTITY_TYPES } from '@auditlog/audit/catalog';
-import { parseSearch, suggestSearch } from '@auditlog/audit/search';
-import type { SearchSuggestion } from '@auditlog/audit/search';
+import { parseSearch } from '@auditlog/audit/search';
+import type { SearchSuggestion, suggestSearch as SuggestSearch } from '@auditlog/audit/search-suggest';
 import type { Component } from 'solid-js';
 import { createEffect, createSignal, For, on, Show } from 'solid-js';
 import Search from 'lucide-solid/icons/search';
 import { filtersOfSearch, searchOf } from '../lib/filters.ts';
 import type { Filters } from '../lib/filters.ts';
+
+/** The suggestions are fetched when the bar is first focused or typed in: not in the page's first download. */
+let suggester: { suggestSearch: typeof SuggestSearch } | undefined;
+const loadSuggester = () => import('@auditlog/audit/search-suggest').then((module) => (suggester = module));
 
 const ACTIONS = KNOWN_ACTIONS.map((value) => ({ value, label: actionLabel(value) }));
 const ENTITY_TYPES = KNOWN_ENTITY_TYPES.map((value) => ({ value, label: entityTypeLabel(value) }));
@@ -39,6 +43,12 @@ export const SearchBar: Component<{
   );
 
   const suggest = () => {
+    if (!suggester) {
+      // Once loaded, the bar suggests for what it holds then, if it still has focus.
+      void loadSuggester().then(() => document.activeElement === input && suggest());
+      return;
+    }
+    const { suggestSearch } = suggester;
     const at = input?.selectionStart ?? draft().length;
     const sources = { actions: ACTIONS, entityTypes: ENTITY_TYPES, users: props.users, systems: props.systems };
     setSuggestions(suggestSearch(draft(), at, sources));

@@ -15,7 +15,7 @@ import {
 import { formatSearch, parseIpFilter, parseSearch } from '@auditlog/audit/search';
 import type { ActorFilter, RecordRef, SearchFilters } from '@auditlog/audit/search';
 import type { AuditListInput } from './api.ts';
-import { instantOf, isZone, localZone, wallTime } from './zone.ts';
+import { instantOf, isZone, linkZone, localZone, wallTime } from './zone.ts';
 import type { WallTime } from './zone.ts';
 
 export interface Filters {
@@ -296,6 +296,18 @@ export function filtersOfSearch(search: SearchFilters): Omit<Filters, 'page' | '
   };
 }
 
-/** Where a record's history lives. */
-export const historyHref = (ref: { type: string; id: string }) =>
-  `/admin/audit-logs/records/${encodeURIComponent(ref.type)}/${encodeURIComponent(ref.id)}`;
+/** Where a record's history lives (in the zone the current link names, if any). */
+export function historyHref(ref: { type: string; id: string }): string {
+  const tz = linkZone();
+  return `/admin/audit-logs/records/${encodeURIComponent(ref.type)}/${encodeURIComponent(ref.id)}${tz ? `?tz=${encodeURIComponent(tz)}` : ''}`;
+}
+
+/**
+ * The list filtered by one request (every change it made), in the zone the page's link names if it names one; the
+ * drawer's Request ID links to it.
+ */
+export function requestHref(requestId: string): string {
+  const tz = linkZone();
+  const query = new URLSearchParams({ request: requestId, ...(tz ? { tz } : {}) });
+  return `/admin/audit-logs?${query.toString()}`;
+}

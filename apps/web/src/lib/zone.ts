@@ -32,6 +32,11 @@ const [zone, setZone] = createSignal(localZone());
 export const displayZone = zone;
 export const setDisplayZone = (name: string) => setZone(isZone(name) ? name : localZone());
 
+/** The zone the page's link names (`?tz=`), '' when it names none: the links the page makes to its views keep it. */
+const [linked, setLinked] = createSignal('');
+export const linkZone = linked;
+export const setLinkZone = (name: string) => setLinked(isZone(name) ? name : '');
+
 /** Wall-clock fields; months 1–12. */
 export interface WallTime {
   year: number;

@@ -30,7 +30,7 @@ import type { ChangeOptions } from '../components/DateRange.tsx';
 import { PageOutOfRange } from '../components/Pagination.tsx';
 import { listQuery } from '../lib/list-query.ts';
 import { useTitle } from '../lib/title.ts';
-import { setDisplayZone } from '../lib/zone.ts';
+import { setDisplayZone, setLinkZone } from '../lib/zone.ts';
 import { SealStatusLine } from '../components/SealStatus.tsx';
 import { EvidencePackButton } from '../components/EvidencePackButton.tsx';
 import { ExportButton } from '../components/ExportButton.tsx';
@@ -49,6 +49,12 @@ const drawerDepth = (): number => {
   const depth = state && typeof state === 'object' ? (state as { drawer?: unknown }).drawer : undefined;
   return typeof depth === 'number' && depth > 0 ? depth : 0;
 };
+/** Times show in the zone the dates are in (the link's, or the admin's own); the page's links keep the link's. */
+function showZoneOf(filters: Filters): void {
+  setDisplayZone(zoneOf(filters));
+  setLinkZone(filters.tz);
+}
+
 const features = tableFeatures({});
 const column = createColumnHelper<typeof features, AuditEntrySummary>();
 
@@ -148,7 +154,7 @@ export const AuditLogsPage: Component = () => {
   });
   const problem = () => rangeProblem(filters());
   // Times show in the zone the dates are in: the link's, or the admin's own.
-  createEffect(() => setDisplayZone(zoneOf(filters())));
+  createEffect(() => showZoneOf(filters()));
 
   // Cursors met while paging, so Previous/Next walk by keyset instead of an offset; page numbers stay in the URL.
   const cursors = new Map<string, string>();

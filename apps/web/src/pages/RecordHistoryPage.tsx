@@ -18,6 +18,8 @@ import { api, errorCode, errorMessage } from '../lib/api.ts';
 import type { RecordHistory } from '../lib/api.ts';
 import { historyHref, recordParam } from '../lib/filters.ts';
 import { formatFull } from '../lib/time.ts';
+import { useTitle } from '../lib/title.ts';
+import { isZone, localZone, setDisplayZone, setLinkZone } from '../lib/zone.ts';
 
 type Item = RecordHistory['items'][number];
 
@@ -47,7 +49,7 @@ const HistoryEntry: Component<{ item: Item; related: boolean }> = (props) => (
 
 export const RecordHistoryPage: Component = () => {
   const params = useParams<{ entityType: string; entityId: string }>();
-  const [search, setSearch] = useSearchParams<{ related?: string }>();
+  const [search, setSearch] = useSearchParams<{ related?: string; tz?: string }>();
   const related = () => search.related === '1';
   const history = useInfiniteQuery(() => ({
     queryKey: ['audit.history', params.entityType, params.entityId, related()],
@@ -70,15 +72,19 @@ export const RecordHistoryPage: Component = () => {
     const record = first()?.record;
     return record ? `${entityTypeLabel(record.type)} ${record.label}` : entityTypeLabel(params.entityType);
   };
+  useTitle(() => `History of ${title()} · Audit Logs`);
+  // Times show in the zone the link names (`?tz=UTC`, as the list's links carry it), else the admin's own.
   createEffect(() => {
-    document.title = `History of ${title()} · Audit Logs`;
+    setDisplayZone(search.tz && isZone(search.tz) ? search.tz : localZone());
+    setLinkZone(search.tz ?? '');
   });
   const listHref = () =>
-    `/admin/audit-logs?${new URLSearchParams(
-      related()
+    `/admin/audit-logs?${new URLSearchParams({
+      ...(related()
         ? { within: recordParam(params) }
-        : { record: recordParam({ entityType: params.entityType, entityId: params.entityId }) },
-    )}`;
+        : { record: recordParam({ entityType: params.entityType, entityId: params.entityId }) }),
+      ...(search.tz && isZone(search.tz) ? { tz: search.tz } : {}),
+    })}`;
 
   return (
     <Show
