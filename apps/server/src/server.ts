@@ -139,7 +139,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   return { url: `http://${host}:${port}`, db, server, jobs, stop };
 }
 
-/** The audit table's months ahead, at start and daily (decision 0XX). */
+/** The audit table's months ahead, at start and daily (decision 018). */
 function startBackgroundPartitions(db: Database) {
   return startPartitionMaintenance(db, {
     intervalMs: 24 * 3_600_000,

@@ -84,7 +84,7 @@ export function startPruning(
 }
 
 /**
- * Keeps the audit table's months supplied (decision 0XX): `maintain_partitions()` creates the months ahead and files
+ * Keeps the audit table's months supplied (decision 018): `maintain_partitions()` creates the months ahead and files
  * any entry that landed in the DEFAULT partition. The runtime role may call it (it can only add months).
  */
 export function startPartitionMaintenance(

@@ -30,7 +30,7 @@ export async function migrateDatabase(db: Database, paths: MigrationPaths = defa
 }
 
 /**
- * The audit table's months ahead (decision 0XX), on every deploy: `maintain_partitions()` when the capture has it
+ * The audit table's months ahead (decision 018), on every deploy: `maintain_partitions()` when the capture has it
  * (an app without the seal has no partitions). Returns how many partitions it made.
  */
 export async function maintainPartitions(db: Database): Promise<number> {

@@ -1,5 +1,5 @@
 /**
- * The audit table is partitioned by month (decision 0XX): an entry dated in a month nobody created lands in the
+ * The audit table is partitioned by month (decision 018): an entry dated in a month nobody created lands in the
  * DEFAULT partition and its business write succeeds; maintain_partitions() files it into its month later; a
  * one-month query reads one partition; a statement on a partition meets the append-only guard too.
  */

@@ -83,7 +83,7 @@ describe.each(testEngines)('the runtime role on %s', (engine) => {
       'record a row change through record_many()',
       `SELECT * FROM auditlog.record_many('o', '[{"action":"export","entityType":"ticket","entityId":"t"},{"action":"update","entityType":"ticket","entityId":"t"}]')`,
     ],
-    // Monthly partitions (decision 0XX): the runtime role reads the parent only, and owns nothing.
+    // Monthly partitions (decision 018): the runtime role reads the parent only, and owns nothing.
     ['read a partition directly', `SELECT * FROM ${thisMonth}`],
     ['INSERT into a partition, past the parent', `INSERT INTO ${thisMonth} ${entry}`],
     ['INSERT into the DEFAULT partition', `INSERT INTO auditlog."AuditLog_default" ${entry}`],

@@ -1,5 +1,5 @@
 /**
- * Monthly partitions of the audit table (docs/decisions/0XX-audit-table-shape.md). The table is partitioned by a
+ * Monthly partitions of the audit table (docs/decisions/018-audit-table-shape.md). The table is partitioned by a
  * hand-written migration step (packages/db/prisma/steps/audit_partitions.sql); these functions keep it supplied:
  * `maintain_partitions()` creates the months ahead and moves any entry that landed in the DEFAULT partition (a month
  * nobody created) into its own month. Partitions live in the internal schema: Prisma's diff never sees them, and the

@@ -165,7 +165,7 @@ $audit$;`;
  * retention period, sealed, and under no hold, with their blocks and daily counts, and writes one `prune` entry
  * naming the range, the count and the last pruned block (its sequence, chained hash and the operator's signature
  * over them), from which the verifier accepts the chain that remains. Months held by the organization alone are
- * dropped as partitions; rows of a month shared with other organizations are deleted (decision 0XX).
+ * dropped as partitions; rows of a month shared with other organizations are deleted (decision 018).
  */
 function retention(names: SqlNames): string {
   const tables = sealTableNames(names);
