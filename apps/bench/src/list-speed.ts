@@ -9,6 +9,7 @@ import { auditRegistry } from '@auditlog/db';
 import type { Database } from '@auditlog/db';
 import type { Session, User } from 'lucia';
 import { median, percentile, time } from './stats.ts';
+import { ACTIONS, ENTITY_TYPES } from './log-vocabulary.ts';
 
 export interface ListResult {
   case: string;
@@ -18,30 +19,6 @@ export interface ListResult {
 }
 
 const DAY = 86_400_000;
-
-/** Weighted vocabularies: `update` is common, `failed_login` rare, as in a real log. */
-const ACTIONS = [
-  ['update', 40],
-  ['create', 20],
-  ['view', 15],
-  ['login', 8],
-  ['logout', 5],
-  ['delete', 5],
-  ['sync', 4],
-  ['export', 2],
-  ['failed_login', 1],
-] as const;
-const ENTITY_TYPES = [
-  ['ticket', 35],
-  ['invoice', 15],
-  ['client', 10],
-  ['contact', 10],
-  ['asset', 10],
-  ['user', 8],
-  ['integration', 5],
-  ['quote', 4],
-  ['contract', 3],
-] as const;
 
 /** `(ARRAY[…])[index]` picking by weight from a 0–99 bucket. */
 function weighted(values: readonly (readonly [string, number])[], bucket: string): string {

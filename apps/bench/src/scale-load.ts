@@ -11,6 +11,7 @@
  * thousands of entries, most have a handful). Values are drawn from a hash of the row number, so a load is reproducible.
  */
 import { auditRegistry } from '@auditlog/db';
+import { ACTIONS, ENTITY_TYPES } from './log-vocabulary.ts';
 
 const DAY = 86_400_000;
 /** How far back the entries go. */
@@ -18,29 +19,6 @@ export const SCALE_SPAN_DAYS = 395;
 /** Entries per INSERT statement (one progress tick each). */
 const CHUNK = 200_000;
 
-/** Weighted vocabularies; `failed_login` comes from anonymous callers, `sync` from integrations. */
-const ACTIONS = [
-  ['update', 40],
-  ['create', 20],
-  ['view', 15],
-  ['login', 8],
-  ['logout', 5],
-  ['delete', 5],
-  ['sync', 4],
-  ['export', 2],
-  ['failed_login', 1],
-] as const;
-const ENTITY_TYPES = [
-  ['ticket', 35],
-  ['invoice', 15],
-  ['client', 10],
-  ['contact', 10],
-  ['asset', 10],
-  ['user', 8],
-  ['integration', 5],
-  ['quote', 4],
-  ['contract', 3],
-] as const;
 const FIRST = ['Ada', 'Ben', 'Chloe', 'Dev', 'Elif', 'Femi', 'Gus', 'Hana', 'Ivo', 'Jun'];
 const LAST = ['Okafor', 'Chen', 'Silva', 'Novak', 'Haddad', 'Kowalski', 'Tanaka', 'Moreau', 'Berg', 'Costa'];
 const BROWSERS = [
