@@ -107,32 +107,103 @@ export function leafHash(entry: CanonicalEntry): Buffer {
 }
 
 /**
- * An entry as the verifier reads it: each column's raw text (SQL NULL as null), in the order of format 1's members
- * without `v`; `changes` and `metadata` are the JSON text of the stored values. store.ts selects this order.
+ * An entry as the verifier reads it, in `ROW_LAYOUT` order: its id and time (for the order checks), and its canonical
+ * text in five pieces. The database writes the three runs of plain members (`"name":` and each value as a JSON
+ * string, `null` for SQL NULL: store.ts builds them from `ROW_SEGMENTS`), the verifier the two Json members, parsed
+ * and canonicalized here, never taken as the database wrote them (jsonb's key order and number text are not JCS's).
  */
 export type EntryRow = readonly (string | null)[];
 
-/** The members of an `EntryRow`, in its order. */
-export const ENTRY_ROW_MEMBERS = ENTRY_MEMBERS.filter((name) => name !== 'v');
+/** What each position of an `EntryRow` holds. */
+export const ROW_LAYOUT = ['id', 'createdAt', 'head', 'changes', 'middle', 'metadata', 'tail'] as const;
+const at = (name: (typeof ROW_LAYOUT)[number]) => ROW_LAYOUT.indexOf(name);
+export const ROW_ID = at('id');
+export const ROW_CREATED_AT = at('createdAt');
+const HEAD = at('head');
+const CHANGES = at('changes');
+const MIDDLE = at('middle');
+const METADATA = at('metadata');
+const TAIL = at('tail');
 
-const ROW_PREFIXES = MEMBER_PREFIXES.filter(([name]) => name !== 'v').map(([, prefix]) => prefix);
-const ROW_JSON = ENTRY_ROW_MEMBERS.map((name) => name === 'changes' || name === 'metadata');
-const ROW_SUFFIX = `,"v":${ENTRY_FORMAT}}`;
-if (ENTRY_MEMBERS[ENTRY_MEMBERS.length - 1] !== 'v') throw new Error('format 1 puts "v" last in JCS order');
+/** Members written as JSON strings (every one but `v` and the two Json members). */
+export type PlainMember = Exclude<(typeof ENTRY_MEMBERS)[number], 'v' | 'changes' | 'metadata'>;
 
 /**
- * `canonicalEntry` written straight from raw column text: the same bytes (a property test holds them equal), without
- * an object per entry. The JSON columns are parsed and canonicalized here, never taken as the database wrote them.
+ * The three runs of plain members around `changes` and `metadata`, in JCS order, each member with the text that
+ * precedes its value (`{"action":`, `,"actorEmail":`…); `close` is what follows the run: the next Json member's
+ * `"name":`, or `v` and the closing brace.
  */
-export function canonicalRow(row: EntryRow): string {
-  let out = '';
-  for (let i = 0; i < ROW_PREFIXES.length; i++) {
-    const value = row[i] ?? null;
-    out +=
-      ROW_PREFIXES[i] +
-      (value === null ? 'null' : ROW_JSON[i] ? canonicalJson(JSON.parse(value)) : JSON.stringify(value));
+export const ROW_SEGMENTS: { members: { name: PlainMember; prefix: string }[]; close: string }[] = (() => {
+  const segments: { members: { name: PlainMember; prefix: string }[]; close: string }[] = [];
+  let members: { name: PlainMember; prefix: string }[] = [];
+  for (const [name, prefix] of MEMBER_PREFIXES) {
+    if (name === 'changes' || name === 'metadata' || name === 'v') {
+      segments.push({ members, close: name === 'v' ? `${prefix}${ENTRY_FORMAT}}` : prefix });
+      members = [];
+    } else members.push({ name, prefix });
   }
-  return out + ROW_SUFFIX;
+  return segments;
+})();
+if (ROW_SEGMENTS.length !== 3 || ENTRY_MEMBERS[ENTRY_MEMBERS.length - 1] !== 'v')
+  throw new Error('format 1 is three runs of plain members around changes and metadata, "v" last in JCS order');
+
+/** An array index ("0", "17"): V8 enumerates those first, in numeric order, whatever the insertion order. */
+const isIndexKey = (key: string) => {
+  const first = key.charCodeAt(0);
+  return first >= 48 && first <= 57 && String(Number(key) >>> 0) === key && key !== '4294967295';
+};
+
+/**
+ * `value` (freshly parsed, ours to change) with every object's members in JCS order, so that the engine's own
+ * JSON.stringify writes its canonical text: objects already in order are kept, others rebuilt with their keys
+ * sorted (insertion order is enumeration order for non-index keys). Null when that cannot hold: an index key, which
+ * V8 enumerates numerically, or `__proto__`, which an assignment would not create as a member.
+ */
+function inJcsOrder(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item = inJcsOrder(value[i]);
+      if (item === null && value[i] !== null) return null;
+      value[i] = item;
+    }
+    return value;
+  }
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object);
+  let sorted = true;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (key === '__proto__' || isIndexKey(key)) return null;
+    if (i > 0 && (keys[i - 1] as string) > key) sorted = false;
+    const member = object[key];
+    const ordered = inJcsOrder(member);
+    if (ordered === null && member !== null) return null;
+    object[key] = ordered;
+  }
+  if (sorted) return object;
+  keys.sort();
+  const rebuilt: Record<string, unknown> = {};
+  for (const key of keys) rebuilt[key] = object[key];
+  return rebuilt;
+}
+
+/**
+ * The canonical text of JSON text: `canonicalJson(JSON.parse(text))`, the same bytes (a property test holds them
+ * equal), mostly written by the engine's JSON.stringify, whose numbers and strings are RFC 8785's by definition
+ * (ECMAScript's serialization is what RFC 8785 §3.2.2 specifies). It was most of the verifier's time in JavaScript.
+ */
+export function canonicalJsonText(text: string): string {
+  const value: unknown = JSON.parse(text);
+  const ordered = inJcsOrder(value);
+  return ordered === null && value !== null ? canonicalJson(JSON.parse(text)) : JSON.stringify(ordered);
+}
+
+const jsonText = (text: string | null | undefined) => (text == null ? 'null' : canonicalJsonText(text));
+
+/** `canonicalEntry` of the entry a row holds: the same bytes (tests hold them equal on both engines). */
+export function canonicalRow(row: EntryRow): string {
+  return `${row[HEAD]}${jsonText(row[CHANGES])}${row[MIDDLE]}${jsonText(row[METADATA])}${row[TAIL]}`;
 }
 
 /** The leaf hash of a raw row: equal to `leafHash` of the same entry. */

@@ -34,6 +34,8 @@ function workerScript(): string {
   return `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
 }
 
+const YOUNG_GENERATION_MB = 96;
+
 interface Running {
   worker: Worker;
   jobs: Map<number, { resolve: (result: RangeResult) => void; reject: (error: Error) => void }>;
@@ -66,7 +68,13 @@ export class VerifyPool {
   }
 
   private start(): Running {
-    const worker = new Worker(workerScript(), { eval: true, workerData: this.connection });
+    // A young generation larger than V8's default: a page of entries stays live while it is hashed, and fewer
+    // scavenges copy it fewer times (measured: about a tenth of the CPU per entry).
+    const worker = new Worker(workerScript(), {
+      eval: true,
+      workerData: this.connection,
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
     const running: Running = { worker, jobs: new Map() };
     worker.unref();
     const failAll = (error: Error) => {

@@ -3,8 +3,8 @@
  * to_char, never by DateStyle or a JavaScript Date), hashes as hex, so both engines give the same values.
  */
 import { auditRegistry } from '@auditlog/db';
-import { ENTRY_ROW_MEMBERS } from './canonical.ts';
-import type { CanonicalEntry, EntryRow } from './canonical.ts';
+import { ROW_LAYOUT, ROW_SEGMENTS } from './canonical.ts';
+import type { CanonicalEntry, EntryRow, PlainMember } from './canonical.ts';
 import type { SignedBlock } from './checkpoint.ts';
 import type { SqlClient } from './sql.ts';
 
@@ -64,31 +64,50 @@ export function readEntries(sql: SqlClient, organizationId: string, options: Ent
   return sql.query<CanonicalEntry>(`SELECT ${ENTRY_COLUMNS} FROM ${AUDIT} l WHERE ${where} ${IN_LIST_ORDER}`, params);
 }
 
-/** Each member of an `EntryRow` as text: the JSON columns as their JSON text, to be parsed and canonicalized. */
-const ROW_COLUMNS: Record<(typeof ENTRY_ROW_MEMBERS)[number], string> = {
+/** Each plain member as SQL text. */
+const PLAIN_COLUMNS: Record<PlainMember, string> = {
   action: 'l.action',
   actorEmail: 'l."actorEmail"',
   actorName: 'l."actorName"',
   actorType: 'l."actorType"::text',
   actorUserId: 'l."actorUserId"',
-  changes: 'l.changes::text',
   createdAt: iso('l."createdAt"'),
   entityId: 'l."entityId"',
   entityType: 'l."entityType"',
   id: 'l.id::text',
   ipAddress: 'l."ipAddress"',
-  metadata: 'l.metadata::text',
   organizationId: 'l."organizationId"',
   requestId: 'l."requestId"',
   userAgent: 'l."userAgent"',
 };
-const ROW_SELECT = ENTRY_ROW_MEMBERS.map((name) => ROW_COLUMNS[name]).join(', ');
 
-/** Where `createdAt` and `id` sit in an `EntryRow`. */
-export const ROW_CREATED_AT = ENTRY_ROW_MEMBERS.indexOf('createdAt');
-export const ROW_ID = ENTRY_ROW_MEMBERS.indexOf('id');
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+/**
+ * One run of `ROW_SEGMENTS` as one text column: PostgreSQL's JSON string escaping (to_json of text: `\"`, `\\`,
+ * `\b \f \n \r \t`, other controls as lower-case `\u00xx`, everything else as is) is ECMAScript's JSON.stringify
+ * for any text PostgreSQL can hold, so this is the canonical text of those members, built where the rows are; it
+ * saves the verifier a string and a stringify per column (a test holds it to JSON.stringify on both engines).
+ */
+const segmentSql = ({ members, close }: (typeof ROW_SEGMENTS)[number]) =>
+  [
+    ...members.map(
+      ({ name, prefix }) => `${literal(prefix)} || coalesce(pg_catalog.to_json(${PLAIN_COLUMNS[name]})::text, 'null')`,
+    ),
+    literal(close),
+  ].join(' || ');
 
-/** As `readEntries`, but each entry as the raw text of its columns (`EntryRow`): what the verifier hashes. */
+const ROW_SQL: Record<(typeof ROW_LAYOUT)[number], string> = {
+  id: PLAIN_COLUMNS.id,
+  createdAt: PLAIN_COLUMNS.createdAt,
+  head: segmentSql(ROW_SEGMENTS[0] as (typeof ROW_SEGMENTS)[number]),
+  changes: 'l.changes::text',
+  middle: segmentSql(ROW_SEGMENTS[1] as (typeof ROW_SEGMENTS)[number]),
+  metadata: 'l.metadata::text',
+  tail: segmentSql(ROW_SEGMENTS[2] as (typeof ROW_SEGMENTS)[number]),
+};
+const ROW_SELECT = ROW_LAYOUT.map((name) => ROW_SQL[name]).join(', ');
+
+/** As `readEntries`, but each entry as an `EntryRow`: what the verifier hashes. */
 export async function readEntryRows(sql: SqlClient, organizationId: string, options: EntryRange): Promise<EntryRow[]> {
   const { where, params } = entryRange(organizationId, options);
   const rows = await sql.queryArrays(`SELECT ${ROW_SELECT} FROM ${AUDIT} l WHERE ${where} ${IN_LIST_ORDER}`, params);
@@ -117,13 +136,16 @@ export function readBlocks(sql: SqlClient, organizationId: string): Promise<Sign
   );
 }
 
-/** The leaf hashes a block stored, as hex: for naming the first entry that differs. */
-export async function readLeaves(sql: SqlClient, organizationId: string, sequence: number): Promise<string[]> {
+/**
+ * The leaf hashes a block stored, as one hex string (64 digits a leaf): compared whole with the recomputed leaves,
+ * and split only to name the first entry that differs.
+ */
+export async function readLeaves(sql: SqlClient, organizationId: string, sequence: number): Promise<string> {
   const [row] = await sql.query<{ leaves: string }>(
     `SELECT encode(leaves, 'hex') AS leaves FROM ${BLOCKS} WHERE "organizationId" = $1 AND sequence = $2`,
     [organizationId, sequence],
   );
-  return (row?.leaves.match(/.{64}/g) ?? []).map(String);
+  return row?.leaves ?? '';
 }
 
 export async function appendBlock(sql: SqlClient, block: SignedBlock, leaves: readonly Buffer[]): Promise<void> {

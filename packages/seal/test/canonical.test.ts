@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { testEngines, useTestDatabase } from '@auditlog/db/testing';
 import { canonicalEntry, canonicalJson, leafHash, sqlClientFor } from '../src/index.ts';
-import { canonicalRow, ENTRY_ROW_MEMBERS, leafHashOfRow } from '../src/canonical.ts';
+import { canonicalRow, leafHashOfRow, ROW_LAYOUT, ROW_SEGMENTS } from '../src/canonical.ts';
 import type { CanonicalEntry, EntryRow } from '../src/canonical.ts';
 import { readEntries, readEntryRows } from '../src/store.ts';
 import { random } from './support.ts';
@@ -56,13 +56,25 @@ const GOLDEN: Record<string, string> = {
   '01900000-0000-7000-8000-000000000003': '8ad88ce62ab32ec46b2daeb357ac3b69c9aa5a172836e56ea7bb10137e462934',
 };
 
-/** The raw row the verifier reads for `entry`: its JSON columns written as `json` writes them (jsonb spaces them). */
+/**
+ * The row the verifier reads for `entry`, built by JSON.stringify (what the database's segments must equal): its
+ * Json members written as `json` writes them (jsonb spaces them and orders keys its own way).
+ */
 function rowOf(entry: CanonicalEntry, json: (value: unknown) => string): EntryRow {
-  return ENTRY_ROW_MEMBERS.map((name) => {
-    const value = entry[name];
-    if (value === null || value === undefined) return null;
-    return name === 'changes' || name === 'metadata' ? json(value) : String(value);
-  });
+  const segment = ({ members, close }: (typeof ROW_SEGMENTS)[number]) =>
+    members.map(({ name, prefix }) => prefix + JSON.stringify(entry[name] ?? null)).join('') + close;
+  const [head, middle, tail] = ROW_SEGMENTS.map(segment);
+  const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : json(value));
+  const pieces: Record<(typeof ROW_LAYOUT)[number], string | null> = {
+    id: entry.id,
+    createdAt: entry.createdAt,
+    head: head ?? null,
+    changes: jsonOrNull(entry.changes),
+    middle: middle ?? null,
+    metadata: jsonOrNull(entry.metadata),
+    tail: tail ?? null,
+  };
+  return ROW_LAYOUT.map((name) => pieces[name]);
 }
 
 /** A random entry: strings with escapes, controls, lone and paired surrogates; nested JSON with awkward numbers. */
@@ -97,7 +109,9 @@ function randomEntry(next: () => number): CanonicalEntry {
     const kind = next();
     if (depth > 2 || kind < 0.3) return pick([null, true, false, text(), pick(numbers)]);
     if (kind < 0.5) return Array.from({ length: Math.floor(next() * 4) }, () => json(depth + 1));
-    return Object.fromEntries(Array.from({ length: Math.floor(next() * 5) }, () => [text(), json(depth + 1)]));
+    // Keys an engine's object model treats apart: array indexes (enumerated first, numerically) and __proto__.
+    const key = () => (next() < 0.15 ? pick(['0', '9', '10', '4294967295', '01', '__proto__', 'constructor']) : text());
+    return Object.fromEntries(Array.from({ length: Math.floor(next() * 5) }, () => [key(), json(depth + 1)]));
   };
   return {
     id: text(),
@@ -159,6 +173,68 @@ describe.each(testEngines)('canonical entries on %s', (engine) => {
         ),
       ).toEqual(GOLDEN);
       expect(rows.map(leafHashOfRow)).toEqual(entries.map(leafHash));
+    } finally {
+      await sql.close();
+    }
+  });
+
+  it('writes the plain members as JSON.stringify does, for 2,000 random entries of awkward text (seeded)', async () => {
+    // Every character class the database's JSON escaping treats apart: quotes, backslashes, each control (NUL and
+    // lone surrogates cannot be stored in PostgreSQL text), DEL, U+2028, non-ASCII and astral characters.
+    const chars = [
+      'a',
+      '"',
+      '\\',
+      '/',
+      "'",
+      '\u0001',
+      '\b',
+      '\t',
+      '\n',
+      '\f',
+      '\r',
+      '\u001f',
+      '\u007f',
+      'é',
+      '€',
+      '\u2028',
+      '😀',
+      'דּ',
+    ];
+    const next = random(20261203);
+    const text = () =>
+      Array.from({ length: Math.floor(next() * 10) }, () => chars[Math.floor(next() * chars.length)]).join('');
+    const maybe = () => (next() < 0.25 ? null : text());
+    const columns = [
+      'action',
+      'entityType',
+      'entityId',
+      'actorUserId',
+      'actorName',
+      'actorEmail',
+      'ipAddress',
+      'userAgent',
+      'requestId',
+    ] as const;
+    const values = Array.from({ length: 2_000 }, () => columns.map((column, i) => (i < 3 ? text() : maybe())));
+    const sql = sqlClientFor(db());
+    try {
+      await sql.query(
+        `INSERT INTO "AuditLog" (id, "organizationId", "createdAt", "actorType", ${columns.map((c) => `"${c}"`).join(', ')})
+         SELECT auditlog.next_id(t.at), $1, t.at, 'USER', ${columns.map((_, i) => `v[${i + 1}]`).join(', ')}
+         FROM (SELECT v, n FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(j, n),
+               LATERAL (SELECT array(SELECT jsonb_array_elements_text(j)) AS v) a) r,
+              LATERAL (SELECT timestamptz '2024-06-01T00:00:00Z' + make_interval(secs => r.n / 1000.0) AS at) t`,
+        ['org "ü\\\n', JSON.stringify(values)],
+      );
+      const entries = await readEntries(sql, 'org "ü\\\n', { after: null, before: null, limit: 5_000 });
+      const rows = await readEntryRows(sql, 'org "ü\\\n', { after: null, before: null, limit: 5_000 });
+      expect(rows).toHaveLength(2_000);
+      rows.forEach((row, i) => {
+        const entry = entries[i] as CanonicalEntry;
+        if (canonicalRow(row) !== canonicalEntry(entry))
+          expect.fail(`entry ${i} differs:\n${JSON.stringify(entry)}\n${canonicalEntry(entry)}\n${canonicalRow(row)}`);
+      });
     } finally {
       await sql.close();
     }
