@@ -1,12 +1,13 @@
 /**
  * The full entry in a side drawer that leaves the list visible and usable (a non-modal `role="dialog"`): focus moves
  * to its close button, Esc and the close button close it (the page puts focus back on the row's Details button),
- * J/K and the arrow keys step to the next/previous entry of the list, and the open entry stays in the URL, which
+ * J/K and the arrow keys step to the next/previous entry of the list (past a page's edge into the next or previous
+ * page), and the open entry stays in the URL, which
  * "Copy link" copies. Loaded on demand: none of it is in the page's first download.
  */
 import { actionLabel, entityTypeLabel } from '@auditlog/audit/catalog';
 import { A } from '@solidjs/router';
-import { useQuery } from '@tanstack/solid-query';
+import { keepPreviousData, useQuery } from '@tanstack/solid-query';
 import { TRPCClientError } from '@trpc/client';
 import type { Component } from 'solid-js';
 import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
@@ -202,6 +203,13 @@ export interface EntryDrawerProps {
   id: string;
   /** The entries listed, in list order: J/K and the arrows step through them. */
   ids: readonly string[];
+  /** Where the listed entries start in the whole filtered list (0 on page 1), and how many it has. */
+  offset: number;
+  total: number | undefined;
+  /** Whether the list has a page before (-1) or after (1) the one listed. */
+  canCross: (direction: -1 | 1) => boolean;
+  /** Shows the last entry of the previous page (-1) or the first of the next (1), once that page has loaded. */
+  onCross: (direction: -1 | 1) => Promise<void>;
   /** Shows another entry in place of this one (stepping: the history is not added to). */
   onStep: (id: string) => void;
   /** Opens another entry (a related one: a new history entry, so Back returns here). */
@@ -217,15 +225,34 @@ export const EntryDrawer: Component<EntryDrawerProps> = (props) => {
     queryFn: () => api.audit.get.query({ id: props.id }),
     enabled: valid(),
     retry: (count: number, error: unknown) => !isClientError(error) && count < 2,
+    // Stepping keeps the entry shown until the next has loaded: a pending query would suspend the drawer, whose
+    // elements then leave the document and take the focus with them (it fell to the body on every J/K).
+    placeholderData: keepPreviousData,
   }));
+  const loaded = () => entry.data?.id === props.id && !entry.isPlaceholderData;
   const position = () => props.ids.indexOf(props.id);
   const neighbour = (step: -1 | 1) => {
     const at = position();
     return at < 0 ? undefined : props.ids[at + step];
   };
+  /** At the page's edge the step goes on into the next or previous page (not from an entry the list does not show). */
+  const crosses = (direction: -1 | 1) => position() >= 0 && !neighbour(direction) && props.canCross(direction);
+  const canStep = (direction: -1 | 1) => Boolean(neighbour(direction)) || crosses(direction);
+  // While the next page loads the buttons stay enabled (a focused button that is disabled drops focus to the body),
+  // and further presses wait for it.
+  const [crossing, setCrossing] = createSignal(false);
+  const [crossFailed, setCrossFailed] = createSignal(false);
   const step = (direction: -1 | 1) => {
+    if (crossing()) return;
     const next = neighbour(direction);
-    if (next) props.onStep(next);
+    if (next) return props.onStep(next);
+    if (!crosses(direction)) return;
+    setCrossing(true);
+    setCrossFailed(false);
+    props
+      .onCross(direction)
+      .catch(() => setCrossFailed(true))
+      .finally(() => setCrossing(false));
   };
 
   const onKey = (event: KeyboardEvent) => {
@@ -251,8 +278,9 @@ export const EntryDrawer: Component<EntryDrawerProps> = (props) => {
 
   // The title names the entry once it has loaded: "Update · Ticket #1042 Printer offline".
   const title = () => {
-    const data = entry.data;
-    return data && data.id === props.id
+    // The entry shown (the previous one until the next has loaded, so the title does not blink).
+    const data = valid() ? entry.data : undefined;
+    return data
       ? `${actionLabel(data.action)} · ${entityTypeLabel(data.entity.type)} ${data.entity.label}`
       : 'Audit entry';
   };
@@ -263,7 +291,7 @@ export const EntryDrawer: Component<EntryDrawerProps> = (props) => {
       role="dialog"
       aria-modal="false"
       aria-labelledby="entry-title"
-      data-loaded={entry.data ? 'true' : 'false'}
+      data-loaded={loaded() ? 'true' : 'false'}
       data-entry={props.id}
     >
       <div class="drawer-header">
@@ -275,7 +303,8 @@ export const EntryDrawer: Component<EntryDrawerProps> = (props) => {
             aria-label="Previous entry"
             title="Previous entry (K or ↑)"
             aria-keyshortcuts="K ArrowUp"
-            disabled={!neighbour(-1)}
+            disabled={!canStep(-1)}
+            aria-disabled={crossing() ? 'true' : undefined}
             onClick={() => step(-1)}
           >
             <ChevronUp aria-hidden />
@@ -286,7 +315,8 @@ export const EntryDrawer: Component<EntryDrawerProps> = (props) => {
             aria-label="Next entry"
             title="Next entry (J or ↓)"
             aria-keyshortcuts="J ArrowDown"
-            disabled={!neighbour(1)}
+            disabled={!canStep(1)}
+            aria-disabled={crossing() ? 'true' : undefined}
             onClick={() => step(1)}
           >
             <ChevronDown aria-hidden />
@@ -303,7 +333,7 @@ export const EntryDrawer: Component<EntryDrawerProps> = (props) => {
           </button>
         </div>
       </div>
-      <div class="drawer-body">
+      <div class="drawer-body" aria-busy={valid() && !loaded() && !entry.isError}>
         <Switch>
           <Match when={!valid()}>
             <div class="alert" role="alert">
@@ -327,8 +357,14 @@ export const EntryDrawer: Component<EntryDrawerProps> = (props) => {
                   <CopyButton text={() => window.location.href} label="Copy link" done="Link copied" />
                   <span class="muted position num">
                     <Show when={position() >= 0}>
-                      {position() + 1} of {props.ids.length} listed
+                      <Show when={props.total} fallback={`${position() + 1} of ${props.ids.length} listed`}>
+                        {(total) =>
+                          `${(props.offset + position() + 1).toLocaleString()} of ${total().toLocaleString()}`
+                        }
+                      </Show>
                     </Show>
+                    <Show when={crossing()}> · loading the page…</Show>
+                    <Show when={crossFailed()}> · the page could not be loaded: try again</Show>
                   </span>
                 </div>
                 <Facts data={data()} />
