@@ -129,6 +129,8 @@ describe('filters beside the open drawer', () => {
     await expect.poll(() => rows(page).count()).toBe(25);
     await openRow(page, 0);
     await page.locator('#filter-actor').waitFor();
+    // Beside the list, not over it: not modal.
+    expect(await page.locator('.drawer').getAttribute('aria-modal')).toBe('false');
     await screenshot(page, 'drawer-beside-filters-1440');
     for (const [name, minWidth] of CONTROLS) {
       const control = page.locator(name);
@@ -159,6 +161,20 @@ describe('filters beside the open drawer', () => {
     // A tablet's drawer is a sheet over the page: it takes the whole width, its close button the focus.
     expect((await page.locator('.drawer').boundingBox())?.width).toBe(768);
     expect((await focused(page)).label).toBe('Close details');
+    // Covering the page, it is modal: Tab never reaches the controls hidden under it (it did before).
+    expect(await page.locator('.drawer').getAttribute('aria-modal')).toBe('true');
+    for (let i = 0; i < 20; i++) {
+      await page.keyboard.press('Tab');
+      const where = await page.evaluate(() =>
+        document.activeElement === document.body
+          ? 'body'
+          : document.activeElement?.closest('.drawer')
+            ? 'drawer'
+            : 'page',
+      );
+      expect(where, `Tab ${i + 1} stays in the drawer`).not.toBe('page');
+    }
+    await page.getByRole('button', { name: 'Close details' }).focus();
     await screenshot(page, 'drawer-beside-filters-768-open');
     await page.keyboard.press('Escape');
     await page.locator('.drawer').waitFor({ state: 'detached' });

@@ -10,7 +10,8 @@ import { A } from '@solidjs/router';
 import { keepPreviousData, useQuery } from '@tanstack/solid-query';
 import { TRPCClientError } from '@trpc/client';
 import type { Component } from 'solid-js';
-import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
+import { createEffect, createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
+import { Portal } from 'solid-js/web';
 import ChevronDown from 'lucide-solid/icons/chevron-down';
 import ChevronUp from 'lucide-solid/icons/chevron-up';
 import History from 'lucide-solid/icons/file-clock';
@@ -199,6 +200,30 @@ const Changes: Component<{ data: AuditEntryDetail }> = (props) => (
   </section>
 );
 
+/**
+ * Under 900 px the drawer takes the whole width and covers the page: it is then a modal sheet (the page under it is
+ * inert, so Tab cannot wander into controls nobody can see) until it closes; wider, the list beside it stays usable.
+ */
+function useCoveringSheet() {
+  const narrow = window.matchMedia('(max-width: 900px)');
+  const [covers, setCovers] = createSignal(narrow.matches);
+  const onChange = (event: MediaQueryListEvent) => setCovers(event.matches);
+  narrow.addEventListener('change', onChange);
+  const page = document.getElementById('root');
+  createEffect(() => {
+    if (page) page.inert = covers();
+  });
+  // The page is given back before the focus returns to it (an inert element takes no focus).
+  const release = () => {
+    if (page) page.inert = false;
+  };
+  onCleanup(() => {
+    narrow.removeEventListener('change', onChange);
+    release();
+  });
+  return { covers, release };
+}
+
 export interface EntryDrawerProps {
   id: string;
   /** The entries listed, in list order: J/K and the arrows step through them. */
@@ -255,10 +280,15 @@ export const EntryDrawer: Component<EntryDrawerProps> = (props) => {
       .finally(() => setCrossing(false));
   };
 
+  const sheet = useCoveringSheet();
+  const close = () => {
+    sheet.release();
+    props.onClose();
+  };
   const onKey = (event: KeyboardEvent) => {
     if (event.key === 'Escape') {
       event.preventDefault();
-      props.onClose();
+      close();
       return;
     }
     const direction = stepOf(event);
@@ -286,99 +316,102 @@ export const EntryDrawer: Component<EntryDrawerProps> = (props) => {
   };
 
   return (
-    <aside
-      class="drawer"
-      role="dialog"
-      aria-modal="false"
-      aria-labelledby="entry-title"
-      data-loaded={loaded() ? 'true' : 'false'}
-      data-entry={props.id}
-    >
-      <div class="drawer-header">
-        <h2 id="entry-title">{title()}</h2>
-        <div class="drawer-tools">
-          <button
-            type="button"
-            class="button ghost small"
-            aria-label="Previous entry"
-            title="Previous entry (K or ↑)"
-            aria-keyshortcuts="K ArrowUp"
-            disabled={!canStep(-1)}
-            aria-disabled={crossing() ? 'true' : undefined}
-            onClick={() => step(-1)}
-          >
-            <ChevronUp aria-hidden />
-          </button>
-          <button
-            type="button"
-            class="button ghost small"
-            aria-label="Next entry"
-            title="Next entry (J or ↓)"
-            aria-keyshortcuts="J ArrowDown"
-            disabled={!canStep(1)}
-            aria-disabled={crossing() ? 'true' : undefined}
-            onClick={() => step(1)}
-          >
-            <ChevronDown aria-hidden />
-          </button>
-          <button
-            ref={(element) => (closeButton = element)}
-            type="button"
-            class="button ghost small"
-            aria-label="Close details"
-            aria-keyshortcuts="Escape"
-            onClick={() => props.onClose()}
-          >
-            <X aria-hidden />
-          </button>
+    // In the body, beside the page: the page can be made inert without the drawer.
+    <Portal>
+      <aside
+        class="drawer"
+        role="dialog"
+        aria-modal={sheet.covers() ? 'true' : 'false'}
+        aria-labelledby="entry-title"
+        data-loaded={loaded() ? 'true' : 'false'}
+        data-entry={props.id}
+      >
+        <div class="drawer-header">
+          <h2 id="entry-title">{title()}</h2>
+          <div class="drawer-tools">
+            <button
+              type="button"
+              class="button ghost small"
+              aria-label="Previous entry"
+              title="Previous entry (K or ↑)"
+              aria-keyshortcuts="K ArrowUp"
+              disabled={!canStep(-1)}
+              aria-disabled={crossing() ? 'true' : undefined}
+              onClick={() => step(-1)}
+            >
+              <ChevronUp aria-hidden />
+            </button>
+            <button
+              type="button"
+              class="button ghost small"
+              aria-label="Next entry"
+              title="Next entry (J or ↓)"
+              aria-keyshortcuts="J ArrowDown"
+              disabled={!canStep(1)}
+              aria-disabled={crossing() ? 'true' : undefined}
+              onClick={() => step(1)}
+            >
+              <ChevronDown aria-hidden />
+            </button>
+            <button
+              ref={(element) => (closeButton = element)}
+              type="button"
+              class="button ghost small"
+              aria-label="Close details"
+              aria-keyshortcuts="Escape"
+              onClick={close}
+            >
+              <X aria-hidden />
+            </button>
+          </div>
         </div>
-      </div>
-      <div class="drawer-body" aria-busy={valid() && !loaded() && !entry.isError}>
-        <Switch>
-          <Match when={!valid()}>
-            <div class="alert" role="alert">
-              This link does not name an audit entry: “{props.id.slice(0, 64)}” is not an entry id.
-            </div>
-          </Match>
-          <Match when={entry.isPending}>
-            <p class="muted">Loading the entry…</p>
-          </Match>
-          <Match when={entry.isError}>
-            <div class="alert" role="alert">
-              {errorCode(entry.error) === 'NOT_FOUND'
-                ? 'This entry does not exist in your organization.'
-                : errorMessage(entry.error)}
-            </div>
-          </Match>
-          <Match when={entry.data}>
-            {(data) => (
-              <>
-                <div class="drawer-actions">
-                  <CopyButton text={() => window.location.href} label="Copy link" done="Link copied" />
-                  <span class="muted position num">
-                    <Show when={position() >= 0}>
-                      <Show when={props.total} fallback={`${position() + 1} of ${props.ids.length} listed`}>
-                        {(total) =>
-                          `${(props.offset + position() + 1).toLocaleString()} of ${total().toLocaleString()}`
-                        }
+        <div class="drawer-body" aria-busy={valid() && !loaded() && !entry.isError}>
+          <Switch>
+            <Match when={!valid()}>
+              <div class="alert" role="alert">
+                This link does not name an audit entry: “{props.id.slice(0, 64)}” is not an entry id.
+              </div>
+            </Match>
+            <Match when={entry.isPending}>
+              <p class="muted">Loading the entry…</p>
+            </Match>
+            <Match when={entry.isError}>
+              <div class="alert" role="alert">
+                {errorCode(entry.error) === 'NOT_FOUND'
+                  ? 'This entry does not exist in your organization.'
+                  : errorMessage(entry.error)}
+              </div>
+            </Match>
+            <Match when={entry.data}>
+              {(data) => (
+                <>
+                  <div class="drawer-actions">
+                    <CopyButton text={() => window.location.href} label="Copy link" done="Link copied" />
+                    <span class="muted position num">
+                      <Show when={position() >= 0}>
+                        <Show when={props.total} fallback={`${position() + 1} of ${props.ids.length} listed`}>
+                          {(total) =>
+                            `${(props.offset + position() + 1).toLocaleString()} of ${total().toLocaleString()}`
+                          }
+                        </Show>
                       </Show>
-                    </Show>
-                    <Show when={crossing()}> · loading the page…</Show>
-                    <Show when={crossFailed()}> · the page could not be loaded: try again</Show>
-                  </span>
-                </div>
-                <Facts data={data()} />
-                <EntryNotes metadata={data().metadata} />
-                <Show when={data().sameRequest}>
-                  {(related) => <SameRequest related={related()} onOpen={props.onOpen} />}
-                </Show>
-                <Changes data={data()} />
-              </>
-            )}
-          </Match>
-        </Switch>
-      </div>
-    </aside>
+                      <Show when={crossing()}> · loading the page…</Show>
+                      <Show when={crossFailed()}> · the page could not be loaded: try again</Show>
+                    </span>
+                  </div>
+                  <Facts data={data()} />
+                  <EntryNotes metadata={data().metadata} />
+                  <Show when={data().sameRequest}>
+                    {(related) => <SameRequest related={related()} onOpen={props.onOpen} />}
+                  </Show>
+                  <Changes data={data()} />
+                </>
+              )}
+            </Match>
+          </Switch>
+        </div>
+      </aside>
+    </Portal>
   );
 };
 
