@@ -42,6 +42,16 @@ async function seed(): Promise<void> {
       prisma.ticket.create({ data: { organizationId: org.id, number: 2000 + i, subject: `Ticket ${i}` } }),
     );
   }
+  // Metadata with an empty object and an empty array.
+  await as(dayAt(4), () =>
+    prisma.$record({
+      organizationId: org.id,
+      action: 'view',
+      entityType: 'report',
+      entityId: 'weekly',
+      metadata: { filters: {}, ids: [] },
+    }),
+  );
   await as(dayAt(5), () =>
     prisma.asset.createMany({
       data: Array.from({ length: ASSETS }, (_, i) => ({
@@ -185,6 +195,19 @@ describe('filters beside the open drawer', () => {
     }
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768);
     await screenshot(page, 'drawer-beside-filters-768-closed');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('details', () => {
+  it('shows an empty object or array on one line ("filters": {}), not as two lone braces', async () => {
+    const { context, page, errors } = await signedIn('/admin/audit-logs?action=view&entity=report', 1440);
+    await expect.poll(() => rows(page).count()).toBe(1);
+    await openRow(page, 0);
+    const text = await page.locator('.drawer .json').innerText();
+    expect(text).toMatch(/"filters":\s*\{\}/);
+    expect(text).toMatch(/"ids":\s*\[\]/);
     expect(errors).toEqual([]);
     await context.close();
   });

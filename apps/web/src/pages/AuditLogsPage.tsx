@@ -317,8 +317,9 @@ export const AuditLogsPage: Component = () => {
 
         <SealStatusLine now={now()} />
         <div class="page-tools">
-          <ExportButton filters={filters()} total={total()} disabled={problem() !== null} />
           <EvidencePackButton filters={filters()} disabled={problem() !== null} />
+          {/* Last on the row: its progress and messages grow to the right without moving the other button. */}
+          <ExportButton filters={filters()} total={total()} disabled={problem() !== null} />
         </div>
 
         <div class="search-slot">
