@@ -194,6 +194,13 @@ describe('filters beside the open drawer', () => {
       expect(box?.width, `${name} is wide enough to read`).toBeGreaterThanOrEqual(minWidth);
     }
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768);
+    // The seal's line and the tools start where the title and the filters do (the seal's line was 8 px further in).
+    const lefts = await page.evaluate(() =>
+      ['#page-title', '.seal-status > *', '.page-tools > *', '.search-box', '#filter-action'].map((selector) =>
+        Math.round(document.querySelector(selector)?.getBoundingClientRect().left ?? -1),
+      ),
+    );
+    expect(new Set(lefts), lefts.join(', ')).toEqual(new Set([lefts[0]]));
     await screenshot(page, 'drawer-beside-filters-768-closed');
     expect(errors).toEqual([]);
     await context.close();
