@@ -358,6 +358,43 @@ describe('export without the file in the page’s memory', () => {
     },
   );
 
+  it('cancels a running export: the button that started it stops it, focus kept, and the file stays empty', async () => {
+    const { context, page, errors } = await signedIn('/admin/audit-logs?entity=asset', 1440);
+    await page.evaluate(() => {
+      Object.assign(window, {
+        showSaveFilePicker: async () =>
+          (await navigator.storage.getDirectory()).getFileHandle('cancelled.csv', { create: true }),
+      });
+    });
+    await expect.poll(() => page.locator('.total').innerText()).toBe(`${ASSETS.toLocaleString('en-US')} entries`);
+    // A slow line, so that the export is still running when Cancel is pressed.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 20,
+      downloadThroughput: 8_000,
+      uploadThroughput: 100_000,
+    });
+    const button = page.locator('.export-view button');
+    await button.click();
+    await expect.poll(() => button.innerText()).toBe('Cancel export');
+    await expect.poll(() => page.locator('progress[aria-label="Export progress"]').getAttribute('value')).not.toBe('0');
+    await screenshot(page, 'export-running-1440');
+    await button.click();
+    await expect
+      .poll(() => page.locator('.export-view [role="status"]').innerText())
+      .toBe('Export cancelled: nothing was saved.');
+    expect(await button.innerText()).toBe('Export');
+    expect(await page.evaluate(() => document.activeElement?.closest('.export-view') !== null)).toBe(true);
+    const size = await page.evaluate(async () => {
+      const root = await navigator.storage.getDirectory();
+      return (await (await root.getFileHandle('cancelled.csv')).getFile()).size;
+    });
+    expect(size).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('hands the download to the browser where there is no save dialog (Firefox, Safari): the export’s own URL', async () => {
     const { context, page, errors } = await signedIn('/admin/audit-logs?entity=asset', 1440);
     await page.evaluate(() => {

@@ -9,6 +9,7 @@
  *   progress in its downloads; the page says how many entries are coming (the list's total).
  */
 import FileDown from 'lucide-solid/icons/file-down';
+import X from 'lucide-solid/icons/x';
 import { createSignal, onCleanup, Show } from 'solid-js';
 import type { Component } from 'solid-js';
 import { toListInput } from '../lib/filters.ts';
@@ -150,7 +151,9 @@ export const ExportButton: Component<{ filters: Filters; total: number | undefin
         title="Every entry of the filtered view, as stored; the export is itself recorded in the log"
         onClick={() => (progress() ? running?.abort() : void start())}
       >
-        <FileDown aria-hidden size={14} />
+        <Show when={progress()} fallback={<FileDown aria-hidden size={14} />}>
+          <X aria-hidden size={14} />
+        </Show>
         {progress() ? 'Cancel export' : 'Export'}
       </button>
       <Show when={progress()}>
