@@ -245,6 +245,10 @@ describe.each([1440, 768])('investigating at %i px', (width) => {
     expect(cells.length).toBeGreaterThan(1);
     for (const cell of cells)
       expect(cell).toEqual({ display: 'table-cell', top: cells[0]?.top, bottom: cells[0]?.bottom });
+    // A foreign key reads as the record it named then, as in the details (it was a raw id here before).
+    const client = entries.nth(0).locator('table.changes-table tr[data-field="clientId"]');
+    expect(await client.locator('th').innerText()).toBe('Client');
+    expect(await client.locator('td.after').innerText()).toContain('Acme Dental');
     await screenshot(page, `investigation-history-deleted-${width}`);
     // Times in the zone the link names, and the way back to the list keeps it.
     await page.goto(`${server.url}/admin/audit-logs/records/ticket/${ids.doomed}?tz=Asia/Tokyo`);

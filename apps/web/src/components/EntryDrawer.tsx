@@ -1,15 +1,17 @@
 /**
  * The full entry in a side drawer that leaves the list visible and usable (a non-modal `role="dialog"`): focus moves
  * to its close button, Esc and the close button close it (the page puts focus back on the row's Details button),
- * J/K and the arrow keys step to the next/previous entry of the list, and the open entry stays in the URL, which
+ * J/K and the arrow keys step to the next/previous entry of the list (past a page's edge into the next or previous
+ * page), and the open entry stays in the URL, which
  * "Copy link" copies. Loaded on demand: none of it is in the page's first download.
  */
 import { actionLabel, entityTypeLabel } from '@auditlog/audit/catalog';
 import { A } from '@solidjs/router';
-import { useQuery } from '@tanstack/solid-query';
+import { keepPreviousData, useQuery } from '@tanstack/solid-query';
 import { TRPCClientError } from '@trpc/client';
 import type { Component } from 'solid-js';
-import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
+import { createEffect, createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
+import { Portal } from 'solid-js/web';
 import ChevronDown from 'lucide-solid/icons/chevron-down';
 import ChevronUp from 'lucide-solid/icons/chevron-up';
 import History from 'lucide-solid/icons/file-clock';
@@ -198,10 +200,41 @@ const Changes: Component<{ data: AuditEntryDetail }> = (props) => (
   </section>
 );
 
+/**
+ * Under 900 px the drawer takes the whole width and covers the page: it is then a modal sheet (the page under it is
+ * inert, so Tab cannot wander into controls nobody can see) until it closes; wider, the list beside it stays usable.
+ */
+function useCoveringSheet() {
+  const narrow = window.matchMedia('(max-width: 900px)');
+  const [covers, setCovers] = createSignal(narrow.matches);
+  const onChange = (event: MediaQueryListEvent) => setCovers(event.matches);
+  narrow.addEventListener('change', onChange);
+  const page = document.getElementById('root');
+  createEffect(() => {
+    if (page) page.inert = covers();
+  });
+  // The page is given back before the focus returns to it (an inert element takes no focus).
+  const release = () => {
+    if (page) page.inert = false;
+  };
+  onCleanup(() => {
+    narrow.removeEventListener('change', onChange);
+    release();
+  });
+  return { covers, release };
+}
+
 export interface EntryDrawerProps {
   id: string;
   /** The entries listed, in list order: J/K and the arrows step through them. */
   ids: readonly string[];
+  /** Where the listed entries start in the whole filtered list (0 on page 1), and how many it has. */
+  offset: number;
+  total: number | undefined;
+  /** Whether the list has a page before (-1) or after (1) the one listed. */
+  canCross: (direction: -1 | 1) => boolean;
+  /** Shows the last entry of the previous page (-1) or the first of the next (1), once that page has loaded. */
+  onCross: (direction: -1 | 1) => Promise<void>;
   /** Shows another entry in place of this one (stepping: the history is not added to). */
   onStep: (id: string) => void;
   /** Opens another entry (a related one: a new history entry, so Back returns here). */
@@ -217,21 +250,45 @@ export const EntryDrawer: Component<EntryDrawerProps> = (props) => {
     queryFn: () => api.audit.get.query({ id: props.id }),
     enabled: valid(),
     retry: (count: number, error: unknown) => !isClientError(error) && count < 2,
+    // Stepping keeps the entry shown until the next has loaded: a pending query would suspend the drawer, whose
+    // elements then leave the document and take the focus with them (it fell to the body on every J/K).
+    placeholderData: keepPreviousData,
   }));
+  const loaded = () => entry.data?.id === props.id && !entry.isPlaceholderData;
   const position = () => props.ids.indexOf(props.id);
   const neighbour = (step: -1 | 1) => {
     const at = position();
     return at < 0 ? undefined : props.ids[at + step];
   };
+  /** At the page's edge the step goes on into the next or previous page (not from an entry the list does not show). */
+  const crosses = (direction: -1 | 1) => position() >= 0 && !neighbour(direction) && props.canCross(direction);
+  const canStep = (direction: -1 | 1) => Boolean(neighbour(direction)) || crosses(direction);
+  // While the next page loads the buttons stay enabled (a focused button that is disabled drops focus to the body),
+  // and further presses wait for it.
+  const [crossing, setCrossing] = createSignal(false);
+  const [crossFailed, setCrossFailed] = createSignal(false);
   const step = (direction: -1 | 1) => {
+    if (crossing()) return;
     const next = neighbour(direction);
-    if (next) props.onStep(next);
+    if (next) return props.onStep(next);
+    if (!crosses(direction)) return;
+    setCrossing(true);
+    setCrossFailed(false);
+    props
+      .onCross(direction)
+      .catch(() => setCrossFailed(true))
+      .finally(() => setCrossing(false));
   };
 
+  const sheet = useCoveringSheet();
+  const close = () => {
+    sheet.release();
+    props.onClose();
+  };
   const onKey = (event: KeyboardEvent) => {
     if (event.key === 'Escape') {
       event.preventDefault();
-      props.onClose();
+      close();
       return;
     }
     const direction = stepOf(event);
@@ -251,98 +308,110 @@ export const EntryDrawer: Component<EntryDrawerProps> = (props) => {
 
   // The title names the entry once it has loaded: "Update · Ticket #1042 Printer offline".
   const title = () => {
-    const data = entry.data;
-    return data && data.id === props.id
+    // The entry shown (the previous one until the next has loaded, so the title does not blink).
+    const data = valid() ? entry.data : undefined;
+    return data
       ? `${actionLabel(data.action)} · ${entityTypeLabel(data.entity.type)} ${data.entity.label}`
       : 'Audit entry';
   };
 
   return (
-    <aside
-      class="drawer"
-      role="dialog"
-      aria-modal="false"
-      aria-labelledby="entry-title"
-      data-loaded={entry.data ? 'true' : 'false'}
-      data-entry={props.id}
-    >
-      <div class="drawer-header">
-        <h2 id="entry-title">{title()}</h2>
-        <div class="drawer-tools">
-          <button
-            type="button"
-            class="button ghost small"
-            aria-label="Previous entry"
-            title="Previous entry (K or ↑)"
-            aria-keyshortcuts="K ArrowUp"
-            disabled={!neighbour(-1)}
-            onClick={() => step(-1)}
-          >
-            <ChevronUp aria-hidden />
-          </button>
-          <button
-            type="button"
-            class="button ghost small"
-            aria-label="Next entry"
-            title="Next entry (J or ↓)"
-            aria-keyshortcuts="J ArrowDown"
-            disabled={!neighbour(1)}
-            onClick={() => step(1)}
-          >
-            <ChevronDown aria-hidden />
-          </button>
-          <button
-            ref={(element) => (closeButton = element)}
-            type="button"
-            class="button ghost small"
-            aria-label="Close details"
-            aria-keyshortcuts="Escape"
-            onClick={() => props.onClose()}
-          >
-            <X aria-hidden />
-          </button>
+    // In the body, beside the page: the page can be made inert without the drawer.
+    <Portal>
+      <aside
+        class="drawer"
+        role="dialog"
+        aria-modal={sheet.covers() ? 'true' : 'false'}
+        aria-labelledby="entry-title"
+        data-loaded={loaded() ? 'true' : 'false'}
+        data-entry={props.id}
+      >
+        <div class="drawer-header">
+          <h2 id="entry-title">{title()}</h2>
+          <div class="drawer-tools">
+            <button
+              type="button"
+              class="button ghost small"
+              aria-label="Previous entry"
+              title="Previous entry (K or ↑)"
+              aria-keyshortcuts="K ArrowUp"
+              disabled={!canStep(-1)}
+              aria-disabled={crossing() ? 'true' : undefined}
+              onClick={() => step(-1)}
+            >
+              <ChevronUp aria-hidden />
+            </button>
+            <button
+              type="button"
+              class="button ghost small"
+              aria-label="Next entry"
+              title="Next entry (J or ↓)"
+              aria-keyshortcuts="J ArrowDown"
+              disabled={!canStep(1)}
+              aria-disabled={crossing() ? 'true' : undefined}
+              onClick={() => step(1)}
+            >
+              <ChevronDown aria-hidden />
+            </button>
+            <button
+              ref={(element) => (closeButton = element)}
+              type="button"
+              class="button ghost small"
+              aria-label="Close details"
+              aria-keyshortcuts="Escape"
+              onClick={close}
+            >
+              <X aria-hidden />
+            </button>
+          </div>
         </div>
-      </div>
-      <div class="drawer-body">
-        <Switch>
-          <Match when={!valid()}>
-            <div class="alert" role="alert">
-              This link does not name an audit entry: “{props.id.slice(0, 64)}” is not an entry id.
-            </div>
-          </Match>
-          <Match when={entry.isPending}>
-            <p class="muted">Loading the entry…</p>
-          </Match>
-          <Match when={entry.isError}>
-            <div class="alert" role="alert">
-              {errorCode(entry.error) === 'NOT_FOUND'
-                ? 'This entry does not exist in your organization.'
-                : errorMessage(entry.error)}
-            </div>
-          </Match>
-          <Match when={entry.data}>
-            {(data) => (
-              <>
-                <div class="drawer-actions">
-                  <CopyButton text={() => window.location.href} label="Copy link" done="Link copied" />
-                  <span class="muted position num">
-                    <Show when={position() >= 0}>
-                      {position() + 1} of {props.ids.length} listed
-                    </Show>
-                  </span>
-                </div>
-                <Facts data={data()} />
-                <EntryNotes metadata={data().metadata} />
-                <Show when={data().sameRequest}>
-                  {(related) => <SameRequest related={related()} onOpen={props.onOpen} />}
-                </Show>
-                <Changes data={data()} />
-              </>
-            )}
-          </Match>
-        </Switch>
-      </div>
-    </aside>
+        <div class="drawer-body" aria-busy={valid() && !loaded() && !entry.isError}>
+          <Switch>
+            <Match when={!valid()}>
+              <div class="alert" role="alert">
+                This link does not name an audit entry: “{props.id.slice(0, 64)}” is not an entry id.
+              </div>
+            </Match>
+            <Match when={entry.isPending}>
+              <p class="muted">Loading the entry…</p>
+            </Match>
+            <Match when={entry.isError}>
+              <div class="alert" role="alert">
+                {errorCode(entry.error) === 'NOT_FOUND'
+                  ? 'This entry does not exist in your organization.'
+                  : errorMessage(entry.error)}
+              </div>
+            </Match>
+            <Match when={entry.data}>
+              {(data) => (
+                <>
+                  <div class="drawer-actions">
+                    <CopyButton text={() => window.location.href} label="Copy link" done="Link copied" />
+                    <span class="muted position num">
+                      <Show when={position() >= 0}>
+                        <Show when={props.total} fallback={`${position() + 1} of ${props.ids.length} listed`}>
+                          {(total) =>
+                            `${(props.offset + position() + 1).toLocaleString()} of ${total().toLocaleString()}`
+                          }
+                        </Show>
+                      </Show>
+                      <Show when={crossing()}> · loading the page…</Show>
+                      <Show when={crossFailed()}> · the page could not be loaded: try again</Show>
+                    </span>
+                  </div>
+                  <Facts data={data()} />
+                  <EntryNotes metadata={data().metadata} />
+                  <Show when={data().sameRequest}>
+                    {(related) => <SameRequest related={related()} onOpen={props.onOpen} />}
+                  </Show>
+                  <Changes data={data()} />
+                </>
+              )}
+            </Match>
+          </Switch>
+        </div>
+      </aside>
+    </Portal>
   );
 };
 

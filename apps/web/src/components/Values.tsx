@@ -95,7 +95,8 @@ export const JsonNode: Component<{ value: unknown }> = (props): JSX.Element => (
       const array = () => Array.isArray(container());
       const members = () => Object.entries(container());
       return (
-        <>
+        // An empty object or array on one line ("filters": {}), not a brace on each of two.
+        <Show when={members().length > 0} fallback={<span class="json-brace">{array() ? '[]' : '{}'}</span>}>
           <span class="json-brace">{array() ? '[' : '{'}</span>
           <div class="json-members">
             <For each={members()}>
@@ -110,7 +111,7 @@ export const JsonNode: Component<{ value: unknown }> = (props): JSX.Element => (
             </For>
           </div>
           <span class="json-brace">{array() ? ']' : '}'}</span>
-        </>
+        </Show>
       );
     }}
   </Show>

@@ -4,7 +4,7 @@
  * URL.
  */
 import { useSearchParams } from '@solidjs/router';
-import { keepPreviousData, useQuery } from '@tanstack/solid-query';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/solid-query';
 import { createColumnHelper, createTable, tableFeatures } from '@tanstack/solid-table';
 import type { Component } from 'solid-js';
 import { createEffect, createMemo, createSignal, For, lazy, Match, onCleanup, Show, Suspense, Switch } from 'solid-js';
@@ -23,12 +23,12 @@ const InvestigationFilters = lazy(() =>
 import { FiltersBar } from '../components/FiltersBar.tsx';
 import { EmptyState, ErrorState, PermissionError, SkeletonRows } from '../components/states.tsx';
 import { api, errorCode, errorMessage } from '../lib/api.ts';
-import type { AuditEntrySummary } from '../lib/api.ts';
+import type { AuditEntrySummary, AuditList } from '../lib/api.ts';
 import { filterParams, hasFilters, rangeProblem, readFilters, zoneOf } from '../lib/filters.ts';
 import type { Filters } from '../lib/filters.ts';
 import type { ChangeOptions } from '../components/DateRange.tsx';
 import { PageOutOfRange } from '../components/Pagination.tsx';
-import { listQuery } from '../lib/list-query.ts';
+import { listQuery, PAGE_SIZE } from '../lib/list-query.ts';
 import { useTitle } from '../lib/title.ts';
 import { setDisplayZone, setLinkZone } from '../lib/zone.ts';
 import { SealStatusLine } from '../components/SealStatus.tsx';
@@ -40,14 +40,20 @@ const loadDrawer = () => import('../components/EntryDrawer.tsx');
 const EntryDrawer = lazy(loadDrawer);
 
 /**
- * How many history entries the open drawer pushed (kept in `history.state`): opening from the list pushes one, opening
- * a related entry another, stepping with J/K replaces. Closing goes back that many, so Back after closing leaves the
- * page instead of landing on the same list again.
+ * What the open drawer left in `history.state`: how many history entries it pushed (opening from the list pushes one,
+ * opening a related entry another, stepping with J/K replaces), and whether stepping crossed into another page of the
+ * list. Closing goes back that many, so Back after closing leaves the page instead of landing on the same list again;
+ * after a crossing the entry it goes back to is of the page the drawer was opened on, so closing then stays where the
+ * admin stepped to instead.
  */
-const drawerDepth = (): number => {
+interface DrawerState {
+  drawer: number;
+  crossed: boolean;
+}
+const drawerState = (): DrawerState => {
   const state: unknown = window.history.state;
-  const depth = state && typeof state === 'object' ? (state as { drawer?: unknown }).drawer : undefined;
-  return typeof depth === 'number' && depth > 0 ? depth : 0;
+  const { drawer, crossed } = state && typeof state === 'object' ? (state as Partial<Record<string, unknown>>) : {};
+  return { drawer: typeof drawer === 'number' && drawer > 0 ? drawer : 0, crossed: crossed === true };
 };
 /** Times show in the zone the dates are in (the link's, or the admin's own); the page's links keep the link's. */
 function showZoneOf(filters: Filters): void {
@@ -117,21 +123,86 @@ function useActors(enabled: () => boolean) {
   return [actors, setActorQuery] as const;
 }
 
+type SetParams = (
+  params: Record<string, string | undefined>,
+  options?: { replace?: boolean; state?: DrawerState },
+) => void;
+
 /** Opening, stepping through and closing the drawer's entry, in the URL (`entry`) and the history depth it pushed. */
-function entryNavigation(
-  entry: () => string | undefined,
-  setParams: (params: { entry?: string }, options?: { replace?: boolean; state?: unknown }) => void,
-) {
-  const openEntry = (id: string) => setParams({ entry: id }, { state: { drawer: drawerDepth() + 1 } });
-  const stepEntry = (id: string) => setParams({ entry: id }, { replace: true, state: { drawer: drawerDepth() } });
+function entryNavigation(entry: () => string | undefined, setParams: SetParams) {
+  const openEntry = (id: string) =>
+    setParams({ entry: id }, { state: { ...drawerState(), drawer: drawerState().drawer + 1 } });
+  const stepEntry = (id: string) => setParams({ entry: id }, { replace: true, state: drawerState() });
+  /** Steps into another page of the list: its page (or cursor's page) and the entry change in one history entry. */
+  const crossTo = (pageParams: Record<string, string | undefined>, id: string) =>
+    setParams({ ...pageParams, entry: id }, { replace: true, state: { drawer: 0, crossed: true } });
   const closeEntry = () => {
     // Focus returns to the Details button of the entry shown (the list stays, so the button is there).
     document.querySelector<HTMLButtonElement>(`button[data-entry="${CSS.escape(entry() ?? '')}"]`)?.focus();
-    const depth = drawerDepth();
-    if (depth > 0) window.history.go(-depth);
-    else setParams({ entry: undefined }, { replace: true });
+    const { drawer, crossed } = drawerState();
+    if (drawer > 0 && !crossed) return window.history.go(-drawer);
+    if (drawer === 0) return setParams({ entry: undefined }, { replace: true });
+    // Related entries opened after a crossing: back to the crossing's entry, then the drawer closes on its page.
+    window.addEventListener('popstate', () => setParams({ entry: undefined }, { replace: true }), { once: true });
+    window.history.go(-drawer);
   };
-  return { openEntry, stepEntry, closeEntry };
+  return { openEntry, stepEntry, crossTo, closeEntry };
+}
+
+/** Every filter, the page and the entry removed from the URL (the zone stays). */
+const CLEARED = {
+  actor: undefined,
+  ip: undefined,
+  record: undefined,
+  within: undefined,
+  request: undefined,
+  action: undefined,
+  entity: undefined,
+  from: undefined,
+  to: undefined,
+  page: undefined,
+  entry: undefined,
+};
+
+/** The open entry's row stays in view as the drawer steps (at 1440 px the list is beside it). */
+function keepInView(entry: () => string | undefined, listed: () => string[]): void {
+  createEffect(() => {
+    const id = entry();
+    if (id && listed().includes(id))
+      document
+        .querySelector(`button[data-entry="${CSS.escape(id)}"]`)
+        ?.closest('tr')
+        ?.scrollIntoView({ block: 'nearest' });
+  });
+}
+
+/**
+ * The drawer steps past the page's edge into the next or previous page: that page is read first (by its cursor, as
+ * Next/Previous would), then the page and the entry change together, so the URL never names an entry of a page that
+ * is not shown.
+ */
+function pageCrossing(page: {
+  current: () => AuditList | undefined;
+  filters: () => Filters;
+  pageCount: () => number;
+  cursors: Map<string, string>;
+  cursorKey: (filters: Filters) => string;
+  crossTo: (pageParams: Record<string, string | undefined>, id: string) => void;
+}) {
+  const queryClient = useQueryClient();
+  const canCross = (direction: -1 | 1) =>
+    Boolean(page.current()) && (direction > 0 ? page.filters().page < page.pageCount() : page.filters().page > 1);
+  const cross = async (direction: -1 | 1) => {
+    const data = page.current();
+    if (!data || !canCross(direction)) return;
+    const target = { ...page.filters(), page: page.filters().page + direction };
+    const cursor = direction > 0 ? data.nextCursor : data.prevCursor;
+    if (cursor) page.cursors.set(page.cursorKey(target), cursor);
+    const next = await queryClient.fetchQuery(listQuery(target, cursor ?? undefined));
+    const id = direction > 0 ? next.items[0]?.id : next.items.at(-1)?.id;
+    if (id) page.crossTo(filterParams(target), id);
+  };
+  return { canCross, cross };
 }
 
 export const AuditLogsPage: Component = () => {
@@ -188,20 +259,7 @@ export const AuditLogsPage: Component = () => {
     setParams({ ...filterParams({ ...filters(), ...next, page: 1 }), entry: undefined }, { replace: options?.replace });
   };
   filterFromRow = setFilters;
-  const clearFilters = () =>
-    setParams({
-      actor: undefined,
-      ip: undefined,
-      record: undefined,
-      within: undefined,
-      request: undefined,
-      action: undefined,
-      entity: undefined,
-      from: undefined,
-      to: undefined,
-      page: undefined,
-      entry: undefined,
-    });
+  const clearFilters = () => setParams(CLEARED);
   let results: HTMLDivElement | undefined;
   const goToPage = (page: number, cursor: string | null) => {
     const target = { ...filters(), page };
@@ -212,8 +270,18 @@ export const AuditLogsPage: Component = () => {
     results?.scrollIntoView({ block: 'start' });
   };
 
-  const { openEntry, stepEntry, closeEntry } = entryNavigation(() => params.entry, setParams);
+  const { openEntry, stepEntry, crossTo, closeEntry } = entryNavigation(() => params.entry, setParams);
   const listedIds = createMemo(() => list.data?.items.map((item) => item.id) ?? []);
+
+  const { canCross, cross } = pageCrossing({
+    current,
+    filters,
+    pageCount: () => pageCount(),
+    cursors,
+    cursorKey,
+    crossTo,
+  });
+  keepInView(() => params.entry, listedIds);
 
   // No total for a range that is not sent (it would be the previous range's).
   const total = () => (problem() ? undefined : list.data?.total);
@@ -228,7 +296,7 @@ export const AuditLogsPage: Component = () => {
 
   return (
     <Show when={!forbidden()} fallback={<PermissionError message={errorMessage(list.error)} />}>
-      <section class="card" aria-labelledby="page-title" aria-busy={list.isFetching}>
+      <section class="card list-card" aria-labelledby="page-title" aria-busy={list.isFetching}>
         <Show when={list.isFetching && list.data}>
           <div class="progress" role="progressbar" aria-label="Loading entries" />
         </Show>
@@ -248,8 +316,11 @@ export const AuditLogsPage: Component = () => {
         </div>
 
         <SealStatusLine now={now()} />
-        <EvidencePackButton filters={filters()} disabled={problem() !== null} />
-        <ExportButton filters={filters()} disabled={problem() !== null} />
+        <div class="page-tools">
+          <EvidencePackButton filters={filters()} disabled={problem() !== null} />
+          {/* Last on the row: its progress and messages grow to the right without moving the other button. */}
+          <ExportButton filters={filters()} total={total()} disabled={problem() !== null} />
+        </div>
 
         <div class="search-slot">
           <SearchBar
@@ -430,7 +501,17 @@ export const AuditLogsPage: Component = () => {
       <Show when={params.entry}>
         {(id) => (
           <Suspense>
-            <EntryDrawer id={id()} ids={listedIds()} onStep={stepEntry} onOpen={openEntry} onClose={closeEntry} />
+            <EntryDrawer
+              id={id()}
+              ids={listedIds()}
+              offset={((current()?.page ?? 1) - 1) * PAGE_SIZE}
+              total={current()?.total}
+              canCross={canCross}
+              onCross={cross}
+              onStep={stepEntry}
+              onOpen={openEntry}
+              onClose={closeEntry}
+            />
           </Suspense>
         )}
       </Show>

@@ -42,7 +42,7 @@ const HistoryEntry: Component<{ item: Item; related: boolean }> = (props) => (
       when={props.item.changes && Object.keys(props.item.changes).length > 0 ? props.item.changes : null}
       fallback={<p class="secondary">No field changes</p>}
     >
-      {(changes) => <ChangesTable changes={changes()} action={props.item.action} />}
+      {(changes) => <ChangesTable changes={changes()} action={props.item.action} references={props.item.references} />}
     </Show>
   </li>
 );

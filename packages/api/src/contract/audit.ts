@@ -230,6 +230,8 @@ export const historyInputSchema = recordRefSchema.extend({
 export const historyEntrySchema = entrySummarySchema.extend({
   requestId: z.string().nullable(),
   changes: z.record(z.string(), changeSchema).nullable(),
+  /** The changed foreign keys, named as of the entry (as `audit.get`'s). */
+  references: z.record(z.string(), referenceSchema),
 });
 
 export const historyOutputSchema = z.object({

@@ -15,6 +15,7 @@ import type { AuditFilters } from './audit-filters.ts';
 import { resolveRollup } from './audit-rollup.ts';
 import { decodeCursor, encodeCursor, filtersFingerprint } from './cursor.ts';
 import { resolveEntityLabels, shortId } from './entity-labels.ts';
+import { resolveEntryReferences } from './entry-references.ts';
 
 type Changes = Record<string, { before?: unknown; after?: unknown }>;
 
@@ -117,6 +118,11 @@ export async function recordHistory(
   const more = rows.length > input.limit;
   const page = rows.slice(0, input.limit);
   const items = await namedFromSnapshots(prisma, organizationId, await summaries(prisma, organizationId, page));
+  // Foreign keys named as they were when each entry was written, as in the details ("Client: Acme → Bolton"); only
+  // entries that changed a foreign key ask the database anything.
+  const references = await Promise.all(
+    page.map((row) => resolveEntryReferences(prisma, organizationId, { ...row, changes: asChanges(row.changes) })),
+  );
   const last = page[page.length - 1];
   return {
     record: await recordOf(prisma, organizationId, input),
@@ -124,6 +130,7 @@ export async function recordHistory(
       ...item,
       requestId: page[index]?.requestId ?? null,
       changes: asChanges(page[index]?.changes) as EntryDetail['changes'],
+      references: references[index] ?? {},
     })),
     total: await countEntries(prisma, organizationId, filters),
     nextCursor:
