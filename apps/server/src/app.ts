@@ -35,7 +35,7 @@ export function createApp(options: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(securityHeaders(options.production));
-  app.use(compressResponses());
+  app.use(compressResponses({ bulkPaths: [AUDIT_EXPORT_PATH] }));
   // Every response names its request: the id a caller sent (when it is a sane one) or a new one. The API's context
   // reads it back, and audit entries written during the request carry it.
   app.use((req, res, next) => {

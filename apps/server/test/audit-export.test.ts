@@ -215,7 +215,7 @@ describe.each(testEngines)('the audit log export on %s', { timeout: 60_000 }, (e
         secureCookies: false,
       });
       const app = express();
-      app.use(compressResponses());
+      app.use(compressResponses({ bulkPaths: ['/audit-logs/export'] }));
       app.get('/audit-logs/export', auditExportRoute({ services, trustProxy: NO_PROXY, allowedOrigins: [] }));
       compressed = createServer(app);
       await new Promise<void>((resolve) => compressed.listen(0, '127.0.0.1', resolve));
