@@ -16,8 +16,15 @@ const THRESHOLD_BYTES = 1024;
 /** Types the middleware's list does not call compressible, and that are: streamed exports. */
 const ALSO_COMPRESSED = /^application\/(x-)?ndjson\b/i;
 
+/**
+ * Answers to POST (tRPC mutations, sign-in) are acknowledgements of a few hundred bytes to a few kB whose size is not
+ * known when their headers go out (tRPC writes the body as a stream), so the threshold cannot skip them: each one
+ * made a zlib stream, which cost more CPU than the write it acknowledged (a third of the server's time for a batch of
+ * `audit.record` calls). They go out as they are.
+ */
 const compressible: compressionMiddleware.CompressionFilter = (req, res) =>
-  compressionMiddleware.filter(req, res) || ALSO_COMPRESSED.test(String(res.getHeader('Content-Type') ?? ''));
+  req.method !== 'POST' &&
+  (compressionMiddleware.filter(req, res) || ALSO_COMPRESSED.test(String(res.getHeader('Content-Type') ?? '')));
 
 /**
  * Compresses responses on the fly: brotli (quality 4) or gzip (level 6), whichever the client prefers. Under
