@@ -8,7 +8,6 @@
  * every second from /proc.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { runAsSystem, withAuditContext } from '@auditlog/audit';
 import { createApiKey } from '@auditlog/auth';
 import { createAuditClient } from '@auditlog/client';
@@ -16,7 +15,7 @@ import type { AuditClient } from '@auditlog/client';
 import { openDatabase } from '@auditlog/db';
 import type { AuditedPrismaClient } from '@auditlog/db';
 import pg from 'pg';
-import { startServerProcess, stopServerProcess } from './server-process.ts';
+import { rssMegabytes, startServerProcess, stopServerProcess } from './server-process.ts';
 import type { ServerProcess } from './server-process.ts';
 import { percentile } from './stats.ts';
 
@@ -48,12 +47,6 @@ export interface LoadResult {
 }
 
 const OPERATIONS: LoadOperation[] = ['business write', 'record', 'recordMany', 'list'];
-
-async function rssMegabytes(pid: number): Promise<number | null> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-  return kb ? Number(kb) / 1024 : null;
-}
 
 /** Least-squares slope of evenly spaced samples (one a second), per minute. */
 function slopePerMinute(samples: number[]): number {

@@ -10,10 +10,8 @@
 import { runAsSystem } from '@auditlog/audit';
 import { createApiKey } from '@auditlog/auth';
 import { createAuditClient } from '@auditlog/client';
-import { openDatabase } from '@auditlog/db';
-import type { AuditedPrismaClient, DatabaseOptions } from '@auditlog/db';
-import { startServer } from '@auditlog/server';
-import { cpuMicrosOf, startServerProcess, stopServerProcess } from './server-process.ts';
+import type { DatabaseOptions } from '@auditlog/db';
+import { startBenchServer } from './server-process.ts';
 
 interface Rate {
   perSecond: number;
@@ -30,48 +28,12 @@ export interface RecordThroughput {
   many: Rate & { total: number; perCall: number; inFlight: number };
 }
 
-interface Target {
-  url: string;
-  prisma: AuditedPrismaClient;
-  /** The server's CPU time so far in µs, when it is another process. */
-  serverCpu: (() => Promise<number>) | null;
-  stop(): Promise<void>;
-}
-
-/** The server under test: a child process on a PostgreSQL URL, else in this process (PGlite). */
-async function startTarget(database: DatabaseOptions): Promise<Target> {
-  if (database.url) {
-    const server = await startServerProcess(database.url);
-    const db = await openDatabase({ url: database.url, strict: true, poolSize: 2 });
-    const pid = server.child.pid ?? 0;
-    return {
-      url: server.base,
-      prisma: db.prisma,
-      serverCpu: () => cpuMicrosOf(pid),
-      stop: async () => {
-        await db.close();
-        await stopServerProcess(server);
-      },
-    };
-  }
-  // Throughput of the write path, not of the per-actor limit, which would stop this key after 120 entries a minute.
-  const server = await startServer({
-    port: 0,
-    host: '127.0.0.1',
-    database,
-    migrate: true,
-    webRoot: null,
-    recordPolicy: { limit: Number.MAX_SAFE_INTEGER },
-  });
-  return { url: server.url, prisma: server.db.prisma, serverCpu: null, stop: () => server.stop() };
-}
-
 export async function measureRecordThroughput(
   database: DatabaseOptions,
   options: { single?: number; inFlight?: number; many?: number; perCall?: number; manyInFlight?: number } = {},
 ): Promise<RecordThroughput> {
   const { single = 5_000, inFlight = 50, many = 50_000, perCall = 500, manyInFlight = 4 } = options;
-  const target = await startTarget(database);
+  const target = await startBenchServer(database);
   try {
     // The server runs in strict mode: the bench's own writes happen as System.
     const { key } = await runAsSystem({ name: 'bench' }, async () => {

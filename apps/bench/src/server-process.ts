@@ -9,6 +9,9 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openDatabase } from '@auditlog/db';
+import type { AuditedPrismaClient, DatabaseOptions } from '@auditlog/db';
+import { startServer } from '@auditlog/server';
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -75,10 +78,56 @@ export async function cpuMicrosOf(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
+/** The resident memory of `pid` in MB (VmRSS), or null once it is gone. */
+export async function rssMegabytes(pid: number): Promise<number | null> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  return kb ? Number(kb) / 1024 : null;
+}
+
 /** Stops the server and waits for it to exit. */
 export async function stopServerProcess(server: ServerProcess): Promise<void> {
   if (server.child.exitCode !== null) return;
   const exited = new Promise((resolve) => server.child.once('exit', resolve));
   server.child.kill('SIGTERM');
   await exited;
+}
+
+export interface BenchServer {
+  url: string;
+  prisma: AuditedPrismaClient;
+  /** The server's process id when it runs apart, else null (it shares this process). */
+  pid: number | null;
+  /** The server's CPU time so far in µs, when it is another process. */
+  serverCpu: (() => Promise<number>) | null;
+  stop(): Promise<void>;
+}
+
+/** The server under test: a child process on a PostgreSQL URL, else in this process (PGlite). */
+export async function startBenchServer(database: DatabaseOptions): Promise<BenchServer> {
+  if (database.url) {
+    const server = await startServerProcess(database.url);
+    const db = await openDatabase({ url: database.url, strict: true, poolSize: 2 });
+    const pid = server.child.pid ?? 0;
+    return {
+      url: server.base,
+      prisma: db.prisma,
+      pid,
+      serverCpu: () => cpuMicrosOf(pid),
+      stop: async () => {
+        await db.close();
+        await stopServerProcess(server);
+      },
+    };
+  }
+  // Throughput of the write path, not of the per-actor limit, which would stop this key after 120 entries a minute.
+  const server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    database,
+    migrate: true,
+    webRoot: null,
+    recordPolicy: { limit: Number.MAX_SAFE_INTEGER },
+  });
+  return { url: server.url, prisma: server.db.prisma, pid: null, serverCpu: null, stop: () => server.stop() };
 }
