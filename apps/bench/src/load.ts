@@ -7,13 +7,7 @@
  * every recorded entry is matched to the audit rows: exactly one each, nothing extra. The server's RSS is sampled
  * every second from /proc.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runAsSystem, withAuditContext } from '@auditlog/audit';
 import { createApiKey } from '@auditlog/auth';
 import { createAuditClient } from '@auditlog/client';
@@ -21,6 +15,8 @@ import type { AuditClient } from '@auditlog/client';
 import { openDatabase } from '@auditlog/db';
 import type { AuditedPrismaClient } from '@auditlog/db';
 import pg from 'pg';
+import { rssMegabytes, startServerProcess, stopServerProcess } from './server-process.ts';
+import type { ServerProcess } from './server-process.ts';
 import { percentile } from './stats.ts';
 
 export type LoadOperation = 'business write' | 'record' | 'recordMany' | 'list';
@@ -50,58 +46,7 @@ export interface LoadResult {
   rss: { samples: number[]; first: number; last: number; max: number; slopePerMinute: number };
 }
 
-const SERVER_MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../server/src/main.ts');
 const OPERATIONS: LoadOperation[] = ['business write', 'record', 'recordMany', 'list'];
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no free port on 127.0.0.1');
-  return address.port;
-}
-
-/** Starts `apps/server` (`src/main.ts`, as `pnpm start` does) and waits for /healthz. */
-async function startServerProcess(url: string): Promise<{ child: ChildProcess; base: string; output: () => string }> {
-  const port = await freePort();
-  let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER_MAIN], {
-    cwd: path.dirname(SERVER_MAIN),
-    env: {
-      ...process.env,
-      DATABASE_URL: url,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      NODE_ENV: 'test',
-      SEED_DEMO: '0',
-      RECORD_RATE_LIMIT: '1000000',
-      AUDIT_SEAL_INTERVAL_SECONDS: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const base = `http://127.0.0.1:${port}`;
-  for (let waited = 0; waited < 120_000; waited += 250) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}): ${output}`);
-    const up = await fetch(`${base}/healthz`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (up) return { child, base, output: () => output };
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`the server did not answer /healthz within 2 minutes: ${output}`);
-}
-
-async function rssMegabytes(pid: number): Promise<number | null> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-  return kb ? Number(kb) / 1024 : null;
-}
 
 /** Least-squares slope of evenly spaced samples (one a second), per minute. */
 function slopePerMinute(samples: number[]): number {
@@ -282,7 +227,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   await admin.query(`CREATE DATABASE "${name}"`);
   const url = new URL(options.serverUrl);
   url.pathname = `/${name}`;
-  let server: Awaited<ReturnType<typeof startServerProcess>> | undefined;
+  let server: ServerProcess | undefined;
   try {
     log(`starting the server on ${name}…`);
     server = await startServerProcess(url.href);
@@ -325,8 +270,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       await db.close();
     }
   } finally {
-    server?.child.kill('SIGTERM');
-    if (server && server.child.exitCode === null) await new Promise((resolve) => server?.child.once('exit', resolve));
+    if (server) await stopServerProcess(server);
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.end();
   }

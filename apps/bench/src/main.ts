@@ -94,21 +94,28 @@ function listTable(
 }
 
 /** The record throughput as Markdown, with the targets on PostgreSQL (issue 12: ≥ 2,000 and ≥ 5,000 entries/s). */
-function recordTable(label: string, targeted: boolean, { single, many }: RecordThroughput): string {
+function recordTable(label: string, targeted: boolean, { separateServer, single, many }: RecordThroughput): string {
   const rate = (perSecond: number) => Math.round(perSecond).toLocaleString('en-US');
   const verdict = (perSecond: number, target: number) =>
     !targeted ? '' : ` (target ≥ ${target.toLocaleString('en-US')} ${perSecond >= target ? '✓' : '✗ missed'})`;
+  const cpu = ({ cpuMicros, serverCpuMicros }: RecordThroughput['single']) =>
+    serverCpuMicros === null
+      ? `${cpuMicros.toFixed(0)} µs CPU per entry`
+      : `CPU per entry: client ${cpuMicros.toFixed(0)} µs, server ${serverCpuMicros.toFixed(0)} µs`;
   const load = os
     .loadavg()
     .map((l) => l.toFixed(1))
     .join(' / ');
+  const where = separateServer
+    ? 'the server in a child process (apps/server/src/main.ts)'
+    : 'client and server in one process';
   return [
     `### Record throughput, ${label}`,
     '',
-    `Through \`createAuditClient\` over HTTP with one API key, client and server in one process; load average ${load}. CPU: this process's CPU time per entry.`,
+    `Through \`createAuditClient\` over HTTP with one API key, ${where}; load average ${load}.`,
     '',
-    `- \`audit.record\`: ${single.total.toLocaleString('en-US')} calls, ${single.inFlight} in flight (batched by the client, folded by the server): **${rate(single.perSecond)} entries/s**${verdict(single.perSecond, 2_000)}, ${single.cpuMicros.toFixed(0)} µs CPU per entry`,
-    `- \`audit.recordMany\`: ${many.total.toLocaleString('en-US')} entries in calls of ${many.perCall}, ${many.inFlight} in flight: **${rate(many.perSecond)} entries/s**${verdict(many.perSecond, 5_000)}, ${many.cpuMicros.toFixed(0)} µs CPU per entry`,
+    `- \`audit.record\`: ${single.total.toLocaleString('en-US')} calls, ${single.inFlight} in flight (batched by the client, folded by the server): **${rate(single.perSecond)} entries/s**${verdict(single.perSecond, 2_000)}, ${cpu(single)}`,
+    `- \`audit.recordMany\`: ${many.total.toLocaleString('en-US')} entries in calls of ${many.perCall}, ${many.inFlight} in flight: **${rate(many.perSecond)} entries/s**${verdict(many.perSecond, 5_000)}, ${cpu(many)}`,
     '',
   ].join('\n');
 }

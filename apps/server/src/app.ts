@@ -1,6 +1,6 @@
 import type { ApiServices, TrustProxy } from '@auditlog/api';
 import { appRouter, createHttpContext, requestIdFrom } from '@auditlog/api';
-import { MAX_BATCH_SIZE } from '@auditlog/client';
+import { MAX_BATCH_SIZE, MAX_RECORD_BATCH_SIZE, RECORD_PATH } from '@auditlog/client';
 import type { Database } from '@auditlog/db';
 import type { SqlClient } from '@auditlog/seal';
 import type { KeyObject } from 'node:crypto';
@@ -35,7 +35,7 @@ export function createApp(options: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(securityHeaders(options.production));
-  app.use(compressResponses());
+  app.use(compressResponses({ bulkPaths: [AUDIT_EXPORT_PATH] }));
   // Every response names its request: the id a caller sent (when it is a sane one) or a new one. The API's context
   // reads it back, and audit entries written during the request carry it.
   app.use((req, res, next) => {
@@ -76,7 +76,8 @@ export function createApp(options: AppOptions): express.Express {
         allowedOrigins: options.allowedOrigins,
       }),
       maxBodySize: MAX_BODY_BYTES,
-      maxBatchSize: MAX_BATCH_SIZE,
+      // The largest batch any request may carry; apiRequestRules refuses the others above MAX_BATCH_SIZE.
+      maxBatchSize: MAX_RECORD_BATCH_SIZE,
       // tRPC replaces the Vary header that the CORS middleware set; a Headers object is appended to it instead.
       responseMeta: () => ({ headers: new Headers([['vary', 'Origin']]) }),
       onError({ error, path, type, ctx }) {
@@ -118,6 +119,16 @@ const apiRequestRules: express.RequestHandler = (req, res, next) => {
       res,
       400,
       'Streamed responses (trpc-accept: application/jsonl) are not offered: send the request without it.',
+    );
+  }
+  // A batch's procedures are the path's comma-separated names (`/audit.record,audit.record?batch=1`).
+  const calls = req.query.batch === undefined ? [] : req.path.replace(/^\//, '').split(',');
+  const limit = calls.every((call) => call === RECORD_PATH) ? MAX_RECORD_BATCH_SIZE : MAX_BATCH_SIZE;
+  if (calls.length > limit) {
+    return refuse(
+      res,
+      400,
+      `Batch call exceeds maximum size: at most ${MAX_BATCH_SIZE} calls a request (${MAX_RECORD_BATCH_SIZE} when all are ${RECORD_PATH}).`,
     );
   }
   if (req.method === 'POST') {

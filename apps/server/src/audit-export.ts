@@ -23,27 +23,30 @@ export interface AuditExportOptions {
   allowedOrigins: readonly string[];
 }
 
-/** Resolves once the response can take more, or is gone. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
+/**
+ * Waits for the response to take more, or to be gone. One 'drain' listener for the whole response: compression()
+ * hands `res.on('drain')` to its zlib stream but not `res.off`, so a listener added per page could never be removed.
+ */
+function drainWaiter(res: ServerResponse): () => Promise<void> {
+  let waiting: (() => void) | null = null;
+  const wake = () => {
+    waiting?.();
+    waiting = null;
+  };
+  res.on('drain', wake);
+  res.once('close', wake);
+  return () => (res.destroyed ? Promise.resolve() : new Promise<void>((resolve) => (waiting = resolve)));
 }
 
 async function send(res: ServerResponse, started: AuditExport): Promise<void> {
   // compression() adds flush(): without it, a compressed response would hold the rows until its buffer fills.
   const flush = (res as ServerResponse & { flush?: () => void }).flush;
+  const drained = drainWaiter(res);
   for await (const chunk of started.chunks) {
     if (res.destroyed) return; // the client went away: leaving the loop stops the reads
     const more = res.write(chunk);
     flush?.call(res);
-    if (!more) await drained(res);
+    if (!more) await drained();
   }
   res.end();
 }

@@ -24,16 +24,16 @@ interface Raw {
   body: Buffer;
 }
 
-function get(url: string, headers: Record<string, string>): Promise<Raw> {
+function get(url: string, headers: Record<string, string>, body?: string): Promise<Raw> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers }, (res) => {
+    const req = request(url, { headers, method: body === undefined ? 'GET' : 'POST' }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
@@ -110,6 +110,22 @@ describe.each(testEngines)('HTTP compression on %s', { timeout: 30_000 }, (engin
     }
     const small = await get(`${server.url}/healthz`, { 'accept-encoding': 'br' });
     expect(small.headers['content-encoding']).toBeUndefined();
+  });
+  it('sends the answers to mutations as they are: a batch of 25 audit.record calls, 2 kB', async () => {
+    const calls = 25;
+    const entries = Object.fromEntries(
+      Array.from({ length: calls }, (_, i) => [i, { action: 'view', entityType: 'report', entityId: `r-${i}` }]),
+    );
+    const raw = await get(
+      `${server.url}/trpc/${Array.from({ length: calls }, () => 'audit.record').join(',')}?batch=1`,
+      { cookie, 'content-type': 'application/json', 'accept-encoding': 'gzip, br' },
+      JSON.stringify(entries),
+    );
+    expect(raw.status).toBe(200);
+    expect(raw.headers['content-encoding']).toBeUndefined();
+    const answers = JSON.parse(raw.body.toString()) as { result: { data: { id: string } } }[];
+    expect(answers).toHaveLength(calls);
+    expect(raw.body.length).toBeGreaterThan(1024);
   });
 });
 

@@ -4,7 +4,7 @@
  * a cursor edited or carried over from another organization are refused by the procedure: those tests run through
  * `createCaller` in packages/api/test/bounded-paging.test.ts.
  */
-import { createAuditClient, MAX_BATCH_SIZE } from '@auditlog/client';
+import { createAuditClient, MAX_BATCH_SIZE, MAX_RECORD_BATCH_SIZE } from '@auditlog/client';
 import { testEngines } from '@auditlog/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../../src/testing.ts';
@@ -46,6 +46,47 @@ describe.each(testEngines)('bounded requests on %s', { timeout: 60_000 }, (engin
     const pages = await Promise.all(Array.from({ length: 25 }, () => client.audit.list.query({ pageSize: 1 })));
     expect(pages.every((page) => page.items.length === 1)).toBe(true);
     expect(urls).toHaveLength(Math.ceil(25 / MAX_BATCH_SIZE));
+  });
+
+  it(`takes up to ${MAX_RECORD_BATCH_SIZE} audit.record calls in one request, and no other call among them past ${MAX_BATCH_SIZE}`, async () => {
+    const post = (paths: string[]) =>
+      fetch(`${server.url}/trpc/${paths.join(',')}?batch=1`, {
+        method: 'POST',
+        headers: { ...bearer(key), 'content-type': 'application/json' },
+        body: JSON.stringify(
+          Object.fromEntries(
+            paths.map((procedure, i) => [
+              i,
+              procedure === 'audit.record' ? { action: 'view', entityType: 'report', entityId: `batch-${i}` } : {},
+            ]),
+          ),
+        ),
+      });
+    const full = await post(Array.from({ length: MAX_RECORD_BATCH_SIZE }, () => 'audit.record'));
+    expect(full.status).toBe(200);
+    expect((await full.json()) as unknown[]).toHaveLength(MAX_RECORD_BATCH_SIZE);
+    for (const paths of [
+      Array.from({ length: MAX_RECORD_BATCH_SIZE + 1 }, () => 'audit.record'),
+      [...Array.from({ length: MAX_BATCH_SIZE }, () => 'audit.record'), 'audit.list'],
+    ]) {
+      const refused = await post(paths);
+      expect(refused.status).toBe(400);
+      expect(await refused.text()).toMatch(/Batch call exceeds maximum size/);
+    }
+
+    const urls: string[] = [];
+    const client = createAuditClient({
+      url: server.url,
+      apiKey: key,
+      fetch: (url, init) => (urls.push(String(url)), fetch(url, init)),
+    });
+    const calls = MAX_RECORD_BATCH_SIZE * 2 + 1;
+    await Promise.all(
+      Array.from({ length: calls }, (_, i) =>
+        client.audit.record.mutate({ action: 'view', entityType: 'report', entityId: `client-${i}` }),
+      ),
+    );
+    expect(urls).toHaveLength(Math.ceil(calls / MAX_RECORD_BATCH_SIZE));
   });
 
   it.each([

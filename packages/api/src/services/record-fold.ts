@@ -1,8 +1,8 @@
 /**
  * `audit.record` calls that arrive together are written together. A tRPC batch (the typed client sends up to
- * MAX_BATCH_SIZE calls in one request) runs its calls side by side with one context: rather than one throttle
- * round trip and one INSERT per call, the calls of one request that reach this point in the same turn of the event
- * loop are admitted by the per-actor limit in one statement and written by one `record_many()` statement. Each call
+ * MAX_RECORD_BATCH_SIZE, 50, `audit.record` calls in one request) runs its calls side by side with one context:
+ * rather than one throttle round trip and one INSERT per call, the calls of one request that reach this point in the
+ * same turn of the event loop are admitted by the per-actor limit in one statement and written by one `record_many()` statement. Each call
  * still gets its own answer: its entry, or its own refusal when the limit is reached part-way (the entries are then
  * admitted one by one, in order, as separate calls would be).
  */
