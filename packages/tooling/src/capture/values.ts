@@ -1,8 +1,9 @@
 /**
  * How a column's value becomes JSON text inside `changes`. The capture functions' statements are compiled again
  * every time they run, so what is inline here stays small: a test of whether the column changed (or has a value),
- * and one call of a function of the internal schema (values-sql.ts) that does the rest, made only for the columns
- * that need it. The forms never depend on the session's settings: dates and timestamps are formatted explicitly,
+ * the secret rule's prefilter for a text, and one call of a function of the internal schema (values-sql.ts) that
+ * does the rest, made only for the columns that need it. (The prefilter's strpos() form is larger to compile than
+ * one regular expression, but a 1,000-row delete runs it a thousand times per column: BENCHMARKS.md.) The forms never depend on the session's settings: dates and timestamps are formatted explicitly,
  * floats by functions that pin `extra_float_digits`, and Json `null` is the same as SQL NULL. Secrets go through the
  * one secret rule (redaction-sql.ts): texts and Json are redacted and capped, secret columns stored as placeholders.
  *
