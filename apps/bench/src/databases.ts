@@ -22,8 +22,11 @@ const viaCommentsPlugin = (adapter: NonNullable<ConstructorParameters<typeof Pri
 
 export type CaptureMode = 'off' | 'floor' | 'capture';
 
+/** A connection of the benchmark's own ended by the server: said on stderr, never an unhandled 'error' event. */
+const connectionLost = (error: Error) => process.stderr.write(`[bench] connection lost: ${error.message}\n`);
+
 /** Statement-level triggers like the capture ones, inserting a constant row per affected row and nothing else. */
-function floorTriggersSql(table: string): string {
+export function floorTriggersSql(table: string): string {
   const insert = (alias: string, action: string) =>
     `INSERT INTO "AuditLog" (id, "organizationId", "createdAt", action, "entityType", "entityId", "actorType") SELECT gen_random_uuid(), ${alias}."organizationId", now(), '${action}', 'bench', ${alias}.id, 'SYSTEM' FROM ${alias === 'n' ? 'bench_new' : 'bench_old'} ${alias};`;
   return `
@@ -44,7 +47,7 @@ CREATE TRIGGER bench_floor_delete AFTER DELETE ON "${table}" REFERENCING OLD TAB
 ALTER TABLE "${table}" DISABLE TRIGGER bench_floor_insert, DISABLE TRIGGER bench_floor_update, DISABLE TRIGGER bench_floor_delete;`;
 }
 
-function switchTriggersSql(table: string, mode: CaptureMode, floorInstalled: boolean): string {
+export function switchTriggersSql(table: string, mode: CaptureMode, floorInstalled: boolean): string {
   const set = (on: boolean, names: string[]) => names.map((name) => `${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${name}`);
   const capture = set(mode === 'capture', [
     'audit_capture_insert',
@@ -88,12 +91,14 @@ export async function postgresBench(
 ): Promise<BenchDatabase> {
   const name = options.name ?? `auditlog_bench_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: serverUrl });
+  admin.on('error', connectionLost);
   await admin.connect();
   const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
   if (!exists) await admin.query(`CREATE DATABASE "${name}"`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const conn = new pg.Client({ connectionString: url.href });
+  conn.on('error', connectionLost);
   await conn.connect();
   const migrator = await openMigratedDatabase({ url: url.href });
   await migrator.close();
@@ -106,6 +111,9 @@ export async function postgresBench(
     open: (options) => openDatabase({ url: url.href, ...options, poolSize: 4 }),
     async openViaCommentsPlugin() {
       const pool = new pg.Pool({ connectionString: url.href, max: 4 });
+      // As in openDatabase: a connection the server ends (the benchmark database dropped at the end) must not crash
+      // the process through an unhandled 'error' event of the pool.
+      pool.on('error', connectionLost);
       const prisma = viaCommentsPlugin(new PrismaPg(pool));
       return {
         prisma,

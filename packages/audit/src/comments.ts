@@ -36,31 +36,33 @@ function clean(value: string | null | undefined, limit: number): string | undefi
 }
 
 type Payload = Record<string, string | number | undefined>;
-const payloadBytes = (payload: Payload) => Buffer.byteLength(JSON.stringify(payload), 'utf8');
+const tooLong = (json: string) => Buffer.byteLength(json, 'utf8') - MAX_PAYLOAD_BYTES;
 
 /**
  * Shortens the user agent, then the email, then the name, until the JSON fits the budget: characters that JSON
  * escapes (control characters take six bytes) or that UTF-8 encodes in four could otherwise make it too long to be
- * read back, which would store the entry as unattributed. The ids, address and clock are never cut.
+ * read back, which would store the entry as unattributed. The ids, address and clock are never cut. Returns the JSON,
+ * stringified once when it fits (every audited request encodes its context: the profile showed three stringifies).
  */
-function fitBudget(payload: Payload): Payload {
+function fitBudget(payload: Payload): string {
+  let json = JSON.stringify(payload);
   for (const field of ['ua', 'e', 'n'] as const) {
-    const excess = payloadBytes(payload) - MAX_PAYLOAD_BYTES;
-    if (excess <= 0) break;
+    const excess = tooLong(json);
+    if (excess <= 0) return json;
     const value = payload[field];
     if (typeof value !== 'string') continue;
     // Every character takes at least one byte: dropping `excess` characters always removes enough of this field.
     const kept = cleanText(value.slice(0, Math.max(0, value.length - excess)));
     payload[field] = kept === '' ? undefined : kept;
+    json = JSON.stringify(payload);
   }
-  if (payloadBytes(payload) > MAX_PAYLOAD_BYTES)
-    throw new Error('The audit context is too large to encode (its ids exceed the budget).');
-  return payload;
+  if (tooLong(json) > 0) throw new Error('The audit context is too large to encode (its ids exceed the budget).');
+  return json;
 }
 
 /** The JSON the trigger parses: short keys, absent fields omitted, at most MAX_ENCODED_CONTEXT_BYTES once encoded. */
 export function encodeAuditContext(context: AuditContext): string {
-  const payload = fitBudget({
+  const json = fitBudget({
     u: context.actor.type === 'user' ? clean(context.actor.userId, LIMITS.userId) : undefined,
     n: context.actor.type === 'user' ? clean(context.actor.name, LIMITS.name) : undefined,
     e: context.actor.type === 'user' ? clean(context.actor.email, LIMITS.name) : undefined,
@@ -71,7 +73,7 @@ export function encodeAuditContext(context: AuditContext): string {
     r: clean(context.requestId, LIMITS.requestId),
     at: context.at?.toISOString(),
   });
-  return Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+  return Buffer.from(json, 'utf8').toString('base64url');
 }
 
 const encoded = new WeakMap<AuditContext, string>();

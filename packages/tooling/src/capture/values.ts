@@ -1,8 +1,9 @@
 /**
  * How a column's value becomes JSON text inside `changes`. The capture functions' statements are compiled again
  * every time they run, so what is inline here stays small: a test of whether the column changed (or has a value),
- * and one call of a function of the internal schema (values-sql.ts) that does the rest, made only for the columns
- * that need it. The forms never depend on the session's settings: dates and timestamps are formatted explicitly,
+ * the secret rule's prefilter for a text, and one call of a function of the internal schema (values-sql.ts) that
+ * does the rest, made only for the columns that need it. (The prefilter's strpos() form is larger to compile than
+ * one regular expression, but a 1,000-row delete runs it a thousand times per column: BENCHMARKS.md.) The forms never depend on the session's settings: dates and timestamps are formatted explicitly,
  * floats by functions that pin `extra_float_digits`, and Json `null` is the same as SQL NULL. Secrets go through the
  * one secret rule (redaction-sql.ts): texts and Json are redacted and capped, secret columns stored as placeholders.
  *
@@ -11,8 +12,7 @@
  * so a reader can tell that it changed, and whether it changed back, without seeing it.
  */
 import { BINARY_DATA, REDACTED } from '@auditlog/audit';
-import { MAX_VALUE_BYTES, SECRET_VALUE_PREFILTER_SOURCE } from '@auditlog/audit/secret-rule';
-import { sqlString } from './redaction-sql.ts';
+import { auditTextSql } from './redaction-sql.ts';
 import type { AuditedColumn } from './config.ts';
 import { ident, literal } from './names.ts';
 import type { SqlNames } from './names.ts';
@@ -37,9 +37,10 @@ export function jsonText(column: AuditedColumn, row: string, { names }: ValueCon
   const value = ref(column, row);
   switch (column.encoding) {
     case 'string':
-      // One regular expression (the rule's own prefilter, a superset of every secret value) spares the common text a
-      // function call; a text that may hold a secret, or is too long, goes through audit_text.
-      return `to_json(CASE WHEN octet_length(${value}) > ${MAX_VALUE_BYTES} OR ${value} ~ ${sqlString(SECRET_VALUE_PREFILTER_SOURCE)} THEN ${names.fn('audit_text')}(${value}) ELSE ${value} END)::text`;
+      // The rule's prefilter (strpos() for its plain substrings in a short text, decision 009) spares the common text a
+      // function call; a text that may hold a secret, or is too long, goes through audit_text. One regular
+      // expression over the whole prefilter cost 5.5 µs a value, the strpos() form 1.4 µs (BENCHMARKS.md).
+      return `to_json(${auditTextSql(names.internalName, value)})::text`;
     case 'json-native':
       return column.isList ? `${names.capJson}(to_jsonb(${value}))::text` : `to_json(${value})::text`;
     case 'exact-text':
