@@ -122,6 +122,9 @@ describe.each(testEngines)('audit.get details on %s', (engine) => {
     await admin.audit.record({ action: 'export', entityType: 'invoice', entityId: 'all', metadata: { rows: 3 } });
     const [exported] = (await admin.audit.list({ action: 'export' })).items;
     expect(exported?.entity).toEqual({ type: 'invoice', id: 'all', label: 'All records', exists: null });
+    // The reader's own `access` entry is about the organization's log as a whole: named so, not by a short id.
+    const [access] = (await admin.audit.list({ action: 'access' })).items;
+    expect(access?.entity).toEqual({ type: 'audit_log', id: org.id, label: 'This organization', exists: null });
 
     const ids = await as(org, null, async () => {
       const made = [];

@@ -74,7 +74,13 @@ export function entityLabelResolver(registry: AuditRegistry): EntityLabelResolve
       [...byType].map(async ([type, ids]) => {
         const source = models.get(type);
         if (!source) {
-          for (const id of ids) labels.set(key({ type, id }), { label: shortId(id), exists: null });
+          // An entry about the organization as a whole (the audit log's own `access`, `export`, `prune` entries
+          // name the organization's id) says so rather than showing a short id.
+          for (const id of ids)
+            labels.set(key({ type, id }), {
+              label: id === organizationId ? 'This organization' : shortId(id),
+              exists: null,
+            });
           return;
         }
         const rows = await client.$queryRawUnsafe<Record<string, unknown>[]>(source.sql, [...ids], organizationId);
