@@ -2,7 +2,8 @@
  * What the sealer and the verifier read and write. Times cross as UTC ISO text with microseconds (formatted by
  * to_char, never by DateStyle or a JavaScript Date), hashes as hex, so both engines give the same values.
  */
-import { auditRegistry } from '@auditlog/db';
+// The registry alone: the verifier's worker threads load this module, and the package's index loads Prisma.
+import { auditRegistry } from '@auditlog/db/registry';
 import { ROW_LAYOUT, ROW_SEGMENTS } from './canonical.ts';
 import type { CanonicalEntry, EntryRow, PlainMember } from './canonical.ts';
 import type { SignedBlock } from './checkpoint.ts';
