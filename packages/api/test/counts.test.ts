@@ -6,7 +6,7 @@ import { record, runAsSystem } from '@auditlog/audit';
 import { withSeedClock } from '@auditlog/audit/seeding';
 import { testEngines, useTestDatabase } from '@auditlog/db/testing';
 import { describe, expect, it } from 'vitest';
-import { Prisma } from '@auditlog/db';
+import type { Prisma } from '@auditlog/db';
 import { countAndLocate, countEntries, ensureDailyCounts } from '../src/services/audit-counts.ts';
 import { allOf, entryConditions } from '../src/services/audit-filters.ts';
 import type { AuditFilters as CountFilters } from '../src/services/audit-filters.ts';
@@ -196,7 +196,7 @@ describe.each(testEngines)('exact totals of the investigation filters on %s', (e
     }
     // A rare value's entries are looked for in its spans only; a value of every day is looked for everywhere.
     expect((await countAndLocate(prisma, organization.id, { requestId: 'req_10' })).location).not.toBeNull();
-    const everyone = { actor: { type: 'user', ids: ['u0', 'u1', 'u2', 'u3'] } } as const;
+    const everyone: CountFilters = { actor: { type: 'user', ids: ['u0', 'u1', 'u2', 'u3'] } };
     expect((await countAndLocate(prisma, organization.id, everyone)).location).toBeNull();
 
     // Entries arriving after the counting, in today's open day, are counted from the entries.
