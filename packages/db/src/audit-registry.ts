@@ -4,7 +4,7 @@ import type { AuditRegistry } from '@auditlog/audit';
 
 export const auditRegistry = {
   "version": 2,
-  "captureHash": "ea9f257e023d3d01",
+  "captureHash": "2429b828b5a6685d",
   "schema": "public",
   "internalSchema": "auditlog",
   "auditTable": "AuditLog",

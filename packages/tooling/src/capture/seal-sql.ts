@@ -90,7 +90,7 @@ ${refreshDailyCounts(names)}`;
  */
 function refreshDailyCounts(names: SqlNames): string {
   const range = (alias: string) => `${alias}."organizationId" = p_organization_id
-    AND ${alias}."createdAt" >= day_from AND ${alias}."createdAt" < day_from + interval '24 hours'`;
+    AND ${alias}."createdAt" >= coalesce(counted, '-infinity') AND ${alias}."createdAt" < final`;
   const day = `date_trunc('day', l."createdAt", 'UTC')`;
   const span = `min(l."createdAt"), max(l."createdAt"), count(*)`;
   return `CREATE OR REPLACE FUNCTION ${names.app}.audit_refresh_daily_counts(p_organization_id text) RETURNS timestamptz
@@ -101,19 +101,12 @@ AS $counts$
 DECLARE
   counted timestamptz;
   final timestamptz := ${names.fn('final_before')}();
-  day_from timestamptz;
 BEGIN
   SELECT r."countedUntil" INTO counted FROM ${names.app}."AuditLogRollup" r WHERE r."organizationId" = p_organization_id;
   IF counted >= final THEN RETURN counted; END IF;
   PERFORM pg_advisory_xact_lock(hashtextextended('audit-rollup:' || p_organization_id, 0));
   SELECT r."countedUntil" INTO counted FROM ${names.app}."AuditLogRollup" r WHERE r."organizationId" = p_organization_id;
   IF counted >= final THEN RETURN counted; END IF; -- another reader just did it
-  -- One UTC day at a time (24 hours: a day of the session's time zone may have 23 or 25), from the first uncounted
-  -- day that has entries: each grouping then fits in memory (a request id per few entries, at ten million entries,
-  -- did not) and reads its day through the primary key. \`final\` and \`counted\` are UTC midnights.
-  SELECT date_trunc('day', min(l."createdAt"), 'UTC') INTO day_from FROM ${names.auditTable} l
-   WHERE l."organizationId" = p_organization_id AND l."createdAt" >= coalesce(counted, '-infinity');
-  WHILE day_from < final LOOP
   INSERT INTO ${names.app}."AuditLogDailyCount" ("organizationId", day, action, "entityType", count)
   SELECT l."organizationId", ${day}, l.action, l."entityType", count(*)
   FROM ${names.auditTable} l WHERE ${range('l')}
@@ -135,8 +128,6 @@ BEGIN
   SELECT l."organizationId", l."requestId", ${day}, ${span}
   FROM ${names.auditTable} l WHERE ${range('l')} AND l."requestId" IS NOT NULL
   GROUP BY 1, 2, 3;
-  day_from := day_from + interval '24 hours';
-  END LOOP;
   INSERT INTO ${names.app}."AuditLogRollup" ("organizationId", "countedUntil") VALUES (p_organization_id, final)
   ON CONFLICT ("organizationId") DO UPDATE SET "countedUntil" = EXCLUDED."countedUntil";
   RETURN final;
