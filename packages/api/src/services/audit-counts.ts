@@ -85,7 +85,8 @@ function countSource(organizationId: string, filters: AuditFilters): CountSource
     return { table: Prisma.sql`"AuditLogDailyCount"`, where: sharedConditions(organizationId, filters), spans: false };
   }
   const set = [filters.actor, filters.ip, filters.requestId].filter((value) => value !== undefined).length;
-  if (set !== 1 || filters.action || filters.entityType || filters.entityId !== undefined || filters.within) return null;
+  if (set !== 1 || filters.action || filters.entityType || filters.entityId !== undefined || filters.within)
+    return null;
   const org = Prisma.sql`"organizationId" = ${organizationId}`;
   if (filters.actor) {
     const where = actorFacet(filters.actor);
