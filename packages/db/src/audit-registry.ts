@@ -4,7 +4,7 @@ import type { AuditRegistry } from '@auditlog/audit';
 
 export const auditRegistry = {
   "version": 2,
-  "captureHash": "2429b828b5a6685d",
+  "captureHash": "865817c08f821493",
   "schema": "public",
   "internalSchema": "auditlog",
   "auditTable": "AuditLog",
