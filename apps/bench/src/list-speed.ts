@@ -43,14 +43,14 @@ export async function loadEntries(
       `CASE g % ${users.length} ${users.map((_, i) => `WHEN ${i} THEN '${user(i)?.[field]}'`).join(' ')} END`;
     await sql(`
       INSERT INTO "AuditLog" (id, "organizationId", "createdAt", action, "entityType", "entityId", "actorType",
-        "actorUserId", "actorName", "actorEmail", "ipAddress", "userAgent", changes)
+        "actorUserId", "actorName", "actorEmail", "ipAddress", "userAgent", "requestId", changes)
       SELECT "${auditRegistry.internalSchema}".next_id(t), '${organizationId}', t,
         ${weighted(ACTIONS, '(g::bigint * 7919) % 100')}, ${weighted(ENTITY_TYPES, '(g::bigint * 104729) % 100')},
         'rec' || (g % 50000), CASE WHEN g % 20 = 0 THEN 'SYSTEM' ELSE 'USER' END::"AuditActorType",
         CASE WHEN g % 20 = 0 THEN NULL ELSE ${userCase('id')} END,
         CASE WHEN g % 20 = 0 THEN 'RMM sync' ELSE ${userCase('name')} END,
         CASE WHEN g % 20 = 0 THEN NULL ELSE ${userCase('email')} END,
-        '203.0.113.' || (g % 250), 'Mozilla/5.0 (bench)', '{"status":{"before":"OPEN","after":"RESOLVED"}}'::jsonb
+        '203.0.113.' || (g % 250), 'Mozilla/5.0 (bench)', 'req_' || (g / 4), '{"status":{"before":"OPEN","after":"RESOLVED"}}'::jsonb
       FROM generate_series(${offset + 1}, ${offset + n}) AS g,
         LATERAL (SELECT date_trunc('milliseconds', now() - interval '1 hour' - (g * ${span / count}::float8 * interval '1 millisecond')) AS t) AS at`);
   }
@@ -100,6 +100,32 @@ export async function callerFor(
 }
 
 export type Caller = Awaited<ReturnType<typeof callerFor>>;
+
+/**
+ * The investigation filters on this load's log: its three users each write about a third of it, System the rest;
+ * 250 addresses of one /24 share every day; a record has about 20 entries, a request 4. The record and the request
+ * are taken from the log itself, a month back.
+ */
+async function investigationCases(
+  prisma: Database['prisma'],
+  organizationId: string,
+  userId: string,
+): Promise<[string, ListInput][]> {
+  const [sample] = await prisma.$queryRaw<{ entityType: string; entityId: string; requestId: string }[]>`
+    SELECT "entityType", "entityId", "requestId" FROM "AuditLog" WHERE "organizationId" = ${organizationId}
+      AND "createdAt" < now() - interval '30 days' AND "requestId" IS NOT NULL
+    ORDER BY "createdAt" DESC, id DESC LIMIT 1`;
+  if (!sample) throw new Error('no entry to take a record and a request from');
+  const page = { page: 1, pageSize: 25 };
+  return [
+    ['actor = a user (≈32%)', { actor: { type: 'user', id: userId }, ...page }],
+    ['actor = System (RMM sync, 5%)', { actor: { type: 'system', name: 'RMM sync' }, ...page }],
+    ['IP exact (0.4%)', { ip: '203.0.113.7', ...page }],
+    ['IP CIDR 203.0.113.0/24 (every entry)', { ip: '203.0.113.0/24', ...page }],
+    ['record (≈20 entries)', { entityType: sample.entityType, entityId: sample.entityId, ...page }],
+    ['request id (4 entries, a month ago)', { requestId: sample.requestId, ...page }],
+  ];
+}
 
 /** The measured inputs: each filter alone, all together, and page 2,000 by number and by cursor. */
 async function listCases(caller: Caller): Promise<[string, ListInput][]> {
@@ -173,7 +199,8 @@ export async function measureListSpeed(
   const firstCountMs = await time(() => caller.audit.list({}));
 
   const results: ListResult[] = [];
-  for (const [name, input] of await listCases(caller)) {
+  const cases = [...(await listCases(caller)), ...(await investigationCases(prisma, target.id, admin.id))];
+  for (const [name, input] of cases) {
     const result = await measureCase(caller, name, input, options.samples);
     results.push(result);
     log(`  ${name}: p95 ${result.p95.toFixed(1)} ms`);

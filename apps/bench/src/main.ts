@@ -85,7 +85,10 @@ function listTable(
   return [
     `### audit.list with its exact total, ${label}`,
     '',
-    `${entries.toLocaleString('en-US')} entries in the measured organization, ${(entries / 10).toLocaleString('en-US')} in each of nine others; loaded with set-based SQL in ${result.loadSeconds.toFixed(0)} s. The first total after the load counted the final days once: ${ms(result.firstCountMs)} ms.`,
+    `${entries.toLocaleString('en-US')} entries in the measured organization, ${(entries / 10).toLocaleString('en-US')} in each of nine others; loaded with set-based SQL in ${result.loadSeconds.toFixed(0)} s. The first total after the load counted the final days once: ${ms(result.firstCountMs)} ms. Load average at the end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')}.`,
     '',
     '| case | total | p50 | p95 | target |',
     '|---|---:|---:|---:|---|',

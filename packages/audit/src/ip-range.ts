@@ -16,6 +16,14 @@ export interface IpFilter {
 
 export type IpFilterResult = { ok: true; value: IpFilter } | { ok: false; message: string };
 
+/**
+ * Text that PostgreSQL casts to `inet` as one address, as regular expressions for SQL: the list's CIDR filter and the
+ * IP daily counts cast only text that matches one of them, so a stray value written with the runtime role never
+ * fails a query, and both agree on which entries an address range holds.
+ */
+export const IPV4_TEXT = `^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$`;
+export const IPV6_TEXT = `^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:(:[0-9a-fA-F]{1,4}){1,6}|:((:[0-9a-fA-F]{1,4}){1,7}|:))$`;
+
 const IPV4_OCTET = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
 function parseIpv4(text: string): number[] | null {

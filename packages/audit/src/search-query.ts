@@ -302,5 +302,5 @@ export function formatSearch(filters: SearchFilters): string {
   return terms.join(' ');
 }
 
-export { parseIpFilter } from './ip-range.ts';
+export { IPV4_TEXT, IPV6_TEXT, parseIpFilter } from './ip-range.ts';
 export type { IpFilter, IpFilterResult } from './ip-range.ts';

@@ -4,13 +4,13 @@ import type { AuditRegistry } from '@auditlog/audit';
 
 export const auditRegistry = {
   "version": 2,
-  "captureHash": "8f1461035937630e",
+  "captureHash": "6ac9149914178443",
   "schema": "public",
   "internalSchema": "auditlog",
   "auditTable": "AuditLog",
   "functions": {
     "append_seal_block": "c8690913c52b956205c0c03640528f17",
-    "apply_grants": "16a5c82a5a137188f334c893be5a3eca",
+    "apply_grants": "f17f366f3eb4539e6f11d6d6575243da",
     "audit_json": "a08459915d96ec773f2a969904c6f189",
     "audit_text": "b4ce931ef0f43f6b884b2a13ae9df210",
     "cap_json": "bd52588bf896a974010066ff4797ea65",
@@ -52,7 +52,7 @@ export const auditRegistry = {
     "on_ddl_command": "955a2eea99fc9fe9f7c1ca7271598d71",
     "on_sql_drop": "52f61e3dd8454bf887422eee374700f7",
     "passes_luhn": "9e38df02e695fcf4346cb9e8e9941fc9",
-    "prune_months": "03ce4b492ef2154d7b9504fd786ddd54",
+    "prune_months": "218df195048553cd32d01337982827fc",
     "record": "98d7b48276ac84ee444b5a5311336455",
     "record_many": "773c8cd2a1b6d2e6a8f04a9e63e75a0a",
     "record_seal_verification": "5bfb39f470009195cb74c40a7d1b7fd5",

@@ -12,7 +12,13 @@ import { defineAuditConfig } from '@auditlog/audit';
 export const auditConfig = defineAuditConfig({
   auditModel: 'AuditLog',
   // The API's entry counts: maintained by a database function, read by the list; the app role only reads them.
-  readOnly: ['AuditLogDailyCount', 'AuditLogRollup'],
+  readOnly: [
+    'AuditLogDailyCount',
+    'AuditLogActorDailyCount',
+    'AuditLogIpDailyCount',
+    'AuditLogRequestDailyCount',
+    'AuditLogRollup',
+  ],
   // Tamper evidence: sealed blocks, signed checkpoints, retention (decision 015).
   seal: true,
   actorModel: { model: 'User', nameField: 'name', emailField: 'email' },
@@ -44,6 +50,9 @@ export const auditConfig = defineAuditConfig({
     Vendor: { entityType: 'vendor', label: 'name' },
     // The list query's counts of audit entries: derived data, not business records.
     AuditLogDailyCount: false,
+    AuditLogActorDailyCount: false,
+    AuditLogIpDailyCount: false,
+    AuditLogRequestDailyCount: false,
     AuditLogRollup: false,
   },
 });

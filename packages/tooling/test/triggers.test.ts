@@ -170,7 +170,15 @@ describe('resolveAuditConfig with the real config and schema', () => {
       .filter((model) => model.fields.some((field) => field.name === 'organizationId' && field.kind === 'scalar'))
       .map((model) => model.name);
     expect(withOrganization).toContain('AuditLog');
-    const excluded = ['AuditLog', 'Session', 'AuditLogDailyCount', 'AuditLogRollup'];
+    const excluded = [
+      'AuditLog',
+      'Session',
+      'AuditLogDailyCount',
+      'AuditLogActorDailyCount',
+      'AuditLogIpDailyCount',
+      'AuditLogRequestDailyCount',
+      'AuditLogRollup',
+    ];
     const expected = ['Organization', ...withOrganization.filter((name) => !excluded.includes(name))];
 
     expect(resolved.models.map((model) => model.model).sort()).toEqual([...expected].sort());
@@ -480,7 +488,13 @@ describe('resolveAuditConfig: semantic actions, relations and the tenant', () =>
 
   it('knows the tenant table and the read-only tables, and lists every column of each table', () => {
     expect(resolved.tenant).toEqual({ table: 'Organization', idColumn: 'id' });
-    expect(resolved.readOnlyTables).toEqual(['AuditLogDailyCount', 'AuditLogRollup']);
+    expect(resolved.readOnlyTables).toEqual([
+      'AuditLogDailyCount',
+      'AuditLogActorDailyCount',
+      'AuditLogIpDailyCount',
+      'AuditLogRequestDailyCount',
+      'AuditLogRollup',
+    ]);
     expect(modelOf(resolved, 'Vendor').tableColumns).toEqual([
       'id',
       'organizationId',

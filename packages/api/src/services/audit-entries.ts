@@ -8,7 +8,8 @@ import type { AuditActorType } from '@auditlog/db';
 import { MAX_SAME_REQUEST } from '../contract/audit.ts';
 import type { ActorFilterInput, EntryDetail, EntrySummary, ListInput, ListOutput } from '../contract/audit.ts';
 import { DomainError } from '../errors.ts';
-import { countEntries } from './audit-counts.ts';
+import { countAndLocate } from './audit-counts.ts';
+import type { EntryLocation } from './audit-counts.ts';
 import { allOf, entryConditions, filtersOf } from './audit-filters.ts';
 import type { ResolvedActor } from './audit-filters.ts';
 import { resolveRollup } from './audit-rollup.ts';
@@ -40,9 +41,18 @@ export const COLUMNS = Prisma.sql`id::text AS id, "createdAt", action, "entityTy
   "actorUserId", "actorName", "actorEmail", "ipAddress", metadata->>'auditContext' AS "contextIssue",
   CASE WHEN "actorType" = 'ANONYMOUS' THEN metadata->>'attemptedEmail' END AS "attemptedEmail"`;
 
-/** The filters, and for a cursor the rows after (or before) it in list order. */
-function whereClause(organizationId: string, filters: AuditFilters, after?: Cursor): Prisma.Sql {
+/**
+ * The filters, where the matching entries lie when the counts know it (a rare value's spans), and for a cursor the
+ * rows after (or before) it in list order.
+ */
+function whereClause(
+  organizationId: string,
+  filters: AuditFilters,
+  location: EntryLocation,
+  after?: Cursor,
+): Prisma.Sql {
   const conditions = entryConditions(organizationId, filters);
+  if (location) conditions.push(location);
   if (after) {
     const at = new Date(after.t);
     conditions.push(
@@ -177,7 +187,7 @@ export async function listAuditEntries(
   const page = cursor?.p ?? input.page;
 
   const filters = await resolveFilters(prisma, organizationId, input);
-  const total = await countEntries(prisma, organizationId, filters);
+  const { total, location } = await countAndLocate(prisma, organizationId, filters);
   const pageCount = Math.ceil(total / pageSize);
   if (page > Math.max(pageCount, 1)) {
     if (cursor) throw new InvalidCursorError('The cursor leads past the last page: start again from page 1.');
@@ -187,12 +197,12 @@ export async function listAuditEntries(
   let rows: Row[];
   if (cursor?.d === 'prev') {
     rows = await prisma.$queryRaw<Row[]>`
-      SELECT ${COLUMNS} FROM "AuditLog" WHERE ${whereClause(organizationId, filters, cursor)}
+      SELECT ${COLUMNS} FROM "AuditLog" WHERE ${whereClause(organizationId, filters, location, cursor)}
       ORDER BY "createdAt" ASC, id ASC LIMIT ${pageSize}`;
     rows.reverse();
   } else if (cursor) {
     rows = await prisma.$queryRaw<Row[]>`
-      SELECT ${COLUMNS} FROM "AuditLog" WHERE ${whereClause(organizationId, filters, cursor)}
+      SELECT ${COLUMNS} FROM "AuditLog" WHERE ${whereClause(organizationId, filters, location, cursor)}
       ORDER BY "createdAt" DESC, id DESC LIMIT ${pageSize}`;
   } else {
     // A page by number skips its offset in the index alone (an index-only scan), then reads just the page's rows by
@@ -200,7 +210,7 @@ export async function listAuditEntries(
     // indexed in no partition (`id IN (…)` read every partition: 1.5 s at 1M entries).
     rows = await prisma.$queryRaw<Row[]>`
       SELECT ${COLUMNS} FROM "AuditLog" WHERE "organizationId" = ${organizationId} AND ("createdAt", id) IN (
-        SELECT "createdAt", id FROM "AuditLog" WHERE ${whereClause(organizationId, filters)}
+        SELECT "createdAt", id FROM "AuditLog" WHERE ${whereClause(organizationId, filters, location)}
         ORDER BY "createdAt" DESC, id DESC LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize})
       ORDER BY "createdAt" DESC, id DESC`;
   }

@@ -1,11 +1,12 @@
 /**
  * The list's filters as SQL, written once: the list's page query, its exact count and the daily counts all filter
  * the same columns (the count tables have `action` and `entityType` too), so every filter added here reaches all three.
- * The investigation's filters (actor, IP, record, request, roll-up) are on the entries only: with any of them the
- * total is counted from the entries (`hasEntryOnlyFilters`).
+ * The investigation's filters (actor, IP, record, request, roll-up) are not in those daily counts
+ * (`hasEntryOnlyFilters`): the actor, IP and request filters have per-facet daily counts of their own
+ * (`audit-counts.ts`), the others are counted from the entries.
  */
 import { Prisma } from '@auditlog/db';
-import { parseIpFilter } from '@auditlog/audit/search';
+import { IPV4_TEXT, IPV6_TEXT, parseIpFilter } from '@auditlog/audit/search';
 import type { ListInput } from '../contract/audit.ts';
 
 /** A place in list order: an entry's time and id. */
@@ -57,7 +58,7 @@ export function filtersOf(input: ListInput): AuditFilters {
   };
 }
 
-/** Whether a filter the daily counts do not have is set: the total is then counted from the entries. */
+/** Whether a filter the action and entity-type daily counts do not have is set. */
 export const hasEntryOnlyFilters = (filters: AuditFilters) =>
   Boolean(
     filters.entityId !== undefined || filters.actor || filters.ip || filters.requestId !== undefined || filters.within,
@@ -92,9 +93,6 @@ function actorCondition(actor: ResolvedActor): Prisma.Sql {
 
 // Stored addresses are normalized by the server, but anyone with the runtime role can write any text: only text that
 // is an address in PostgreSQL's eyes is cast to inet, so a stray value can never fail the query.
-const IPV4_TEXT = `^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$`;
-const IPV6_TEXT = `^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:(:[0-9a-fA-F]{1,4}){1,6}|:((:[0-9a-fA-F]{1,4}){1,7}|:))$`;
-
 function ipCondition(text: string): Prisma.Sql {
   const parsed = parseIpFilter(text);
   if (!parsed.ok) throw new Error(`unparsed IP filter ${text}`);

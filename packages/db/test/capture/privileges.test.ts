@@ -66,6 +66,25 @@ describe.each(testEngines)('the runtime role on %s', (engine) => {
       `INSERT INTO "AuditLogDailyCount" ("organizationId", day, action, "entityType", count) VALUES ('o', now(), 'x', 'x', 1)`,
     ],
     ['change the daily counts', `UPDATE "AuditLogDailyCount" SET count = 0`],
+    // The per-facet daily counts: written only by audit_refresh_daily_counts(), never by the runtime role.
+    [
+      'write the actor counts',
+      `INSERT INTO "AuditLogActorDailyCount" ("organizationId", "actorType", "actorKey", day, "firstAt", "lastAt", count) VALUES ('o', 'USER', 'u', now(), now(), now(), 1)`,
+    ],
+    ['change the actor counts', `UPDATE "AuditLogActorDailyCount" SET count = 0`],
+    ['delete the actor counts', `DELETE FROM "AuditLogActorDailyCount"`],
+    [
+      'write the IP counts',
+      `INSERT INTO "AuditLogIpDailyCount" ("organizationId", "ipAddress", day, "firstAt", "lastAt", count) VALUES ('o', '203.0.113.1', now(), now(), now(), 1)`,
+    ],
+    ['change the IP counts', `UPDATE "AuditLogIpDailyCount" SET count = 0`],
+    ['TRUNCATE the IP counts', `TRUNCATE "AuditLogIpDailyCount"`],
+    [
+      'write the request counts',
+      `INSERT INTO "AuditLogRequestDailyCount" ("organizationId", "requestId", day, "firstAt", "lastAt", count) VALUES ('o', 'r', now(), now(), now(), 1)`,
+    ],
+    ['change the request counts', `UPDATE "AuditLogRequestDailyCount" SET "lastAt" = now()`],
+    ['delete the request counts', `DELETE FROM "AuditLogRequestDailyCount"`],
     [
       'move the counted-until marker',
       `INSERT INTO "AuditLogRollup" ("organizationId", "countedUntil") VALUES ('o', now())`,
@@ -138,6 +157,9 @@ describe.each(testEngines)('the runtime role on %s', (engine) => {
           organization.id,
         );
         const visible = await tx.auditLog.count({ where: { organizationId: organization.id } });
+        // The facets' counts are the list's to read.
+        for (const table of ['AuditLogActorDailyCount', 'AuditLogIpDailyCount', 'AuditLogRequestDailyCount'])
+          await tx.$queryRawUnsafe(`SELECT count(*) FROM "${table}"`);
         await tx.vendor.delete({ where: { id: vendorId } });
         return { entry, count, visible };
       }),

@@ -93,7 +93,13 @@ export interface ResolvedAuditConfig {
 }
 
 /** The models the seal's SQL keeps the daily counts in (decision 007), by name. */
-const SEAL_COUNT_MODELS = ['AuditLogDailyCount', 'AuditLogRollup'] as const;
+const SEAL_COUNT_MODELS = [
+  'AuditLogDailyCount',
+  'AuditLogActorDailyCount',
+  'AuditLogIpDailyCount',
+  'AuditLogRequestDailyCount',
+  'AuditLogRollup',
+] as const;
 
 /** The fields the audit model must have, whatever it is called. */
 export const AUDIT_FIELDS = [

@@ -5,8 +5,17 @@
  * trigger as the audit table; the runtime role only reads them (grants in support.ts).
  */
 import { APPEND_ONLY_TRIGGER, literal, PINNED_SEARCH_PATH, PRUNE_SETTING } from './names.ts';
+import { IPV4_TEXT, IPV6_TEXT } from '@auditlog/audit/search';
 import { dropPartitionsSql } from './partitions-sql.ts';
 import type { SqlNames } from './names.ts';
+
+/** The daily count tables (decision 007 and its facets): a prune removes their days with the entries. */
+const COUNT_TABLES = [
+  'AuditLogDailyCount',
+  'AuditLogActorDailyCount',
+  'AuditLogIpDailyCount',
+  'AuditLogRequestDailyCount',
+];
 
 export const SEAL_TABLES = {
   block: 'AuditSealBlock',
@@ -71,7 +80,20 @@ AS $audit$
 $audit$;
 
 -- The daily counts (decision 007) take their horizon from the same function as the seal.
-CREATE OR REPLACE FUNCTION ${names.app}.audit_refresh_daily_counts(p_organization_id text) RETURNS timestamptz
+${refreshDailyCounts(names)}`;
+}
+
+/**
+ * The daily counts and the per-facet daily counts (actor, IP address, request id), filled together for the same
+ * newly final days, so that every count table covers exactly the days before the organization's `countedUntil`.
+ * Each facet row keeps its first and last entry's time: the list finds a rare value's entries in those spans.
+ */
+function refreshDailyCounts(names: SqlNames): string {
+  const range = (alias: string) => `${alias}."organizationId" = p_organization_id
+    AND ${alias}."createdAt" >= coalesce(counted, '-infinity') AND ${alias}."createdAt" < final`;
+  const day = `date_trunc('day', l."createdAt", 'UTC')`;
+  const span = `min(l."createdAt"), max(l."createdAt"), count(*)`;
+  return `CREATE OR REPLACE FUNCTION ${names.app}.audit_refresh_daily_counts(p_organization_id text) RETURNS timestamptz
 LANGUAGE plpgsql
 SECURITY DEFINER
 ${PINNED_SEARCH_PATH}
@@ -86,10 +108,27 @@ BEGIN
   SELECT r."countedUntil" INTO counted FROM ${names.app}."AuditLogRollup" r WHERE r."organizationId" = p_organization_id;
   IF counted >= final THEN RETURN counted; END IF; -- another reader just did it
   INSERT INTO ${names.app}."AuditLogDailyCount" ("organizationId", day, action, "entityType", count)
-  SELECT l."organizationId", date_trunc('day', l."createdAt", 'UTC'), l.action, l."entityType", count(*)
-  FROM ${names.auditTable} l
-  WHERE l."organizationId" = p_organization_id AND l."createdAt" >= coalesce(counted, '-infinity') AND l."createdAt" < final
+  SELECT l."organizationId", ${day}, l.action, l."entityType", count(*)
+  FROM ${names.auditTable} l WHERE ${range('l')}
   GROUP BY 1, 2, 3, 4;
+  -- The actor filter's key: a user by id, an integration by name ('' for none, which no filter asks for). Each facet's
+  -- rows are written in key order, so that one value's days share heap pages: its total reads a few pages, not one a day.
+  INSERT INTO ${names.app}."AuditLogActorDailyCount" ("organizationId", "actorType", "actorKey", day, "firstAt", "lastAt", count)
+  SELECT l."organizationId", l."actorType",
+    CASE l."actorType" WHEN 'USER' THEN coalesce(l."actorUserId", '') WHEN 'SYSTEM' THEN coalesce(l."actorName", '') ELSE '' END,
+    ${day}, ${span}
+  FROM ${names.auditTable} l WHERE ${range('l')}
+  GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4;
+  -- Only text that is an address becomes inet, as in the list's CIDR filter: a stray value must not fail the count.
+  INSERT INTO ${names.app}."AuditLogIpDailyCount" ("organizationId", "ipAddress", day, network, "firstAt", "lastAt", count)
+  SELECT l."organizationId", l."ipAddress", ${day},
+    CASE WHEN l."ipAddress" ~ ${literal(IPV4_TEXT)} OR l."ipAddress" ~ ${literal(IPV6_TEXT)} THEN l."ipAddress"::inet END, ${span}
+  FROM ${names.auditTable} l WHERE ${range('l')} AND l."ipAddress" IS NOT NULL
+  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+  INSERT INTO ${names.app}."AuditLogRequestDailyCount" ("organizationId", "requestId", day, "firstAt", "lastAt", count)
+  SELECT l."organizationId", l."requestId", ${day}, ${span}
+  FROM ${names.auditTable} l WHERE ${range('l')} AND l."requestId" IS NOT NULL
+  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
   INSERT INTO ${names.app}."AuditLogRollup" ("organizationId", "countedUntil") VALUES (p_organization_id, final)
   ON CONFLICT ("organizationId") DO UPDATE SET "countedUntil" = EXCLUDED."countedUntil";
   RETURN final;
@@ -227,7 +266,10 @@ BEGIN
   entries := entries + found;
   DELETE FROM ${tables.block} b WHERE b."organizationId" = p_organization_id AND b.sequence <= p_through_sequence;
   GET DIAGNOSTICS blocks = ROW_COUNT;
-  DELETE FROM ${names.app}."AuditLogDailyCount" c WHERE c."organizationId" = p_organization_id AND c.day < p_before;
+${COUNT_TABLES.map(
+  (table) =>
+    `  DELETE FROM ${names.app}."${table}" c WHERE c."organizationId" = p_organization_id AND c.day < p_before;`,
+).join('\n')}
   PERFORM set_config(${literal(PRUNE_SETTING)}, '', true);
   ${entry(
     'prune',
