@@ -107,23 +107,40 @@ export function leafHash(entry: CanonicalEntry): Buffer {
 }
 
 /**
- * An entry as the verifier reads it, in `ROW_LAYOUT` order: its id and time (for the order checks), and its canonical
- * text in five pieces. The database writes the three runs of plain members (`"name":` and each value as a JSON
- * string, `null` for SQL NULL: store.ts builds them from `ROW_SEGMENTS`), the verifier the two Json members, parsed
- * and canonicalized here, never taken as the database wrote them (jsonb's key order and number text are not JCS's).
+ * An entry as the verifier reads it, in `ROW_LAYOUT` order: its canonical text in five pieces. The database writes
+ * the three runs of plain members (`"name":` and each value as a JSON string, `null` for SQL NULL: store.ts builds
+ * them from `ROW_SEGMENTS`), the verifier the two Json members, parsed and canonicalized here, never taken as the
+ * database wrote them (jsonb's key order and number text are not JCS's). The id and time the order checks need are
+ * read out of the middle piece (`memberText`), not sent twice.
  */
 export type EntryRow = readonly (string | null)[];
 
 /** What each position of an `EntryRow` holds. */
-export const ROW_LAYOUT = ['id', 'createdAt', 'head', 'changes', 'middle', 'metadata', 'tail'] as const;
+export const ROW_LAYOUT = ['head', 'changes', 'middle', 'metadata', 'tail'] as const;
 const at = (name: (typeof ROW_LAYOUT)[number]) => ROW_LAYOUT.indexOf(name);
-export const ROW_ID = at('id');
-export const ROW_CREATED_AT = at('createdAt');
 const HEAD = at('head');
 const CHANGES = at('changes');
 const MIDDLE = at('middle');
 const METADATA = at('metadata');
 const TAIL = at('tail');
+
+/**
+ * The text of a string member in a run of plain members (`,"id":"…"` → `…`), or null when it is not a string. The
+ * first `,"name":"` is the member itself: inside a JSON string every `"` is escaped, so `,"` never occurs in a value.
+ * For members whose text has no `"` or backslash of its own (the id and the time), the text is the value.
+ */
+function memberText(segment: string, prefix: string): string | null {
+  const start = segment.indexOf(`${prefix}"`);
+  if (start < 0) return null;
+  const from = start + prefix.length + 1;
+  return segment.slice(from, segment.indexOf('"', from));
+}
+
+const MIDDLE_PREFIX = (name: string) => `,"${name}":`;
+/** An entry's `createdAt` as the database wrote it (UTC ISO text with microseconds). */
+export const createdAtOf = (row: EntryRow) => memberText(row[MIDDLE] ?? '', MIDDLE_PREFIX('createdAt')) ?? '';
+/** An entry's id as the database wrote it. */
+export const idOf = (row: EntryRow) => memberText(row[MIDDLE] ?? '', MIDDLE_PREFIX('id')) ?? '';
 
 /** Members written as JSON strings (every one but `v` and the two Json members). */
 export type PlainMember = Exclude<(typeof ENTRY_MEMBERS)[number], 'v' | 'changes' | 'metadata'>;

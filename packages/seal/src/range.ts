@@ -5,7 +5,7 @@
  * its own last block as one pass would (at most a page further), so when the ranges before it pass, it sees exactly
  * the entries one pass would see there, and reports exactly the failure one pass would.
  */
-import { leafHashOfRow, ROW_CREATED_AT, ROW_ID } from './canonical.ts';
+import { createdAtOf, idOf, leafHashOfRow } from './canonical.ts';
 import type { EntryRow } from './canonical.ts';
 import type { SignedBlock } from './checkpoint.ts';
 import { merkleRoot } from './merkle.ts';
@@ -23,10 +23,6 @@ export interface BlockFailure {
 }
 
 const PAGE = 10_000;
-
-/** An entry's time and id, as the verifier reads them (raw text). */
-export const createdAtOf = (row: EntryRow) => row[ROW_CREATED_AT] as string;
-export const idOf = (row: EntryRow) => row[ROW_ID] as string;
 
 /**
  * Entries in list order strictly after `start`, read in pages (the next one asked for while this one is hashed);

@@ -98,8 +98,6 @@ const segmentSql = ({ members, close }: (typeof ROW_SEGMENTS)[number]) =>
   ].join(' || ');
 
 const ROW_SQL: Record<(typeof ROW_LAYOUT)[number], string> = {
-  id: PLAIN_COLUMNS.id,
-  createdAt: PLAIN_COLUMNS.createdAt,
   head: segmentSql(ROW_SEGMENTS[0] as (typeof ROW_SEGMENTS)[number]),
   changes: 'l.changes::text',
   middle: segmentSql(ROW_SEGMENTS[1] as (typeof ROW_SEGMENTS)[number]),

@@ -6,7 +6,8 @@
 import { chainedHash, checkSignedBlock, GENESIS_HASH } from './checkpoint.ts';
 import type { PublicKeys, SignedBlock } from './checkpoint.ts';
 import { defaultWorkers, PARALLEL_FROM, splitRanges, VerifyPool } from './parallel.ts';
-import { checkRange, createdAtOf, EntryReader, idOf } from './range.ts';
+import { createdAtOf, idOf } from './canonical.ts';
+import { checkRange, EntryReader } from './range.ts';
 import type { BlockFailure, RangeResult } from './range.ts';
 import type { SqlClient } from './sql.ts';
 import { pruneSignatureHolds } from './prune.ts';

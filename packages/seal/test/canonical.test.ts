@@ -66,8 +66,6 @@ function rowOf(entry: CanonicalEntry, json: (value: unknown) => string): EntryRo
   const [head, middle, tail] = ROW_SEGMENTS.map(segment);
   const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : json(value));
   const pieces: Record<(typeof ROW_LAYOUT)[number], string | null> = {
-    id: entry.id,
-    createdAt: entry.createdAt,
     head: head ?? null,
     changes: jsonOrNull(entry.changes),
     middle: middle ?? null,
