@@ -98,71 +98,116 @@ export function canonicalEntry(entry: CanonicalEntry): string {
 }
 
 const LEAF_PREFIX = '\u0000auditlog/entry/v1\n';
-const NODE_PREFIX = Buffer.from([0x01]);
+const NODE_INPUT = Buffer.alloc(65, 0x01);
 
 /** SHA-256(0x00 ‖ "auditlog/entry/v1\n" ‖ canonical bytes): RFC 6962's leaf prefix, then this log's tag. */
 export function leafHash(entry: CanonicalEntry): Buffer {
-  // The one-shot hash: a Hash object per entry cost the verifier more than the hashing.
-  return hash('sha256', LEAF_PREFIX + canonicalEntry(entry), 'buffer');
+  return leafHashOfText(canonicalEntry(entry));
 }
-
-/**
- * An entry as the verifier reads it, in `ROW_LAYOUT` order: its canonical text in five pieces. The database writes
- * the three runs of plain members (`"name":` and each value as a JSON string, `null` for SQL NULL: store.ts builds
- * them from `ROW_SEGMENTS`), the verifier the two Json members, parsed and canonicalized here, never taken as the
- * database wrote them (jsonb's key order and number text are not JCS's). The id and time the order checks need are
- * read out of the middle piece (`memberText`), not sent twice.
- */
-export type EntryRow = readonly (string | null)[];
-
-/** What each position of an `EntryRow` holds. */
-export const ROW_LAYOUT = ['head', 'changes', 'middle', 'metadata', 'tail'] as const;
-const at = (name: (typeof ROW_LAYOUT)[number]) => ROW_LAYOUT.indexOf(name);
-const HEAD = at('head');
-const CHANGES = at('changes');
-const MIDDLE = at('middle');
-const METADATA = at('metadata');
-const TAIL = at('tail');
-
-/**
- * The text of a string member in a run of plain members (`,"id":"…"` → `…`), or null when it is not a string. The
- * first `,"name":"` is the member itself: inside a JSON string every `"` is escaped, so `,"` never occurs in a value.
- * For members whose text has no `"` or backslash of its own (the id and the time), the text is the value.
- */
-function memberText(segment: string, prefix: string): string | null {
-  const start = segment.indexOf(`${prefix}"`);
-  if (start < 0) return null;
-  const from = start + prefix.length + 1;
-  return segment.slice(from, segment.indexOf('"', from));
-}
-
-const MIDDLE_PREFIX = (name: string) => `,"${name}":`;
-/** An entry's `createdAt` as the database wrote it (UTC ISO text with microseconds). */
-export const createdAtOf = (row: EntryRow) => memberText(row[MIDDLE] ?? '', MIDDLE_PREFIX('createdAt')) ?? '';
-/** An entry's id as the database wrote it. */
-export const idOf = (row: EntryRow) => memberText(row[MIDDLE] ?? '', MIDDLE_PREFIX('id')) ?? '';
 
 /** Members written as JSON strings (every one but `v` and the two Json members). */
 export type PlainMember = Exclude<(typeof ENTRY_MEMBERS)[number], 'v' | 'changes' | 'metadata'>;
 
+/** The plain members in JCS order: the order of the array the database writes them in (store.ts). */
+export const PLAIN_MEMBERS = ENTRY_MEMBERS.filter(
+  (name): name is PlainMember => name !== 'v' && name !== 'changes' && name !== 'metadata',
+);
+
 /**
- * The three runs of plain members around `changes` and `metadata`, in JCS order, each member with the text that
- * precedes its value (`{"action":`, `,"actorEmail":`…); `close` is what follows the run: the next Json member's
- * `"name":`, or `v` and the closing brace.
+ * An entry as the verifier reads it: its plain members as one JSON array of strings (`to_json` of a text array,
+ * `null` for SQL NULL, in `PLAIN_MEMBERS` order: PostgreSQL's JSON string escaping is ECMAScript's for any text it
+ * can hold), then the two Json members as the database writes them, which the verifier parses and canonicalizes
+ * itself, never taking them as written (jsonb's key order and number text are not JCS's).
  */
-export const ROW_SEGMENTS: { members: { name: PlainMember; prefix: string }[]; close: string }[] = (() => {
-  const segments: { members: { name: PlainMember; prefix: string }[]; close: string }[] = [];
-  let members: { name: PlainMember; prefix: string }[] = [];
-  for (const [name, prefix] of MEMBER_PREFIXES) {
-    if (name === 'changes' || name === 'metadata' || name === 'v') {
-      segments.push({ members, close: name === 'v' ? `${prefix}${ENTRY_FORMAT}}` : prefix });
-      members = [];
-    } else members.push({ name, prefix });
+export type EntryRow = readonly [plain: string, changes: string | null, metadata: string | null];
+
+/** What the verifier needs of an entry: its id and time for the order checks, and its canonical text. */
+export interface EntryText {
+  id: string;
+  createdAt: string;
+  canonical: string;
+}
+
+/**
+ * How the canonical text is put together from a row, in JCS order: a plain member is the array's element `index`
+ * after its `"name":`, a Json member the canonical text of the row's column `column`.
+ */
+type RowStep = { prefix: string; index: number } | { prefix: string; column: 1 | 2 };
+const ROW_STEPS: readonly RowStep[] = MEMBER_PREFIXES.flatMap(([name, prefix]): RowStep[] => {
+  if (name === 'v') return [];
+  if (name === 'changes' || name === 'metadata') return [{ prefix, column: name === 'changes' ? 1 : 2 }];
+  return [{ prefix, index: PLAIN_MEMBERS.indexOf(name) }];
+});
+const jsonText = (text: string | null | undefined) => (text == null ? 'null' : canonicalJsonText(text));
+const CLOSE = `,"v":${ENTRY_FORMAT}}`;
+if (ENTRY_MEMBERS[ENTRY_MEMBERS.length - 1] !== 'v') throw new Error('format 1 ends with "v" in JCS order');
+const ID = PLAIN_MEMBERS.indexOf('id');
+const CREATED_AT = PLAIN_MEMBERS.indexOf('createdAt');
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * Where each element of `array` (the database's JSON array of the plain members) ends: one position past it.
+ * Elements are `null` or JSON strings, separated by single commas. A string ends at the first quote not escaped,
+ * that is, not preceded by an odd run of backslashes.
+ */
+function elementEnds(array: string): number[] {
+  const ends: number[] = [];
+  let at = 1;
+  for (let i = 0; i < PLAIN_MEMBERS.length; i++) {
+    let end: number;
+    if (array.charCodeAt(at) === QUOTE) {
+      end = at;
+      for (;;) {
+        end = array.indexOf('"', end + 1);
+        if (end < 0) break;
+        let slashes = 0;
+        while (array.charCodeAt(end - 1 - slashes) === BACKSLASH) slashes++;
+        if (slashes % 2 === 0) break;
+      }
+      end += 1;
+    } else end = array.startsWith('null', at) ? at + 4 : 0;
+    const next = array.charCodeAt(end);
+    if (end <= at || next !== (i === PLAIN_MEMBERS.length - 1 ? 0x5d : 0x2c))
+      throw new Error(`The database wrote an entry's members in a form the verifier does not read: ${array}`);
+    ends.push(end);
+    at = end + 1;
   }
-  return segments;
-})();
-if (ROW_SEGMENTS.length !== 3 || ENTRY_MEMBERS[ENTRY_MEMBERS.length - 1] !== 'v')
-  throw new Error('format 1 is three runs of plain members around changes and metadata, "v" last in JCS order');
+  if (at !== array.length) throw new Error(`The database wrote more members than an entry has: ${array}`);
+  return ends;
+}
+
+/** The text of a string element whose value has no quote or backslash (the id and the time), '' for null. */
+function plainText(array: string, ends: readonly number[], index: number): string {
+  const start = index === 0 ? 1 : (ends[index - 1] as number) + 1;
+  return array.charCodeAt(start) === QUOTE ? array.slice(start + 1, (ends[index] as number) - 1) : '';
+}
+
+/** An entry's id and time from its row, as `entryTextOfRow` reads them. */
+export function positionOfRow(row: EntryRow): { id: string; createdAt: string } {
+  const ends = elementEnds(row[0]);
+  return { id: plainText(row[0], ends, ID), createdAt: plainText(row[0], ends, CREATED_AT) };
+}
+
+/** An entry's id, time and canonical text from its row: the same text as `canonicalEntry` (tests hold them equal). */
+export function entryTextOfRow(row: EntryRow): EntryText {
+  const [array, changes, metadata] = row;
+  const ends = elementEnds(array);
+  let canonical = '';
+  for (const step of ROW_STEPS) {
+    if ('column' in step) canonical += step.prefix + jsonText(step.column === 1 ? changes : metadata);
+    else {
+      const start = step.index === 0 ? 1 : (ends[step.index - 1] as number) + 1;
+      canonical += step.prefix + array.slice(start, ends[step.index]);
+    }
+  }
+  return {
+    id: plainText(array, ends, ID),
+    createdAt: plainText(array, ends, CREATED_AT),
+    canonical: canonical + CLOSE,
+  };
+}
 
 /** An array index ("0", "17"): V8 enumerates those first, in numeric order, whatever the insertion order. */
 const isIndexKey = (key: string) => {
@@ -216,19 +261,22 @@ export function canonicalJsonText(text: string): string {
   return ordered === null && value !== null ? canonicalJson(JSON.parse(text)) : JSON.stringify(ordered);
 }
 
-const jsonText = (text: string | null | undefined) => (text == null ? 'null' : canonicalJsonText(text));
+/** `canonicalEntry` of the entry a row holds. */
+export const canonicalRow = (row: EntryRow): string => entryTextOfRow(row).canonical;
 
-/** `canonicalEntry` of the entry a row holds: the same bytes (tests hold them equal on both engines). */
-export function canonicalRow(row: EntryRow): string {
-  return `${row[HEAD]}${jsonText(row[CHANGES])}${row[MIDDLE]}${jsonText(row[METADATA])}${row[TAIL]}`;
-}
-
-/** The leaf hash of a raw row: equal to `leafHash` of the same entry. */
-export function leafHashOfRow(row: EntryRow): Buffer {
-  return hash('sha256', LEAF_PREFIX + canonicalRow(row), 'buffer');
+/** The leaf hash of an entry's canonical text: `leafHash` of the same entry. */
+export function leafHashOfText(canonical: string): Buffer {
+  // The one-shot hash: a Hash object per entry cost the verifier more than the hashing.
+  return hash('sha256', LEAF_PREFIX + canonical, 'buffer');
 }
 
 /** SHA-256(0x01 ‖ left ‖ right). One-shot, as for leaves: a Hash object per node cost more than its hashing. */
 export function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return hash('sha256', Buffer.concat([NODE_PREFIX, left, right]), 'buffer');
+  if (left.length !== 32 || right.length !== 32) throw new RangeError('A tree node joins two SHA-256 digests.');
+  // One buffer for every node: the digest is computed before this returns, and a new buffer per node was garbage.
+  for (let i = 0; i < 32; i++) {
+    NODE_INPUT[1 + i] = left[i] as number;
+    NODE_INPUT[33 + i] = right[i] as number;
+  }
+  return hash('sha256', NODE_INPUT, 'buffer');
 }

@@ -5,8 +5,8 @@
  * its own last block as one pass would (at most a page further), so when the ranges before it pass, it sees exactly
  * the entries one pass would see there, and reports exactly the failure one pass would.
  */
-import { createdAtOf, idOf, leafHashOfRow } from './canonical.ts';
-import type { EntryRow } from './canonical.ts';
+import { entryTextOfRow, leafHashOfText, positionOfRow } from './canonical.ts';
+import type { EntryRow, EntryText } from './canonical.ts';
 import type { SignedBlock } from './checkpoint.ts';
 import { merkleRoot } from './merkle.ts';
 import type { SqlClient } from './sql.ts';
@@ -47,17 +47,20 @@ export class EntryReader {
     this.previous = start;
   }
 
-  /** The next entry of the page at hand, without waiting (undefined when the page is used up). */
-  nextNow(): EntryRow | undefined {
-    const entry = this.buffer[this.at];
-    if (entry === undefined) return undefined;
+  /**
+   * The next entry of the page at hand, without waiting (undefined when the page is used up). Its canonical text is
+   * built here, to be hashed at once and dropped: a page of those strings kept alive cost more than building them.
+   */
+  nextNow(): EntryText | undefined {
+    const row = this.buffer[this.at];
+    if (row === undefined) return undefined;
     this.at += 1;
     this.count += 1;
-    return entry;
+    return entryTextOfRow(row);
   }
 
   /** The next entry, reading the next page when needed; null at the end. */
-  async next(): Promise<EntryRow | null> {
+  async next(): Promise<EntryText | null> {
     const entry = this.nextNow();
     if (entry !== undefined) return entry;
     if (!(await this.fill())) return null;
@@ -82,16 +85,15 @@ export class EntryReader {
     const range = { after, before: null, limit: PAGE };
     return readEntryRows(this.sql, this.organizationId, range).then((rows) => {
       const last = rows[rows.length - 1];
-      if (last) this.position = { createdAt: createdAtOf(last), id: idOf(last) };
+      if (last) this.position = positionOfRow(last);
       return rows;
     });
   }
 
   /** Why `entry` is out of order after the previous one, or null. */
-  orderProblem(entry: EntryRow): string | null {
-    const createdAt = createdAtOf(entry);
-    const id = idOf(entry);
-    const ms = Date.parse(createdAt);
+  orderProblem(entry: EntryText): string | null {
+    const { createdAt, id } = entry;
+    const ms = this.millisecondsOf(createdAt);
     const idMs = Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
     if (id[14] !== '7' || idMs !== ms)
       return `its id is not the UUIDv7 of its time (id time ${new Date(idMs).toISOString()}, entry time ${createdAt})`;
@@ -102,6 +104,29 @@ export class EntryReader {
       return `it lists after ${previous.id} (${previous.createdAt}) but is not later`;
     return null;
   }
+
+  private day = '';
+  private dayStart = 0;
+
+  /**
+   * The millisecond of the database's UTC time text (`2026-12-04T01:02:03.456789Z`, microseconds cut as
+   * Date.parse cuts them), without parsing a date per entry: the day's start is parsed once per day.
+   */
+  private millisecondsOf(iso: string): number {
+    if (iso.length !== 27 || iso.charCodeAt(10) !== 0x54) return Date.parse(iso);
+    const day = iso.slice(0, 10);
+    if (day !== this.day) {
+      this.day = day;
+      this.dayStart = Date.parse(`${day}T00:00:00Z`);
+    }
+    const seconds = twoDigits(iso, 11) * 3600 + twoDigits(iso, 14) * 60 + twoDigits(iso, 17);
+    return this.dayStart + seconds * 1000 + twoDigits(iso, 20) * 10 + iso.charCodeAt(22) - 48;
+  }
+}
+
+/** The number written by the two digits at `at`. */
+function twoDigits(text: string, at: number): number {
+  return (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
 }
 
 export interface RangeResult {
@@ -138,21 +163,21 @@ async function checkBlockEntries(
   // Asked for first, on the pool's other connection, so it arrives while the entries are hashed.
   const storedLeaves = readLeaves(sql, block.organizationId, block.sequence);
   storedLeaves.catch(() => undefined);
-  const entries: EntryRow[] = [];
+  const entries: EntryPosition[] = [];
   const leaves: Buffer[] = [];
   for (let i = 0; i < block.entryCount; i++) {
     const entry = reader.nextNow() ?? (await reader.next());
     if (!entry) break;
     const order = reader.orderProblem(entry);
-    if (order) return { block: block.sequence, entryId: idOf(entry), problem: `entry out of order: ${order}` };
-    if (previous && createdAtOf(entry) < previous.sealedThrough)
+    if (order) return { block: block.sequence, entryId: entry.id, problem: `entry out of order: ${order}` };
+    if (previous && entry.createdAt < previous.sealedThrough)
       return {
         block: block.sequence,
-        entryId: idOf(entry),
-        problem: `the entry is dated ${createdAtOf(entry)}, inside the range the previous block sealed (before ${previous.sealedThrough}), but in no block`,
+        entryId: entry.id,
+        problem: `the entry is dated ${entry.createdAt}, inside the range the previous block sealed (before ${previous.sealedThrough}), but in no block`,
       };
-    entries.push(entry);
-    leaves.push(leafHashOfRow(entry));
+    entries.push({ id: entry.id, createdAt: entry.createdAt });
+    leaves.push(leafHashOfText(entry.canonical));
   }
   const stored = await storedLeaves;
   const root = merkleRoot(leaves).toString('hex');
@@ -177,15 +202,15 @@ async function checkBlockEntries(
  * The header's first and last entry (time and id) against the block's entries. The last id matters beyond this
  * block: the next range of a parallel pass starts strictly after it, so the ranges meet exactly where one pass would.
  */
-function checkEnds(block: SignedBlock, entries: readonly EntryRow[]): BlockFailure | null {
+function checkEnds(block: SignedBlock, entries: readonly EntryPosition[]): BlockFailure | null {
   const first = entries[0];
   const last = entries[entries.length - 1];
-  const found = first && last ? `${idOf(first)} (${createdAtOf(first)})…${idOf(last)} (${createdAtOf(last)})` : 'none';
+  const found = first && last ? `${first.id} (${first.createdAt})…${last.id} (${last.createdAt})` : 'none';
   const expected = `${block.firstEntryId} (${block.firstCreatedAt})…${block.lastEntryId} (${block.lastCreatedAt})`;
   if (expected !== found)
     return {
       block: block.sequence,
-      entryId: last ? idOf(last) : null,
+      entryId: last ? last.id : null,
       problem: 'the block header names other first or last entries than its entries',
       expected,
       found,
@@ -199,7 +224,7 @@ function checkEnds(block: SignedBlock, entries: readonly EntryRow[]): BlockFailu
  */
 function locateDifference(
   block: SignedBlock,
-  entries: readonly EntryRow[],
+  entries: readonly EntryPosition[],
   leaves: readonly string[],
   stored: readonly string[],
   root: string,
@@ -225,7 +250,7 @@ function locateDifference(
     : `the block's entries end at ${entries.length}: ${block.entryCount - entries.length} sealed entries are missing`;
   return {
     ...at,
-    entryId: entry ? idOf(entry) : null,
+    entryId: entry ? entry.id : null,
     problem,
     expected: `leaf ${stored[i] ?? '(none)'}`,
     found: `leaf ${leaves[i] ?? '(none)'}`,

@@ -6,7 +6,6 @@
 import { chainedHash, checkSignedBlock, GENESIS_HASH } from './checkpoint.ts';
 import type { PublicKeys, SignedBlock } from './checkpoint.ts';
 import { defaultWorkers, PARALLEL_FROM, splitRanges, VerifyPool } from './parallel.ts';
-import { createdAtOf, idOf } from './canonical.ts';
 import { checkRange, EntryReader } from './range.ts';
 import type { BlockFailure, RangeResult } from './range.ts';
 import type { SqlClient } from './sql.ts';
@@ -298,23 +297,22 @@ async function checkTail(
   let pending = 0;
   for (let entry = await reader.next(); entry; entry = await reader.next()) {
     const order = reader.orderProblem(entry);
-    if (order)
-      return { pending, failure: { block: null, entryId: idOf(entry), problem: `entry out of order: ${order}` } };
-    if (link && createdAtOf(entry) < link.sealedThrough)
+    if (order) return { pending, failure: { block: null, entryId: entry.id, problem: `entry out of order: ${order}` } };
+    if (link && entry.createdAt < link.sealedThrough)
       return {
         pending,
         failure: {
           block: null,
-          entryId: idOf(entry),
-          problem: `the entry is dated ${createdAtOf(entry)}, inside the sealed range (before ${link.sealedThrough}), but in no block`,
+          entryId: entry.id,
+          problem: `the entry is dated ${entry.createdAt}, inside the sealed range (before ${link.sealedThrough}), but in no block`,
         },
       };
-    if (createdAtOf(entry) < due)
+    if (entry.createdAt < due)
       return {
         pending,
         failure: {
           block: null,
-          entryId: idOf(entry),
+          entryId: entry.id,
           problem: `the entry has been final since ${due} but is not sealed: the sealer is not running, or blocks were removed`,
         },
       };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { testEngines, useTestDatabase } from '@auditlog/db/testing';
 import { canonicalEntry, canonicalJson, leafHash, sqlClientFor } from '../src/index.ts';
-import { canonicalRow, leafHashOfRow, ROW_LAYOUT, ROW_SEGMENTS } from '../src/canonical.ts';
+import { canonicalRow, entryTextOfRow, leafHashOfText, PLAIN_MEMBERS } from '../src/canonical.ts';
 import type { CanonicalEntry, EntryRow } from '../src/canonical.ts';
 import { readEntries, readEntryRows } from '../src/store.ts';
 import { random } from './support.ts';
@@ -57,22 +57,13 @@ const GOLDEN: Record<string, string> = {
 };
 
 /**
- * The row the verifier reads for `entry`, built by JSON.stringify (what the database's segments must equal): its
- * Json members written as `json` writes them (jsonb spaces them and orders keys its own way).
+ * The row the verifier reads for `entry`, built by JSON.stringify (what the database's array must equal): its Json
+ * members written as `json` writes them (jsonb spaces them and orders keys its own way).
  */
 function rowOf(entry: CanonicalEntry, json: (value: unknown) => string): EntryRow {
-  const segment = ({ members, close }: (typeof ROW_SEGMENTS)[number]) =>
-    members.map(({ name, prefix }) => prefix + JSON.stringify(entry[name] ?? null)).join('') + close;
-  const [head, middle, tail] = ROW_SEGMENTS.map(segment);
   const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : json(value));
-  const pieces: Record<(typeof ROW_LAYOUT)[number], string | null> = {
-    head: head ?? null,
-    changes: jsonOrNull(entry.changes),
-    middle: middle ?? null,
-    metadata: jsonOrNull(entry.metadata),
-    tail: tail ?? null,
-  };
-  return ROW_LAYOUT.map((name) => pieces[name]);
+  const plain = JSON.stringify(PLAIN_MEMBERS.map((name) => entry[name] ?? null));
+  return [plain, jsonOrNull(entry.changes), jsonOrNull(entry.metadata)];
 }
 
 /** A random entry: strings with escapes, controls, lone and paired surrogates; nested JSON with awkward numbers. */
@@ -138,10 +129,34 @@ describe("the verifier's canonical form from raw rows", () => {
       const entry = randomEntry(next);
       const spaced = (value: unknown) => JSON.stringify(value, null, n % 3);
       const canonical = canonicalEntry(entry);
-      const fromRow = canonicalRow(rowOf(entry, spaced));
+      const row = rowOf(entry, spaced);
+      const fromRow = canonicalRow(row);
+      // The id as the database writes it (escaped): a real id (a UUID) has nothing to escape.
+      if (entryTextOfRow(row).id !== JSON.stringify(entry.id).slice(1, -1))
+        expect.fail(`entry ${n} of seed ${seed}: the id read back is not ${entry.id}`);
       if (fromRow !== canonical)
         expect.fail(`entry ${n} of seed ${seed} differs:\n${JSON.stringify(entry)}\n${canonical}\n${fromRow}`);
     }
+  });
+});
+
+describe("the verifier's reading of the members array", () => {
+  const members = (values: (string | null)[]) => JSON.stringify(values);
+  const thirteen = PLAIN_MEMBERS.map((name) => `${name} "\\`);
+
+  it('finds every element, escaped quotes and backslash runs included', () => {
+    const values = thirteen.map((value, i) => (i % 4 === 3 ? null : `${value}${'\\'.repeat(i % 3)}"`));
+    const text = entryTextOfRow([members(values), null, null]).canonical;
+    expect(JSON.parse(text)).toMatchObject(Object.fromEntries(PLAIN_MEMBERS.map((name, i) => [name, values[i]])));
+  });
+
+  it('refuses an array that is not thirteen strings or nulls, rather than hash something else', () => {
+    const read = (array: string) => () => entryTextOfRow([array, null, null]);
+    expect(read(members(thirteen.slice(1)))).toThrow(/does not read/);
+    expect(read(members([...thirteen, 'x']))).toThrow(/does not read/);
+    expect(read(members([...thirteen.slice(1), '1']).replace('"1"', '1'))).toThrow(/does not read/);
+    expect(read(`${members(thirteen)} `)).toThrow(/more members/);
+    expect(read(members(thirteen).replace('","', '", "'))).toThrow(/does not read/);
   });
 });
 
@@ -170,7 +185,10 @@ describe.each(testEngines)('canonical entries on %s', (engine) => {
           rows.map((row, i) => [entries[i]?.id, createHash('sha256').update(canonicalRow(row)).digest('hex')]),
         ),
       ).toEqual(GOLDEN);
-      expect(rows.map(leafHashOfRow)).toEqual(entries.map(leafHash));
+      expect(rows.map((row) => leafHashOfText(canonicalRow(row)))).toEqual(entries.map(leafHash));
+      expect(rows.map(entryTextOfRow).map(({ id, createdAt }) => ({ id, createdAt }))).toEqual(
+        entries.map(({ id, createdAt }) => ({ id, createdAt })),
+      );
     } finally {
       await sql.close();
     }
