@@ -417,6 +417,31 @@ describe('the details drawer', () => {
     await context.close();
   });
 
+  it('is a modal sheet over a dimmed list at 1100 px, where it would cover the list; a click beside it closes it', async () => {
+    const { context, page, errors } = await signedIn('/admin/audit-logs', 1100);
+    await openFirst(page, 'action=update&entity=asset');
+    // Below 1280 px the page cannot make room for it: it covered the Action, Entity and Details columns while the
+    // list under it stayed in the Tab order. Now the page is dimmed and inert until it closes.
+    expect(await page.locator('.drawer').getAttribute('aria-modal')).toBe('true');
+    expect(await page.locator('#root').evaluate((root) => (root as HTMLElement).inert)).toBe(true);
+    const drawerBox = await page.locator('.drawer').boundingBox();
+    expect(drawerBox?.width).toBe(480);
+    await screenshot(page, 'drawer-1100');
+    const opener = await rows(page)
+      .first()
+      .getByRole('button', { name: /Details/ })
+      .getAttribute('data-entry');
+    // A click on the dimmed list, left of the drawer, lands on the backdrop and closes the entry.
+    await page.mouse.click(200, 400);
+    await page.locator('.drawer').waitFor({ state: 'detached' });
+    expect(entryParam(page)).toBeNull();
+    expect(await page.locator('.drawer-backdrop').count()).toBe(0);
+    expect(await page.locator('#root').evaluate((root) => (root as HTMLElement).inert)).toBe(false);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-entry'))).toBe(opener);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('reads well at 768 px: the drawer takes the width, nothing scrolls sideways', async () => {
     const { context, page, errors } = await signedIn('/admin/audit-logs', 768);
     await openFirst(page, 'action=update&entity=asset');

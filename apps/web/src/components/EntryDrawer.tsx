@@ -201,11 +201,14 @@ const Changes: Component<{ data: AuditEntryDetail }> = (props) => (
 );
 
 /**
- * Under 900 px the drawer takes the whole width and covers the page: it is then a modal sheet (the page under it is
- * inert, so Tab cannot wander into controls nobody can see) until it closes; wider, the list beside it stays usable.
+ * Below 1280 px the page cannot make room for the drawer (styles.css), which then covers part of the list: under
+ * 900 px all of it, the whole width; from 900 px its right half, with the Action, Entity and Details columns. There
+ * it is a modal sheet over a dimmed page (inert, so Tab cannot wander into controls nobody can see, and a click on
+ * the dimmed page closes it) until it closes; from 1280 px the list beside it stays usable.
  */
+const DRAWER_COVERS_LIST = '(max-width: 1279px)';
 function useCoveringSheet() {
-  const narrow = window.matchMedia('(max-width: 900px)');
+  const narrow = window.matchMedia(DRAWER_COVERS_LIST);
   const [covers, setCovers] = createSignal(narrow.matches);
   const onChange = (event: MediaQueryListEvent) => setCovers(event.matches);
   narrow.addEventListener('change', onChange);
@@ -318,6 +321,9 @@ export const EntryDrawer: Component<EntryDrawerProps> = (props) => {
   return (
     // In the body, beside the page: the page can be made inert without the drawer.
     <Portal>
+      <Show when={sheet.covers()}>
+        <div class="drawer-backdrop" aria-hidden="true" onClick={close} />
+      </Show>
       <aside
         class="drawer"
         role="dialog"
