@@ -75,6 +75,30 @@ describe.each(testEngines)('entity labels on %s', (engine) => {
     }
   });
 
+  it('names a deleted record by its last name, and one moved away by its history (no delete to read)', async () => {
+    const prisma = db().prisma;
+    const { org, renamed, moved } = await runAsSystem({ name: 'Test setup' }, async () => {
+      const org = await prisma.organization.create({ data: { name: 'Gone', slug: `labels-gone-${Date.now()}` } });
+      const away = await prisma.organization.create({ data: { name: 'Away', slug: `labels-away-${Date.now()}` } });
+      const renamed = await prisma.ticket.create({ data: { organizationId: org.id, number: 7, subject: 'First' } });
+      for (const subject of ['Second', 'Third'])
+        await prisma.ticket.update({ where: { id: renamed.id }, data: { subject } });
+      await prisma.ticket.update({ where: { id: renamed.id }, data: { status: 'RESOLVED' } });
+      await prisma.ticket.delete({ where: { id: renamed.id } });
+      const moved = await prisma.ticket.create({ data: { organizationId: org.id, number: 8, subject: 'Moving' } });
+      await prisma.ticket.update({ where: { id: moved.id }, data: { organizationId: away.id } });
+      return { org, renamed, moved };
+    });
+    const labels = await resolveEntityLabels(prisma, org.id, [
+      { type: 'ticket', id: renamed.id },
+      { type: 'ticket', id: moved.id },
+    ]);
+    // From the delete's Before values: the name it had when deleted, not its first.
+    expect(labels.get(`ticket:${renamed.id}`)).toEqual({ label: '#7 Third', exists: false });
+    // Its last entry here is the move out, not a delete: named from the entries that recorded its fields.
+    expect(labels.get(`ticket:${moved.id}`)).toEqual({ label: '#8 Moving', exists: false });
+  });
+
   it('formats a template: a ticket is "#<number> <subject>"', async () => {
     const prisma = db().prisma;
     const ticket = await runAsSystem({ name: 'Test setup' }, async () => {
