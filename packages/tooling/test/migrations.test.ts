@@ -100,7 +100,7 @@ describe.each(testEngines)('migration authoring and failures on %s', (engine) =>
     ).toContain('CREATE TABLE "Location"');
     expect(await deployMigrations(migrationFactoryFor(db()), paths)).toEqual([...migrationNames, created?.name]);
     expect(await diffDatabaseToSchema(migrationFactoryFor(db()), paths)).toBeNull();
-  });
+  }, 90_000); // Diff, write, deploy and diff again: 11–32 s on a 2-vCPU VM running the rest of the suite.
 
   it('a failing migration is recorded as failed, leaves nothing half-applied, and later deploys refuse', async () => {
     const paths = await workspace();
