@@ -153,6 +153,10 @@ const BACKSLASH = 0x5c;
  * that is, not preceded by an odd run of backslashes.
  */
 function elementEnds(array: string): number[] {
+  // Where it stops making sense, not the text: the entry's values are not for the verifier's messages.
+  const unreadable = (at: number) =>
+    new Error(`The database wrote an entry's members in a form the verifier does not read (at character ${at}).`);
+  if (array.charCodeAt(0) !== 0x5b) throw unreadable(0);
   const ends: number[] = [];
   let at = 1;
   for (let i = 0; i < PLAIN_MEMBERS.length; i++) {
@@ -169,12 +173,11 @@ function elementEnds(array: string): number[] {
       end += 1;
     } else end = array.startsWith('null', at) ? at + 4 : 0;
     const next = array.charCodeAt(end);
-    if (end <= at || next !== (i === PLAIN_MEMBERS.length - 1 ? 0x5d : 0x2c))
-      throw new Error(`The database wrote an entry's members in a form the verifier does not read: ${array}`);
+    if (end <= at || next !== (i === PLAIN_MEMBERS.length - 1 ? 0x5d : 0x2c)) throw unreadable(at);
     ends.push(end);
     at = end + 1;
   }
-  if (at !== array.length) throw new Error(`The database wrote more members than an entry has: ${array}`);
+  if (at !== array.length) throw unreadable(at);
   return ends;
 }
 

@@ -155,7 +155,10 @@ describe("the verifier's reading of the members array", () => {
     expect(read(members(thirteen.slice(1)))).toThrow(/does not read/);
     expect(read(members([...thirteen, 'x']))).toThrow(/does not read/);
     expect(read(members([...thirteen.slice(1), '1']).replace('"1"', '1'))).toThrow(/does not read/);
-    expect(read(`${members(thirteen)} `)).toThrow(/more members/);
+    expect(read(`${members(thirteen)} `)).toThrow(/does not read/);
+    expect(read(`{${members(thirteen).slice(1)}`)).toThrow(/at character 0/);
+    // The message says where, never what: an entry's values stay out of logs.
+    expect(read(members([...thirteen, 'secret@example.test']))).not.toThrow(/secret@example/);
     expect(read(members(thirteen).replace('","', '", "'))).toThrow(/does not read/);
   });
 });
