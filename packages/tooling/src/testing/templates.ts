@@ -62,10 +62,11 @@ export async function prepareTemplates(): Promise<{ info: TemplateInfo; dispose(
   const hash = await migrationsHash();
   const serverUrl = process.env.TEST_DATABASE_URL?.trim() || undefined;
   if (serverUrl) assertPostgresUrl(serverUrl, 'TEST_DATABASE_URL');
-  const [pgliteDump, template] = await Promise.all([
-    pgliteTemplate(hash),
-    serverUrl ? postgresTemplate(serverUrl, hash) : undefined,
-  ]);
+  // One after the other: PGlite migrates in this thread, in long synchronous stretches of WebAssembly, and a
+  // PostgreSQL connection opened meanwhile missed its 5 s connect timeout on a busy 2-vCPU machine ("timeout
+  // expired" from the global setup, 2026-12-04), though the server was idle.
+  const template = serverUrl ? await postgresTemplate(serverUrl, hash) : undefined;
+  const pgliteDump = await pgliteTemplate(hash);
   return {
     info: { pgliteDump, postgres: serverUrl && template ? { url: serverUrl, template } : undefined },
     dispose: async () => {
