@@ -52,19 +52,32 @@ export class EntryReader {
    * built here, to be hashed at once and dropped: a page of those strings kept alive cost more than building them.
    */
   nextNow(): EntryText | undefined {
+    return this.take(entryTextOfRow);
+  }
+
+  /** The next entry, reading the next page when needed; null at the end. */
+  next(): Promise<EntryText | null> {
+    return this.nextAs(entryTextOfRow);
+  }
+
+  /** As `next`, but only the entry's id and time: the unsealed tail is checked for order, never hashed. */
+  nextPosition(): Promise<EntryPosition | null> {
+    return this.nextAs(positionOfRow);
+  }
+
+  private take<T>(read: (row: EntryRow) => T): T | undefined {
     const row = this.buffer[this.at];
     if (row === undefined) return undefined;
     this.at += 1;
     this.count += 1;
-    return entryTextOfRow(row);
+    return read(row);
   }
 
-  /** The next entry, reading the next page when needed; null at the end. */
-  async next(): Promise<EntryText | null> {
-    const entry = this.nextNow();
+  private async nextAs<T>(read: (row: EntryRow) => T): Promise<T | null> {
+    const entry = this.take(read);
     if (entry !== undefined) return entry;
     if (!(await this.fill())) return null;
-    return this.nextNow() ?? null;
+    return this.take(read) ?? null;
   }
 
   /** Takes the page already asked for and asks for the next at once, so the database works while we hash. */
@@ -91,7 +104,7 @@ export class EntryReader {
   }
 
   /** Why `entry` is out of order after the previous one, or null. */
-  orderProblem(entry: EntryText): string | null {
+  orderProblem(entry: EntryPosition): string | null {
     const { createdAt, id } = entry;
     const ms = this.millisecondsOf(createdAt);
     const idMs = Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
@@ -176,6 +189,7 @@ async function checkBlockEntries(
         entryId: entry.id,
         problem: `the entry is dated ${entry.createdAt}, inside the range the previous block sealed (before ${previous.sealedThrough}), but in no block`,
       };
+    // Its id and time only: the canonical text is garbage once hashed.
     entries.push({ id: entry.id, createdAt: entry.createdAt });
     leaves.push(leafHashOfText(entry.canonical));
   }

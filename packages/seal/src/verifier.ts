@@ -295,7 +295,7 @@ async function checkTail(
   const grace = (options.graceMinutes ?? 60) * 60_000;
   const due = new Date(Math.floor((now - 60_000 - grace) / DAY) * DAY).toISOString().replace('Z', '000Z');
   let pending = 0;
-  for (let entry = await reader.next(); entry; entry = await reader.next()) {
+  for (let entry = await reader.nextPosition(); entry; entry = await reader.nextPosition()) {
     const order = reader.orderProblem(entry);
     if (order) return { pending, failure: { block: null, entryId: entry.id, problem: `entry out of order: ${order}` } };
     if (link && entry.createdAt < link.sealedThrough)
