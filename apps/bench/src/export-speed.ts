@@ -34,7 +34,7 @@ const MB = 1024 * 1024;
 
 /** The server's resident memory in bytes: its own process's when it runs apart, else this process's. */
 const rssOf = async (server: BenchServer) =>
-  server.pid === null ? process.memoryUsage().rss : ((await rssMegabytes(server.pid)) ?? 0) * MB;
+  server.pid === null ? process.memoryUsage().rss : (rssMegabytes(server.pid) ?? 0) * MB;
 
 async function exportOnce(server: BenchServer, apiKey: string, format: 'csv' | 'ndjson'): Promise<ExportResult> {
   const startRss = await rssOf(server);

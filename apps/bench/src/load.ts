@@ -237,9 +237,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const [organizationId, clients] = await setUp(db.prisma, server.base, options.clients);
       log(`${options.clients} clients for ${options.seconds} s…`);
       const samples: number[] = [];
-      const sampler = setInterval(() => {
-        void rssMegabytes(pid).then((mb) => mb !== null && samples.push(mb));
-      }, 1000);
+      const sample = () => {
+        const mb = rssMegabytes(pid);
+        if (mb !== null) samples.push(mb);
+      };
+      // One sample before the run and one after it, whatever the timer managed in between.
+      sample();
+      const sampler = setInterval(sample, 1000);
       const started = Date.now();
       const run = await drive(
         db.prisma,
@@ -249,6 +253,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         options.batch ?? 50,
       );
       clearInterval(sampler);
+      sample();
       const seconds = (Date.now() - started) / 1000;
       const counted = await reconcile(url.href, organizationId, run.ledger);
       if (counted.leaked) run.errors.push(`${counted.leaked} entries kept a secret in their metadata`);

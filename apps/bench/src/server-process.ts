@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -79,8 +80,15 @@ export async function cpuMicrosOf(pid: number): Promise<number> {
 }
 
 /** The resident memory of `pid` in MB (VmRSS), or null once it is gone. */
-export async function rssMegabytes(pid: number): Promise<number | null> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+export function rssMegabytes(pid: number): number | null {
+  // Synchronous on purpose (a read of /proc takes microseconds): an asynchronous read waits for libuv's thread pool,
+  // and under load its result came after the run had ended, so a five-second run once kept no sample at all.
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return null;
+  }
   const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
   return kb ? Number(kb) / 1024 : null;
 }
