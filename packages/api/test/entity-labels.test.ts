@@ -7,6 +7,7 @@ import { auditRegistry } from '@auditlog/db';
 import { testEngines, useTestDatabase } from '@auditlog/db/testing';
 import { describe, expect, it } from 'vitest';
 import { resolveEntityLabels, shortId } from '../src/services/entity-labels.ts';
+import { resolveSnapshotLabels } from '../src/services/entity-snapshots.ts';
 import { insertSampleRow } from './sample-rows.ts';
 
 describe.each(testEngines)('entity labels on %s', (engine) => {
@@ -95,8 +96,42 @@ describe.each(testEngines)('entity labels on %s', (engine) => {
     ]);
     // From the delete's Before values: the name it had when deleted, not its first.
     expect(labels.get(`ticket:${renamed.id}`)).toEqual({ label: '#7 Third', exists: false });
-    // Its last entry here is the move out, not a delete: named from the entries that recorded its fields.
+    // Its last entry here is the move out (a delete in the organization it left), with its values then.
     expect(labels.get(`ticket:${moved.id}`)).toEqual({ label: '#8 Moving', exists: false });
+  });
+
+  it('names a record as of an entry from the latest entries that recorded each field, not from the ones after', async () => {
+    const prisma = db().prisma;
+    const { org, ticket } = await runAsSystem({ name: 'Test setup' }, async () => {
+      const org = await prisma.organization.create({ data: { name: 'Then', slug: `labels-then-${Date.now()}` } });
+      const ticket = await prisma.ticket.create({ data: { organizationId: org.id, number: 3, subject: 'First' } });
+      await prisma.ticket.update({ where: { id: ticket.id }, data: { subject: 'Second' } });
+      // Entries that do not record the label's fields: the walk back passes them.
+      for (const status of ['OPEN', 'RESOLVED', 'CLOSED'] as const)
+        await prisma.ticket.update({ where: { id: ticket.id }, data: { status } });
+      await prisma.ticket.update({ where: { id: ticket.id }, data: { number: 4 } });
+      await prisma.ticket.update({ where: { id: ticket.id }, data: { subject: 'Third' } });
+      return { org, ticket };
+    });
+    const log = `${quoteIdent(auditRegistry.schema)}.${quoteIdent(auditRegistry.auditTable)}`;
+    const entries = await prisma.$queryRawUnsafe<{ createdAt: Date; id: string }[]>(
+      `SELECT "createdAt", id::text AS id FROM ${log} WHERE "entityId" = $1 ORDER BY "createdAt", id`,
+      ticket.id,
+    );
+    expect(entries).toHaveLength(7);
+    const asOf = async (index: number) =>
+      (await resolveSnapshotLabels(prisma, org.id, [{ type: 'ticket', id: ticket.id }], entries[index])).get(
+        `ticket:${ticket.id}`,
+      );
+    expect(await asOf(0)).toBe('#3 First');
+    expect(await asOf(4)).toBe('#3 Second');
+    expect(await asOf(5)).toBe('#4 Second');
+    expect(await asOf(6)).toBe('#4 Third');
+    // Unbounded, and for another organization: nothing of this one.
+    const now = await resolveSnapshotLabels(prisma, org.id, [{ type: 'ticket', id: ticket.id }]);
+    expect(now.get(`ticket:${ticket.id}`)).toBe('#4 Third');
+    const elsewhere = await resolveSnapshotLabels(prisma, 'another-org', [{ type: 'ticket', id: ticket.id }]);
+    expect(elsewhere.size).toBe(0);
   });
 
   it('formats a template: a ticket is "#<number> <subject>"', async () => {

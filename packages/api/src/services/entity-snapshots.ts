@@ -8,13 +8,13 @@ import { quoteIdent, renderLabel, TRUNCATED_PATTERN } from '@auditlog/audit';
 import type { AuditRegistry, RawQueryClient, RegistryModel } from '@auditlog/audit';
 import { auditRegistry } from '@auditlog/db';
 
-/** A point in the log's order: the entry's time and id (UUIDv7, so ties are ordered as they were written). */
 /** A record: its entity type and id. */
 export interface EntityRef {
   type: string;
   id: string;
 }
 
+/** A point in the log's order: the entry's time and id (UUIDv7, so ties are ordered as they were written). */
 export interface LogPosition {
   createdAt: Date;
   id: string;
@@ -27,36 +27,29 @@ interface SnapshotRow {
 }
 
 /**
- * Per record and label field, the value of the latest entry (at or before `asOf`) that recorded the field. The
- * registry's identifiers are quoted; the values travel as parameters.
+ * Per record and label field, its value as of the record's latest entry (at or before `asOf`). When that entry is
+ * the record's delete, the delete's Before has every field the record still had, and a field it lacks was null.
+ * Otherwise each field is taken from the latest entry that recorded it: one backward walk of the record index per
+ * field, stopping at the first such entry. (A DISTINCT ON over the record's entries read its whole history, every
+ * time: for a record of tens of thousands of entries that was most of a page's time.) The registry's identifiers
+ * are quoted; the values travel as parameters.
  */
 function snapshotQuery(registry: AuditRegistry, bounded: boolean): string {
   const log = `${quoteIdent(registry.schema)}.${quoteIdent(registry.auditTable)}`;
-  return `SELECT DISTINCT ON (e."entityId", f.field) e."entityId" AS "entityId", f.field AS field,
-      CASE WHEN e.action = 'delete' THEN e.changes -> f.field ->> 'before' ELSE e.changes -> f.field ->> 'after' END AS value
-    FROM ${log} AS e CROSS JOIN unnest($4::text[]) AS f(field)
-    WHERE e."organizationId" = $1 AND e."entityType" = $2 AND e."entityId" = ANY ($3::text[]) AND e.changes ? f.field
-      ${bounded ? 'AND (e."createdAt", e.id) <= ($5::timestamptz, $6::uuid)' : ''}
-    ORDER BY e."entityId", f.field, e."createdAt" DESC, e.id DESC`;
-}
-
-/**
- * Per record, its latest entry (at or before `asOf`) when that is its delete: a delete records every field the record
- * still had (its Before), so its label fields are there, and a field it does not record was null. One step back
- * through the record index, where the query above reads the record's whole history: for a record of tens of
- * thousands of entries that was most of a page's time.
- */
-function deletedQuery(registry: AuditRegistry, bounded: boolean): string {
-  const log = `${quoteIdent(registry.schema)}.${quoteIdent(registry.auditTable)}`;
-  return `SELECT r.id AS "entityId", f.field AS field, last.changes -> f.field ->> 'before' AS value
+  const upTo = bounded ? 'AND (e."createdAt", e.id) <= ($5::timestamptz, $6::uuid)' : '';
+  const ofRecord = `e."organizationId" = $1 AND e."entityType" = $2 AND e."entityId" = r.id ${upTo}`;
+  return `SELECT r.id AS "entityId", f.field AS field,
+      CASE WHEN last.action = 'delete' THEN last.changes -> f.field ->> 'before' ELSE recorded.value END AS value
     FROM unnest($3::text[]) AS r(id)
     CROSS JOIN LATERAL (
-      SELECT e.action, e.changes FROM ${log} AS e
-      WHERE e."organizationId" = $1 AND e."entityType" = $2 AND e."entityId" = r.id
-        ${bounded ? 'AND (e."createdAt", e.id) <= ($5::timestamptz, $6::uuid)' : ''}
+      SELECT e.action, e.changes FROM ${log} AS e WHERE ${ofRecord}
       ORDER BY e."createdAt" DESC, e.id DESC LIMIT 1) AS last
     CROSS JOIN unnest($4::text[]) AS f(field)
-    WHERE last.action = 'delete'`;
+    LEFT JOIN LATERAL (
+      SELECT CASE WHEN e.action = 'delete' THEN e.changes -> f.field ->> 'before'
+                  ELSE e.changes -> f.field ->> 'after' END AS value
+      FROM ${log} AS e WHERE last.action <> 'delete' AND ${ofRecord} AND e.changes ? f.field
+      ORDER BY e."createdAt" DESC, e.id DESC LIMIT 1) AS recorded ON true`;
 }
 
 /** A capped text keeps its prefix: enough for a name. */
@@ -80,17 +73,12 @@ export type SnapshotLabelResolver = (
  */
 export function snapshotLabelResolver(registry: AuditRegistry): SnapshotLabelResolver {
   const models = new Map<string, RegistryModel>(registry.models.map((model) => [model.entityType, model]));
-  const queries = { bounded: snapshotQuery(registry, true), open: snapshotQuery(registry, false) };
-  const deleted = { bounded: deletedQuery(registry, true), open: deletedQuery(registry, false) };
-  const read = (
-    client: RawQueryClient,
-    sql: { bounded: string; open: string },
-    params: unknown[],
-    asOf?: LogPosition,
-  ) =>
+  const bounded = snapshotQuery(registry, true);
+  const open = snapshotQuery(registry, false);
+  const read = (client: RawQueryClient, params: unknown[], asOf?: LogPosition) =>
     asOf
-      ? client.$queryRawUnsafe<SnapshotRow[]>(sql.bounded, ...params, asOf.createdAt, asOf.id)
-      : client.$queryRawUnsafe<SnapshotRow[]>(sql.open, ...params);
+      ? client.$queryRawUnsafe<SnapshotRow[]>(bounded, ...params, asOf.createdAt, asOf.id)
+      : client.$queryRawUnsafe<SnapshotRow[]>(open, ...params);
   return async (client, organizationId, refs, asOf) => {
     const byType = new Map<string, Set<string>>();
     for (const ref of refs) byType.set(ref.type, (byType.get(ref.type) ?? new Set()).add(ref.id));
@@ -100,11 +88,7 @@ export function snapshotLabelResolver(registry: AuditRegistry): SnapshotLabelRes
         const model = models.get(type);
         if (!model) return;
         const fields = Object.keys(model.label.columns);
-        // Records last seen deleted first (one index step each); the others from their whole history.
-        const rows = await read(client, deleted, [organizationId, type, [...ids], fields], asOf);
-        const found = new Set(rows.map((row) => row.entityId));
-        const rest = [...ids].filter((id) => !found.has(id));
-        if (rest.length) rows.push(...(await read(client, queries, [organizationId, type, rest, fields], asOf)));
+        const rows = await read(client, [organizationId, type, [...ids], fields], asOf);
         const values = new Map<string, Record<string, string | null>>();
         for (const row of rows) {
           values.set(row.entityId, { ...values.get(row.entityId), [row.field]: labelValue(row.value) });
