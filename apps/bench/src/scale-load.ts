@@ -54,6 +54,30 @@ function weighted(values: readonly (readonly [string, number])[], uniform: strin
   return `${array(cells)}[1 + floor(${uniform} * ${cells.length})::int]`;
 }
 
+/**
+ * A create's or a delete's `changes` as the capture writes them for the record's type: every field of its label
+ * among them (a create records every field a record has, a delete every field it had), so the log names a record
+ * that is gone from its last create or delete, as it does in production, not from a walk through its whole history.
+ * A ticket's number is its record number; other label fields are the type and the number ("Client 123").
+ */
+function labelChanges(side: 'before' | 'after'): string {
+  const other = side === 'after' ? 'before' : 'after';
+  const member = (field: string, value: string) =>
+    `${quote(field)}, jsonb_build_object(${quote(side)}, ${value}, ${quote(other)}, NULL)`;
+  const number = `substr(s."entityId", 5)::int`;
+  const cases = ENTITY_TYPES.map(([type]) => {
+    const model = auditRegistry.models.find((m) => m.entityType === type);
+    const fields = Object.keys(model?.label.columns ?? { name: 'name' });
+    const members = fields.map((field) =>
+      field === 'subject'
+        ? member(field, `'Printer offline'`)
+        : member(field, type === 'ticket' && field === 'number' ? number : `${quote(`${type} `)} || ${number}`),
+    );
+    return `WHEN ${quote(type)} THEN jsonb_build_object(${members.join(', ')})`;
+  });
+  return `CASE s."entityType" ${cases.join(' ')} END`;
+}
+
 /** One INSERT of rows `from..to` (1-based, inclusive) of the step that takes the organization from `base` to `top`. */
 function chunkSql(organizationId: string, tag: string, seed: number, range: Range, anchor: Date): string {
   const users = usersFor(range.top);
@@ -83,8 +107,8 @@ SELECT "${auditRegistry.internalSchema}".next_id(s.t), ${quote(organizationId)},
     ELSE 'python-requests/2.32' END,
   md5('${tag}:' || (s.g / 4))::uuid::text,
   CASE s.action WHEN 'update' THEN '{"status":{"before":"OPEN","after":"RESOLVED"},"priority":{"before":"NORMAL","after":"HIGH"}}'::jsonb
-    WHEN 'create' THEN '{"subject":{"before":null,"after":"Printer offline"}}'::jsonb
-    WHEN 'delete' THEN '{"subject":{"before":"Printer offline","after":null}}'::jsonb END,
+    WHEN 'create' THEN ${labelChanges('after')}
+    WHEN 'delete' THEN ${labelChanges('before')} END,
   CASE WHEN s.kind = 'ANONYMOUS' THEN jsonb_build_object('attemptedEmail', 'admin' || (s.who % 7) || '@${tag}.example') END
 FROM (
   SELECT g, a.action,
