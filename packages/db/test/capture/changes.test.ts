@@ -1,5 +1,5 @@
 /** `changes` holds exactly the fields whose value changed, under their Prisma names, in a JSON-safe form. */
-import { withAuditContext } from '@auditlog/audit';
+import { capText, redactText, withAuditContext } from '@auditlog/audit';
 import { describe, expect, it } from 'vitest';
 import { testEngines, useTestDatabase } from '../../src/testing/index.ts';
 import { createOrganization, entriesFor } from '../../src/testing/fixtures.ts';
@@ -84,6 +84,39 @@ describe.each(testEngines)('changes on %s', (engine) => {
       startsOn: { before: null, after: '2026-01-01' },
       autoRenew: { before: null, after: true },
     });
+  });
+
+  it('a changed text is stored as audit_text stores it: plain, secret, capped or null on either side', async () => {
+    const { organization } = await createOrganization(prisma());
+    const long = (letter: string) => `${letter.repeat(9_000)} end`;
+    const card = 'paid with 4111 1111 1111 1111 today';
+    const client = await prisma().client.create({
+      data: {
+        organizationId: organization.id,
+        name: 'Acme "Ltd" \\ ñ',
+        website: 'https://acme.test',
+        phone: 'token=abcdefghijklmnop',
+        notes: long('x'),
+      },
+    });
+    // Plain to plain (quotes, a backslash, a newline, a non-ASCII letter), null to plain, plain to null, a secret to
+    // plain, long to long, plain to a card number: every side stored as the TypeScript rule would store it.
+    const next = { name: 'Bolton\n\u00e9', industry: 'IT', website: null, phone: 'call me', notes: long('y') };
+    await prisma().client.update({ where: { id: client.id }, data: next });
+    await prisma().client.update({ where: { id: client.id }, data: { industry: card } });
+    const [, changed, secret] = await entriesFor(prisma(), [client.id]);
+    const stored = (text: string | null) => (text === null ? null : capText(redactText(text)));
+    expect(changed?.changes).toEqual({
+      name: { before: 'Acme "Ltd" \\ ñ', after: 'Bolton\n\u00e9' },
+      industry: { before: null, after: 'IT' },
+      website: { before: 'https://acme.test', after: null },
+      phone: { before: stored('token=abcdefghijklmnop'), after: 'call me' },
+      notes: { before: stored(long('x')), after: stored(long('y')) },
+    });
+    expect(stored('token=abcdefghijklmnop')).not.toContain('abcdefghijklmnop');
+    expect(stored(long('x'))).toMatch(/^\[TRUNCATED /);
+    expect(secret?.changes).toEqual({ industry: { before: 'IT', after: stored(card) } });
+    expect(JSON.stringify(secret?.changes)).not.toContain('4111');
   });
 
   it('a create records the values set and a delete the values removed, nulls left out', async () => {
