@@ -4,7 +4,7 @@ import type { AuditRegistry } from '@auditlog/audit';
 
 export const auditRegistry = {
   "version": 2,
-  "captureHash": "6ac9149914178443",
+  "captureHash": "55cf59f2a492fb52",
   "schema": "public",
   "internalSchema": "auditlog",
   "auditTable": "AuditLog",

@@ -9,7 +9,7 @@ import { IPV4_TEXT, IPV6_TEXT } from '@auditlog/audit/search';
 import { dropPartitionsSql } from './partitions-sql.ts';
 import type { SqlNames } from './names.ts';
 
-/** The daily count tables (decision 007 and its facets): a prune removes their days with the entries. */
+/** The count tables (decision 007 and its facets): a prune removes their days with the entries, a refresh a closed day's hours. */
 const COUNT_TABLES = [
   'AuditLogDailyCount',
   'AuditLogActorDailyCount',
@@ -62,36 +62,43 @@ CREATE TABLE IF NOT EXISTS ${tables.retention} (
 }
 
 /**
- * Decision 007's finality rule, once: nothing can still be written before the start of the UTC day of the oldest
- * running transaction's start (or of a minute ago). Owner rights: pg_stat_activity shows other roles' transactions
- * only to roles with pg_read_all_stats.
+ * Decision 007's finality rule, once: nothing can still be written before the start of the UTC `unit` (day or hour)
+ * of the oldest running transaction's start (or of a minute ago). Read with owner rights: pg_stat_activity shows
+ * other roles' transactions only to roles with pg_read_all_stats.
  */
+const finalBeforeSql = (unit: 'day' | 'hour') => `date_trunc('${unit}', least(
+    now() - interval '1 minute',
+    coalesce((SELECT min(a.xact_start) FROM pg_catalog.pg_stat_activity a
+              WHERE a.datname = current_database() AND a.xact_start IS NOT NULL AND a.pid <> pg_backend_pid()), now())
+  ), 'UTC')`;
+
+/** The seal's horizon: whole days (a block never covers part of a day that may still change). */
 function finalBefore(names: SqlNames): string {
   return `CREATE OR REPLACE FUNCTION ${names.fn('final_before')}() RETURNS timestamptz
 LANGUAGE sql STABLE
 SECURITY DEFINER
 ${PINNED_SEARCH_PATH}
 AS $audit$
-  SELECT date_trunc('day', least(
-    now() - interval '1 minute',
-    coalesce((SELECT min(a.xact_start) FROM pg_catalog.pg_stat_activity a
-              WHERE a.datname = current_database() AND a.xact_start IS NOT NULL AND a.pid <> pg_backend_pid()), now())
-  ), 'UTC')
+  SELECT ${finalBeforeSql('day')}
 $audit$;
 
--- The daily counts (decision 007) take their horizon from the same function as the seal.
 ${refreshDailyCounts(names)}`;
 }
 
 /**
  * The daily counts and the per-facet daily counts (actor, IP address, request id), filled together for the same
- * newly final days, so that every count table covers exactly the days before the organization's `countedUntil`.
+ * newly final time, so that every count table covers exactly the time before the organization's `countedUntil`.
  * Each facet row keeps its first and last entry's time: the list finds a rare value's entries in those spans.
+ *
+ * The horizon is the hour (the same finality rule by the hour), so that what is left to count from the entries is
+ * the open hour, not the whole of today: a row's `day` is the start of its bucket, a whole UTC day for the days that
+ * were over when they were counted, an hour for the open day. When the day that was open at the last count is over,
+ * its hour rows are dropped and the day is counted again as one bucket, so the tables keep one row per key and day.
  */
 function refreshDailyCounts(names: SqlNames): string {
   const range = (alias: string) => `${alias}."organizationId" = p_organization_id
     AND ${alias}."createdAt" >= coalesce(counted, '-infinity') AND ${alias}."createdAt" < final`;
-  const day = `date_trunc('day', l."createdAt", 'UTC')`;
+  const day = `CASE WHEN l."createdAt" < open_day THEN date_trunc('day', l."createdAt", 'UTC') ELSE date_trunc('hour', l."createdAt", 'UTC') END`;
   const span = `min(l."createdAt"), max(l."createdAt"), count(*)`;
   return `CREATE OR REPLACE FUNCTION ${names.app}.audit_refresh_daily_counts(p_organization_id text) RETURNS timestamptz
 LANGUAGE plpgsql
@@ -100,13 +107,19 @@ ${PINNED_SEARCH_PATH}
 AS $counts$
 DECLARE
   counted timestamptz;
-  final timestamptz := ${names.fn('final_before')}();
+  final timestamptz := ${finalBeforeSql('hour')};
+  open_day timestamptz := date_trunc('day', final, 'UTC');
 BEGIN
   SELECT r."countedUntil" INTO counted FROM ${names.app}."AuditLogRollup" r WHERE r."organizationId" = p_organization_id;
   IF counted >= final THEN RETURN counted; END IF;
   PERFORM pg_advisory_xact_lock(hashtextextended('audit-rollup:' || p_organization_id, 0));
   SELECT r."countedUntil" INTO counted FROM ${names.app}."AuditLogRollup" r WHERE r."organizationId" = p_organization_id;
   IF counted >= final THEN RETURN counted; END IF; -- another reader just did it
+  -- Counted by the hour up to part of a day that is now over: that day's rows are hours; count it again whole.
+  IF counted < open_day AND counted <> date_trunc('day', counted, 'UTC') THEN
+    counted := date_trunc('day', counted, 'UTC');
+${COUNT_TABLES.map((table) => `    DELETE FROM ${names.app}."${table}" WHERE "organizationId" = p_organization_id AND day >= counted;`).join('\n')}
+  END IF;
   INSERT INTO ${names.app}."AuditLogDailyCount" ("organizationId", day, action, "entityType", count)
   SELECT l."organizationId", ${day}, l.action, l."entityType", count(*)
   FROM ${names.auditTable} l WHERE ${range('l')}
