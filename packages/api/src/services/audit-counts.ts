@@ -1,12 +1,14 @@
 /**
  * Exact totals for the list, fast at millions of entries. Counting a million rows costs over 100 ms even from an index,
- * so totals are assembled from daily counts for the days that can no longer change, plus an exact count of the rows
- * outside them: the partial days at the edges of the date range and today.
+ * so totals are assembled from counts of the time that can no longer change, plus an exact count of the rows outside
+ * it: the partial days at the edges of the date range and the open hour.
  *
- * A day is final when no transaction that could still add an entry to it is running: entries are stamped with their
+ * An hour is final when no transaction that could still add an entry to it is running: entries are stamped with their
  * statement's time, so none can arrive before the start of the oldest running transaction. The counts are filled
- * lazily, by the first list that needs them, one organization at a time (docs/decisions/007-exact-totals.md). Days,
- * not hours: with every combination of action and entity type, hourly counts held nearly as many rows as entries.
+ * lazily, by the first list that needs them, one organization at a time (docs/decisions/007-exact-totals.md): one row
+ * per key and day for the days that are over, per hour for today's final hours (hourly counts kept for every day held
+ * nearly as many rows as entries, with every combination of action and entity type), so a range's whole days are
+ * sums and today costs a scan of the open hour only.
  *
  * The investigation's actor, IP and request filters have daily counts of their own (per actor, address and request
  * id, filled with the others), which also say in which spans of time a value's entries lie: the list then reads only
