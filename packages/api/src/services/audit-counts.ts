@@ -149,26 +149,22 @@ export async function countAndLocate(
   const before = from
     ? Prisma.sql`(SELECT count(*) FROM "AuditLog" WHERE ${allOf([...inRange, Prisma.sql`"createdAt" < ${from}`])})`
     : Prisma.sql`0`;
-  // A facet's spans, unless there are too many to be worth it (one more than the limit says so).
-  const spans = source.spans
-    ? Prisma.sql`(SELECT json_agg(json_build_array(s."firstAt", s."lastAt")) FROM (
-        SELECT "firstAt", "lastAt" FROM ${source.table} WHERE ${allOf(days)} LIMIT ${MAX_SPANS + 1}) s)`
-    : Prisma.sql`NULL::json`;
-  const [row] = await prisma.$queryRaw<
-    { counted: bigint | null; before: bigint; after: bigint; spans: [string, string][] | null }[]
-  >`
-    SELECT (SELECT sum(count) FROM ${source.table} WHERE ${allOf(days)})::bigint AS counted,
-           ${before}::bigint AS before,
-           (SELECT count(*) FROM "AuditLog" WHERE ${allOf([...inRange, Prisma.sql`"createdAt" >= ${to}`])}) AS after,
-           ${spans} AS spans`;
+  const [row] = await prisma.$queryRaw<{ counted: bigint | null; rows: bigint; before: bigint; after: bigint }[]>`
+    SELECT f.counted::bigint AS counted, f.rows AS rows, ${before}::bigint AS before,
+           (SELECT count(*) FROM "AuditLog" WHERE ${allOf([...inRange, Prisma.sql`"createdAt" >= ${to}`])}) AS after
+    FROM (SELECT sum(count) AS counted, count(*) AS rows FROM ${source.table} WHERE ${allOf(days)}) f`;
   const total = Number(row?.counted ?? 0) + Number(row?.before ?? 0) + Number(row?.after ?? 0);
-  const found = source.spans ? (row?.spans ?? []) : null;
-  if (!found || found.length > MAX_SPANS) return { total, location: null };
+  // A facet's spans, only for a value seen on few enough days to be worth it: the number of its rows comes with the
+  // sum, and the spans are read after it. (Read beside the sum with a LIMIT, a hot value's rows were scanned twice:
+  // an office range is 100,000 address-days at 10M entries, 25 ms of a 184 ms count.)
+  if (!source.spans || Number(row?.rows ?? 0) > MAX_SPANS) return { total, location: null };
+  const spans = await prisma.$queryRaw<{ firstAt: Date; lastAt: Date }[]>`
+    SELECT "firstAt", "lastAt" FROM ${source.table} WHERE ${allOf(days)}`;
   const edges = [...(from ? [Prisma.sql`"createdAt" < ${from}`] : []), Prisma.sql`"createdAt" >= ${to}`];
   return {
     total,
     location: locationOf(
-      found.map(([first, last]) => ({ from: new Date(first), to: new Date(last) })),
+      spans.map((span) => ({ from: span.firstAt, to: span.lastAt })),
       edges,
     ),
   };
