@@ -9,7 +9,10 @@ import { IPV4_TEXT, IPV6_TEXT } from '@auditlog/audit/search';
 import { dropPartitionsSql } from './partitions-sql.ts';
 import type { SqlNames } from './names.ts';
 
-/** The count tables (decision 007 and its facets): a prune removes their days with the entries, a refresh a closed day's hours. */
+/**
+ * The count tables (decision 007 and its facets): a prune removes their days with the entries, and a refresh the hour
+ * rows of a day that is over.
+ */
 const COUNT_TABLES = [
   'AuditLogDailyCount',
   'AuditLogActorDailyCount',
